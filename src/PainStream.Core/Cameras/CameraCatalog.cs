@@ -1,0 +1,57 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Collections.Frozen;
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+
+namespace PainStream.Core.Cameras;
+
+/// <summary>The current set of cameras, replaced as a whole on every valid configuration (re)load.</summary>
+/// <remarks>Thread-safe: readers see one consistent snapshot; <see cref="Update"/> swaps it atomically.</remarks>
+public sealed class CameraCatalog
+{
+    private volatile FrozenDictionary<CameraId, CameraSettings> _cameras = FrozenDictionary<CameraId, CameraSettings>.Empty;
+
+    /// <summary>Raised after <see cref="Update"/> swapped in a new snapshot.</summary>
+    public event EventHandler? Changed;
+
+    /// <summary>Gets the current snapshot.</summary>
+    public FrozenDictionary<CameraId, CameraSettings> Current => _cameras;
+
+    /// <summary>Resolves the cameras of a validated configuration (adding the demo camera when none is configured).</summary>
+    /// <param name="cameras">The <c>Cameras</c> section.</param>
+    /// <param name="capture">The <c>Capture</c> defaults.</param>
+    /// <param name="demo">The <c>Demo</c> section.</param>
+    /// <param name="contentRoot">Directory relative paths are resolved against.</param>
+    /// <returns>The resolved settings by camera.</returns>
+    public static FrozenDictionary<CameraId, CameraSettings> Resolve(CamerasOptions cameras, CaptureOptions capture, DemoOptions demo, string contentRoot)
+    {
+        ArgumentNullException.ThrowIfNull(cameras);
+        ArgumentNullException.ThrowIfNull(capture);
+        ArgumentNullException.ThrowIfNull(demo);
+        var result = new Dictionary<CameraId, CameraSettings>();
+        foreach (var (name, camera) in cameras)
+        {
+            var id = new CameraId(name);
+            NormalizedRegion? region = camera.Region is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : null;
+            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, capture.Width, capture.Height, region);
+        }
+
+        if (result.Count == 0 && demo.Enabled)
+        {
+            var id = new CameraId(DemoOptions.CameraName);
+            var path = Path.IsPathRooted(demo.ClipPath) ? demo.ClipPath : Path.Combine(contentRoot, demo.ClipPath);
+            result[id] = new CameraSettings(id, path, Enabled: true, capture.Fps, capture.Width, capture.Height, Region: null);
+        }
+
+        return result.ToFrozenDictionary();
+    }
+
+    /// <summary>Swaps in a new snapshot and raises <see cref="Changed"/>.</summary>
+    /// <param name="cameras">The new cameras.</param>
+    public void Update(FrozenDictionary<CameraId, CameraSettings> cameras)
+    {
+        _cameras = cameras;
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+}

@@ -1,0 +1,101 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Collections.Concurrent;
+using PainStream.Core.Frames;
+using PainStream.Core.Publishing;
+
+namespace PainStream.Core.Cameras;
+
+/// <summary>
+/// The live state and counters of every camera: written by capture and the pipeline stages, read by the health endpoint,
+/// the metrics, the stats message and the status publisher.
+/// </summary>
+/// <remarks>Thread-safe. Counters are lock-free; state transitions take a per-camera lock so status messages stay ordered.</remarks>
+public sealed class CameraRegistry
+{
+    private readonly ConcurrentDictionary<CameraId, CameraCounters> _cameras = new();
+    private readonly IPainStreamPublisher _publisher;
+    private readonly TimeProvider _time;
+
+    /// <summary>Initializes a new instance of the <see cref="CameraRegistry"/> class.</summary>
+    /// <param name="publisher">Where status changes are published.</param>
+    /// <param name="time">The clock.</param>
+    public CameraRegistry(IPainStreamPublisher publisher, TimeProvider time)
+    {
+        _publisher = publisher;
+        _time = time;
+    }
+
+    /// <summary>Gets the cameras known to the registry.</summary>
+    public ICollection<CameraId> Cameras => _cameras.Keys;
+
+    /// <summary>Gets (creating when needed) the counters of <paramref name="camera"/>.</summary>
+    /// <param name="camera">The camera.</param>
+    /// <returns>The camera's counters.</returns>
+    public CameraCounters Get(CameraId camera) => _cameras.GetOrAdd(camera, static (c, t) => new CameraCounters(c, t), _time);
+
+    /// <summary>Takes a snapshot of every camera.</summary>
+    /// <returns>One status per camera, ordered by name.</returns>
+    public IReadOnlyList<CameraStatus> Snapshot()
+    {
+        var list = new List<CameraStatus>(_cameras.Count);
+        foreach (var counters in _cameras.Values)
+        {
+            list.Add(counters.ToStatus());
+        }
+
+        list.Sort(static (a, b) => string.CompareOrdinal(a.Camera.Value, b.Camera.Value));
+        return list;
+    }
+
+    /// <summary>Marks <paramref name="camera"/> online (first frame of a capture session) and publishes the change.</summary>
+    /// <param name="camera">The camera.</param>
+    public void SetOnline(CameraId camera) => Transition(camera, CameraState.Online, error: null);
+
+    /// <summary>Marks <paramref name="camera"/> offline with the reason and publishes the change.</summary>
+    /// <param name="camera">The camera.</param>
+    /// <param name="error">Why, without credentials.</param>
+    public void SetOffline(CameraId camera, string error) => Transition(camera, CameraState.Offline, error);
+
+    /// <summary>Marks <paramref name="camera"/> disabled and publishes the change.</summary>
+    /// <param name="camera">The camera.</param>
+    public void SetDisabled(CameraId camera) => Transition(camera, CameraState.Disabled, error: null);
+
+    /// <summary>Forgets a camera that was removed from the configuration.</summary>
+    /// <param name="camera">The camera.</param>
+    public void Remove(CameraId camera) => _cameras.TryRemove(camera, out _);
+
+    /// <summary>Publishes every camera's status again (after a broker reconnect, and periodically for the fps figure).</summary>
+    public void PublishAll()
+    {
+        foreach (var status in Snapshot())
+        {
+            _publisher.PublishCameraStatus(status);
+        }
+    }
+
+    private void Transition(CameraId camera, CameraState state, string? error)
+    {
+        var counters = Get(camera);
+        CameraStatus status;
+        lock (counters.Gate)
+        {
+            var changed = counters.State != state || !string.Equals(counters.Error, error, StringComparison.Ordinal);
+            if (!changed)
+            {
+                return;
+            }
+
+            if (counters.State != state)
+            {
+                counters.Since = _time.GetUtcNow();
+            }
+
+            counters.State = state;
+            counters.Error = error;
+            status = counters.ToStatus();
+        }
+
+        _publisher.PublishCameraStatus(status);
+    }
+}

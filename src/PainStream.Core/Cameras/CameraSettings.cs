@@ -1,0 +1,59 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Detection;
+using PainStream.Core.Frames;
+
+namespace PainStream.Core.Cameras;
+
+/// <summary>One camera's resolved settings (camera values over <c>Capture</c> defaults), immutable.</summary>
+/// <param name="Camera">The camera.</param>
+/// <param name="Url">The stream address (may contain credentials: never log it, use <see cref="RedactedUrl"/>).</param>
+/// <param name="Enabled">Whether it is analysed.</param>
+/// <param name="Fps">Analysis frames per second.</param>
+/// <param name="Width">Analysis width.</param>
+/// <param name="Height">Analysis height.</param>
+/// <param name="Region">The region of interest, or <see langword="null"/> for the whole frame.</param>
+public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, double Fps, int Width, int Height, NormalizedRegion? Region)
+{
+    /// <summary>Gets the URL with any user information replaced by <c>***</c>, safe for logs and status messages.</summary>
+    public string RedactedUrl => Redact(Url);
+
+    /// <summary>Replaces the user information of a URL with <c>***</c>.</summary>
+    /// <param name="url">The URL.</param>
+    /// <returns>The URL without credentials.</returns>
+    public static string Redact(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return url;
+        }
+
+        var hostStart = scheme + 3;
+        var at = url.IndexOf('@', hostStart);
+        var slash = url.IndexOf('/', hostStart);
+        return at > 0 && (slash < 0 || at < slash) ? string.Concat(url.AsSpan(0, hostStart), "***", url.AsSpan(at)) : url;
+    }
+}
+
+/// <summary>A rectangle in fractions of the frame.</summary>
+/// <param name="X">Left edge, 0–1.</param>
+/// <param name="Y">Top edge, 0–1.</param>
+/// <param name="Width">Width, 0–1.</param>
+/// <param name="Height">Height, 0–1.</param>
+public readonly record struct NormalizedRegion(double X, double Y, double Width, double Height)
+{
+    /// <summary>Converts to pixels of a <paramref name="frameWidth"/> x <paramref name="frameHeight"/> frame, clamped to it.</summary>
+    /// <param name="frameWidth">Frame width.</param>
+    /// <param name="frameHeight">Frame height.</param>
+    /// <returns>The pixel rectangle, at least 1x1.</returns>
+    public PixelRect ToPixels(int frameWidth, int frameHeight)
+    {
+        var x = Math.Clamp((int)Math.Round(X * frameWidth), 0, frameWidth - 1);
+        var y = Math.Clamp((int)Math.Round(Y * frameHeight), 0, frameHeight - 1);
+        var w = Math.Clamp((int)Math.Round(Width * frameWidth), 1, frameWidth - x);
+        var h = Math.Clamp((int)Math.Round(Height * frameHeight), 1, frameHeight - y);
+        return new PixelRect(x, y, w, h);
+    }
+}

@@ -1,0 +1,55 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+namespace PainStream.Core.Diagnostics;
+
+/// <summary>Metric names (dotted OpenTelemetry style; Prometheus shows them with underscores and unit suffixes).</summary>
+public static class PainStreamInstruments
+{
+    /// <summary>The meter every PainStream instrument belongs to.</summary>
+    public const string MeterName = "PainStream";
+
+    /// <summary>Tag carrying the camera name.</summary>
+    public const string CameraTag = "camera.id";
+
+    /// <summary>Tag carrying a queue name.</summary>
+    public const string QueueTag = "queue";
+
+    /// <summary>Frames read from ffmpeg (counter, per camera).</summary>
+    public const string FramesCaptured = "painstream.frames.captured";
+
+    /// <summary>Frames evicted from the capture → detect channel (counter, per camera).</summary>
+    public const string FramesDropped = "painstream.frames.dropped";
+
+    /// <summary>Frames through detection (counter, per camera).</summary>
+    public const string FramesProcessed = "painstream.frames.processed";
+
+    /// <summary>Frame buffers rented and not returned (gauge).</summary>
+    public const string FramesOutstanding = "painstream.frames.outstanding";
+
+    /// <summary>Detection time per frame (histogram, seconds).</summary>
+    public const string DetectDuration = "painstream.detect.duration";
+
+    /// <summary>Capture → detection-done latency per frame (histogram, seconds).</summary>
+    public const string PipelineLatency = "painstream.pipeline.latency";
+
+    /// <summary>Items waiting in a pipeline channel (gauge, per queue).</summary>
+    public const string QueueDepth = "painstream.queue.depth";
+
+    /// <summary>1 when the camera delivers frames, 0 otherwise (gauge, per camera).</summary>
+    public const string CameraUp = "painstream.camera.up";
+
+    /// <summary>Capture restarts (counter, per camera).</summary>
+    public const string CameraReconnects = "painstream.camera.reconnects";
+
+    /// <summary>1 when connected to the MQTT broker (gauge).</summary>
+    public const string MqttConnected = "painstream.mqtt.connected";
+
+    /// <summary>MQTT messages sent (counter, per kind).</summary>
+    public const string MqttPublished = "painstream.mqtt.published";
+
+    /// <summary>Best-effort MQTT messages dropped while the broker was away (counter, per kind).</summary>
+    public const string MqttDropped = "painstream.mqtt.dropped";
+
+    /// <summary>Items that failed in a stage and were skipped (counter, per stage).</summary>
+    public const string StageErrors = "painstream.stage.errors";
+}

@@ -1,0 +1,71 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace PainStream.Core.Options;
+
+/// <summary>
+/// The <c>Cameras</c> section: camera name (<c>[a-z0-9_-]+</c>, used in MQTT topics) to its settings.
+/// Hot-reloadable: cameras added, removed or changed in the file are started, stopped or restarted without touching the others.
+/// </summary>
+#pragma warning disable CA1710 // The name mirrors the configuration section, not the collection kind.
+public sealed class CamerasOptions : Dictionary<string, CameraOptions>
+#pragma warning restore CA1710
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Cameras";
+
+    /// <summary>Initializes a new instance of the <see cref="CamerasOptions"/> class.</summary>
+    public CamerasOptions()
+        : base(StringComparer.Ordinal)
+    {
+    }
+}
+
+/// <summary>One camera. Unset values fall back to the <c>Capture</c> section.</summary>
+public sealed class CameraOptions
+{
+    /// <summary>
+    /// Gets or sets the stream address: <c>rtsp://…</c> (pulled over TCP), a local file path or <c>file:</c> URL (played in
+    /// real time, looped), or <c>lavfi:</c> followed by an ffmpeg filter graph (synthetic source, for tests). Credentials belong in
+    /// the environment (<c>PAINSTREAM__Cameras__NAME__Url</c>); they are never logged.
+    /// </summary>
+    [Required]
+    [MinLength(1)]
+    public string Url { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets a value indicating whether the camera is analysed. <value>The default value is <see langword="true"/>.</value></summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets the analysis rate in frames per second, overriding <c>Capture:Fps</c>.</summary>
+    [Range(0.1, 60)]
+    public double? Fps { get; set; }
+
+    /// <summary>
+    /// Gets or sets the region of interest (the bed area) as fractions of the frame. Detection runs on this region only.
+    /// <value>The default value is <see langword="null"/>: the whole frame.</value>
+    /// </summary>
+    [ValidateObjectMembers]
+    public RegionOptions? Region { get; set; }
+}
+
+/// <summary>A rectangle in fractions of the frame (0 = left/top, 1 = right/bottom).</summary>
+public sealed class RegionOptions
+{
+    /// <summary>Gets or sets the left edge, 0–1.</summary>
+    [Range(0.0, 1.0)]
+    public double X { get; set; }
+
+    /// <summary>Gets or sets the top edge, 0–1.</summary>
+    [Range(0.0, 1.0)]
+    public double Y { get; set; }
+
+    /// <summary>Gets or sets the width, 0–1. <value>The default value is 1.</value></summary>
+    [Range(0.01, 1.0)]
+    public double Width { get; set; } = 1;
+
+    /// <summary>Gets or sets the height, 0–1. <value>The default value is 1.</value></summary>
+    [Range(0.01, 1.0)]
+    public double Height { get; set; } = 1;
+}

@@ -1,0 +1,48 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.ComponentModel.DataAnnotations;
+
+namespace PainStream.Core.Options;
+
+/// <summary>The <c>Capture</c> section: defaults for every camera's ffmpeg process and watchdog. Needs a restart.</summary>
+public sealed class CaptureOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Capture";
+
+    /// <summary>Gets or sets the path or name of the ffmpeg executable. <value>The default value is <c>ffmpeg</c> (found on PATH).</value></summary>
+    [Required]
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
+    /// <summary>Gets or sets the analysis rate; ffmpeg drops the other frames. <value>The default value is 5.</value></summary>
+    [Range(0.1, 60)]
+    public double Fps { get; set; } = 5;
+
+    /// <summary>Gets or sets the analysis width in pixels; ffmpeg scales and letterboxes to it. <value>The default value is 640.</value></summary>
+    [Range(64, 3840)]
+    public int Width { get; set; } = 640;
+
+    /// <summary>Gets or sets the analysis height in pixels. <value>The default value is 360.</value></summary>
+    [Range(64, 2160)]
+    public int Height { get; set; } = 360;
+
+    /// <summary>Gets or sets the watchdog timeout: a camera with no frame for this long is restarted. <value>The default value is 5 s.</value></summary>
+    [Range(0.5, 300)]
+    public double StallTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Gets or sets ffmpeg's RTSP socket timeout (<c>-timeout</c>). <value>The default value is 5 s.</value></summary>
+    [Range(0.5, 300)]
+    public double RtspTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Gets or sets the first reconnect delay. <value>The default value is 1 s.</value></summary>
+    [Range(0.05, 60)]
+    public double BackoffInitialSeconds { get; set; } = 1;
+
+    /// <summary>Gets or sets the longest reconnect delay. <value>The default value is 30 s.</value></summary>
+    [Range(0.05, 3600)]
+    public double BackoffMaxSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets ffmpeg's decoder threads per camera; 1 is the most CPU-efficient with many cameras. <value>The default value is 1.</value></summary>
+    [Range(0, 16)]
+    public int DecoderThreads { get; set; } = 1;
+}

@@ -1,0 +1,61 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.ComponentModel.DataAnnotations;
+
+namespace PainStream.Core.Options;
+
+/// <summary>The <c>Mqtt</c> section. Needs a restart.</summary>
+public sealed class MqttOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Mqtt";
+
+    /// <summary>
+    /// Gets or sets the broker host. Empty: the daemon starts its own embedded broker on 127.0.0.1:<see cref="EmbeddedPort"/>.
+    /// <value>The default value is empty.</value>
+    /// </summary>
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the broker port. <value>The default value is 1883.</value></summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Gets or sets the port of the embedded broker (used when <see cref="Host"/> is empty). <value>The default value is 1883.</value></summary>
+    [Range(1, 65535)]
+    public int EmbeddedPort { get; set; } = 1883;
+
+    /// <summary>Gets or sets the topic prefix. <value>The default value is <c>painstream</c>.</value></summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_/-]{1,64}$")]
+    public string TopicPrefix { get; set; } = "painstream";
+
+    /// <summary>Gets or sets the MQTT client id. <value>The default value is <c>painstream</c>.</value></summary>
+    [Required]
+    [MinLength(1)]
+    public string ClientId { get; set; } = "painstream";
+
+    /// <summary>Gets or sets the user name; empty for none.</summary>
+    public string Username { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the password (set it through the environment: <c>PAINSTREAM__Mqtt__Password</c>).</summary>
+    public string Password { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets a value indicating whether to connect with TLS. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>Gets or sets the keep-alive period, which also bounds how late the broker notices a dead daemon. <value>The default value is 15 s.</value></summary>
+    [Range(1, 3600)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    /// <summary>Gets or sets the longest reconnect delay. <value>The default value is 30 s.</value></summary>
+    [Range(0.1, 3600)]
+    public double ReconnectMaxSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets the interval of <c>…/faces</c> messages per camera. <value>The default value is 1000 ms.</value></summary>
+    [Range(50, 60000)]
+    public int FacesIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>Gets or sets the interval of <c>…/stats</c> messages. <value>The default value is 60 s.</value></summary>
+    [Range(1, 3600)]
+    public int StatsIntervalSeconds { get; set; } = 60;
+}

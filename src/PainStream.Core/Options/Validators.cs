@@ -1,0 +1,91 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using Microsoft.Extensions.Options;
+using PainStream.Core.Frames;
+
+namespace PainStream.Core.Options;
+
+/// <summary>Compile-time generated validator for <see cref="CameraOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class CameraOptionsValidator : IValidateOptions<CameraOptions>;
+
+/// <summary>Compile-time generated validator for <see cref="CaptureOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class CaptureOptionsValidator : IValidateOptions<CaptureOptions>;
+
+/// <summary>Compile-time generated validator for <see cref="DetectionOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class DetectionOptionsValidator : IValidateOptions<DetectionOptions>;
+
+/// <summary>Compile-time generated validator for <see cref="PipelineOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class PipelineOptionsValidator : IValidateOptions<PipelineOptions>;
+
+/// <summary>Compile-time generated validator for <see cref="MqttOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class MqttOptionsValidator : IValidateOptions<MqttOptions>;
+
+/// <summary>Compile-time generated validator for <see cref="HttpOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class HttpOptionsValidator : IValidateOptions<HttpOptions>;
+
+/// <summary>Compile-time generated validator for <see cref="DemoOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class DemoOptionsValidator : IValidateOptions<DemoOptions>;
+
+/// <summary>Validates every camera: its name, its own fields and its region.</summary>
+public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
+{
+    private readonly CameraOptionsValidator _camera = new();
+
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, CamerasOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new ValidateOptionsResultBuilder();
+        foreach (var (id, camera) in options)
+        {
+            var path = $"{CamerasOptions.SectionName}:{id}";
+            if (!CameraId.IsValid(id))
+            {
+                builder.AddError($"camera name '{id}' must match [a-z0-9_-]{{1,64}} (it is used in MQTT topics)", path);
+            }
+
+            if (camera is null)
+            {
+                builder.AddError("the camera has no settings", path);
+                continue;
+            }
+
+            builder.AddResult(_camera.Validate(path, camera));
+            if (camera.Region is { } r && (r.X + r.Width > 1.0001 || r.Y + r.Height > 1.0001))
+            {
+                builder.AddError("the region reaches past the frame (X + Width and Y + Height must be at most 1)", $"{path}:Region");
+            }
+        }
+
+        return builder.Build();
+    }
+}
+
+/// <summary>Cross-field rules of <see cref="CaptureOptions"/> that attributes cannot express.</summary>
+public sealed class CaptureOptionsRulesValidator : IValidateOptions<CaptureOptions>
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, CaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new ValidateOptionsResultBuilder();
+        if (options.BackoffMaxSeconds < options.BackoffInitialSeconds)
+        {
+            builder.AddError("must be at least BackoffInitialSeconds", $"{CaptureOptions.SectionName}:{nameof(CaptureOptions.BackoffMaxSeconds)}");
+        }
+
+        if (options.Width % 2 != 0 || options.Height % 2 != 0)
+        {
+            builder.AddError("Width and Height must be even (ffmpeg's scaler and most decoders need it)", CaptureOptions.SectionName);
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,148 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Frames;
+
+namespace PainStream.Core.Pipeline;
+
+/// <summary>
+/// Takes frames off the capture channel, runs the face detector on each camera's region of interest and writes one
+/// <see cref="FaceObservation"/> per frame. Owns each frame it reads and disposes it once detection is done.
+/// </summary>
+public sealed class DetectStage
+{
+    private readonly IFaceDetector _detector;
+    private readonly CameraCatalog _catalog;
+    private readonly CameraRegistry _registry;
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <summary>Initializes a new instance of the <see cref="DetectStage"/> class.</summary>
+    /// <param name="detector">The face detector (thread-safe).</param>
+    /// <param name="catalog">The cameras' regions of interest.</param>
+    /// <param name="registry">Per-camera counters.</param>
+    /// <param name="metrics">Instruments.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="time">Clock for latency.</param>
+    public DetectStage(IFaceDetector detector, CameraCatalog catalog, CameraRegistry registry, PipelineMetrics metrics, ILogger<DetectStage> logger, TimeProvider time)
+    {
+        _detector = detector;
+        _catalog = catalog;
+        _registry = registry;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>Runs <paramref name="workers"/> loops until the input completes or <paramref name="cancellationToken"/> fires, then completes the output.</summary>
+    /// <param name="input">Frames.</param>
+    /// <param name="output">Observations.</param>
+    /// <param name="workers">Number of concurrent detect loops.</param>
+    /// <param name="cancellationToken">Stops the stage.</param>
+    /// <returns>A task that ends when every worker has ended.</returns>
+    public async Task RunAsync(ChannelReader<Frame> input, ChannelWriter<FaceObservation> output, int workers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        Exception? failure = null;
+        try
+        {
+            var loops = new Task[workers];
+            for (var i = 0; i < workers; i++)
+            {
+                loops[i] = Task.Run(() => WorkerAsync(input, output, cancellationToken), CancellationToken.None);
+            }
+
+            await Task.WhenAll(loops);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Normal shutdown.
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            output.TryComplete(failure);
+        }
+    }
+
+    /// <summary>Detects faces in one frame and disposes it. The loop body, callable directly from tests.</summary>
+    /// <param name="frame">The frame; this method takes ownership.</param>
+    /// <returns>The observation, or <see langword="null"/> when detection failed (logged and counted).</returns>
+    internal FaceObservation? Process(Frame frame)
+    {
+        using (frame)
+        {
+            var counters = _registry.Get(frame.Camera);
+            var start = _time.GetTimestamp();
+            IReadOnlyList<DetectedFace> faces;
+            try
+            {
+                faces = DetectInRegion(frame);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // By design: one bad frame (or a transient inference error) must not stop the stage for every camera.
+                _metrics.RecordStageError("detect");
+                _logger.DetectFailed(ex, frame.Camera.Value, frame.Sequence);
+                return null;
+            }
+
+            var duration = _time.GetElapsedTime(start);
+            counters.OnProcessed(duration);
+            _metrics.RecordDetect(frame.Camera, duration, _time.GetElapsedTime(frame.CaptureTimestamp));
+            return new FaceObservation(frame.Camera, frame.Sequence, frame.CapturedAt, frame.CaptureTimestamp, frame.Width, frame.Height, faces, duration, _detector.Name);
+        }
+    }
+
+    private IReadOnlyList<DetectedFace> DetectInRegion(Frame frame)
+    {
+        var image = new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+        if (!_catalog.Current.TryGetValue(frame.Camera, out var settings) || settings.Region is not { } region)
+        {
+            return _detector.Detect(image);
+        }
+
+        var rect = region.ToPixels(frame.Width, frame.Height);
+        var found = _detector.Detect(image.Crop(rect));
+        if (found.Count == 0)
+        {
+            return found;
+        }
+
+        var shifted = new DetectedFace[found.Count];
+        for (var i = 0; i < found.Count; i++)
+        {
+            var face = found[i];
+            var points = new PointF[face.Keypoints.Count];
+            for (var k = 0; k < points.Length; k++)
+            {
+                points[k] = new PointF(face.Keypoints[k].X + rect.X, face.Keypoints[k].Y + rect.Y);
+            }
+
+            shifted[i] = face with { Box = face.Box.Offset(rect.X, rect.Y), Keypoints = points };
+        }
+
+        return shifted;
+    }
+
+    private async Task WorkerAsync(ChannelReader<Frame> input, ChannelWriter<FaceObservation> output, CancellationToken cancellationToken)
+    {
+        await foreach (var frame in input.ReadAllAsync(cancellationToken))
+        {
+            var observation = Process(frame);
+            if (observation is not null)
+            {
+                await output.WriteAsync(observation, cancellationToken);
+            }
+        }
+    }
+}
