@@ -34,6 +34,11 @@ public sealed class CameraRegistry
     /// <returns>The camera's counters.</returns>
     public CameraCounters Get(CameraId camera) => _cameras.GetOrAdd(camera, static (c, t) => new CameraCounters(c, t), _time);
 
+    /// <summary>Gets the counters of <paramref name="camera"/> without creating them (for stages that may still see a frame of a camera just removed).</summary>
+    /// <param name="camera">The camera.</param>
+    /// <returns>The counters, or <see langword="null"/> when the camera is not (or no longer) known.</returns>
+    public CameraCounters? Find(CameraId camera) => _cameras.GetValueOrDefault(camera);
+
     /// <summary>Takes a snapshot of every camera.</summary>
     /// <returns>One status per camera, ordered by name.</returns>
     public IReadOnlyList<CameraStatus> Snapshot()

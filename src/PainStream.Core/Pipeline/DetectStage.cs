@@ -81,7 +81,6 @@ public sealed class DetectStage
     {
         using (frame)
         {
-            var counters = _registry.Get(frame.Camera);
             var start = _time.GetTimestamp();
             IReadOnlyList<DetectedFace> faces;
             try
@@ -97,7 +96,7 @@ public sealed class DetectStage
             }
 
             var duration = _time.GetElapsedTime(start);
-            counters.OnProcessed(duration);
+            _registry.Find(frame.Camera)?.OnProcessed(duration);
             _metrics.RecordDetect(frame.Camera, duration, _time.GetElapsedTime(frame.CaptureTimestamp));
             return new FaceObservation(frame.Camera, frame.Sequence, frame.CapturedAt, frame.CaptureTimestamp, frame.Width, frame.Height, faces, duration, _detector.Name);
         }

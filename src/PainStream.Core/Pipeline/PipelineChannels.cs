@@ -42,7 +42,7 @@ public sealed class PipelineChannels
             frame =>
             {
                 // TryWrite returns true even when it evicted a frame: this callback is the only signal of a drop.
-                cameras.Get(frame.Camera).OnDropped();
+                cameras.Find(frame.Camera)?.OnDropped();
                 frame.Dispose();
             });
         _observations = Channel.CreateBounded<FaceObservation>(

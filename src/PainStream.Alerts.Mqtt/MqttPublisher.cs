@@ -1,0 +1,571 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+using PainStream.Core.Pipeline;
+using PainStream.Core.Publishing;
+
+namespace PainStream.Alerts.Mqtt;
+
+/// <summary>
+/// The single owner of the MQTT client: connects and reconnects in its own loop, announces availability (Last Will
+/// <c>offline</c>, <c>online</c> on every connect, <c>stopped</c> on graceful shutdown), keeps every camera's latest
+/// retained status and re-sends them on reconnect, and sends best-effort telemetry (faces, stats) while connected.
+/// </summary>
+/// <remarks>
+/// The <see cref="IPainStreamPublisher"/> methods are thread-safe and never block: they only enqueue. Only the publish loop
+/// (and <see cref="StopAsync"/>, once the loop has ended) touches the <see cref="IMqttClient"/>. Retained statuses are never
+/// dropped: the latest per camera is kept and sent when the broker is back. Faces and stats (QoS 0) go through a bounded
+/// drop-oldest channel, and are dropped and counted (<c>painstream.mqtt.dropped</c>) while the broker is away.
+/// </remarks>
+public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMqttConnectionState
+{
+    /// <summary>Capacity of the best-effort telemetry channel (about a minute of faces for a few cameras).</summary>
+    internal const int TelemetryCapacity = 256;
+
+    /// <summary>Metric tag carrying the message kind: availability, status, faces, stats.</summary>
+    internal const string KindTag = "kind";
+
+    private static readonly TimeSpan InitialReconnectDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    // Bounds the goodbye at shutdown, well inside the host's ShutdownTimeout.
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly MqttOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly MqttTopics _topics;
+    private readonly string _endpoint;
+    private readonly IMqttClient _client;
+    private readonly MqttClientOptions _clientOptions;
+    private readonly Channel<Telemetry> _telemetry;
+
+    // A coalescing wake-up signal for the loop (capacity 1, extra writes dropped): status changes, telemetry, disconnects.
+    private readonly Channel<bool> _wake;
+    private readonly Lock _statusGate = new();
+    private readonly Dictionary<CameraId, CameraStatus> _latest = [];
+    private readonly Dictionary<CameraId, CameraStatus> _unsent = [];
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _dropped;
+    private volatile bool _connected;
+    private volatile string? _lastError;
+    private long _lastConnectedUtcTicks;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class.</summary>
+    /// <param name="options">The validated <c>Mqtt</c> section.</param>
+    /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
+    /// <param name="logger">The logger.</param>
+    public MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger<MqttPublisher> logger)
+        : this(options, meterFactory, logger, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class with a clock (tests).</summary>
+    /// <param name="options">The validated <c>Mqtt</c> section.</param>
+    /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="time">The clock for reconnect delays, timeouts and <see cref="LastConnectedAt"/>.</param>
+    internal MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger logger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _topics = MqttTopics.For(options.TopicPrefix);
+        (var host, var port) = BrokerEndpoint(options);
+        _endpoint = host + ":" + port;
+
+        // We don't dispose the meter: IMeterFactory owns it and disposes it with the container.
+#pragma warning disable CA2000
+        var meter = meterFactory.Create(PainStreamInstruments.MeterName);
+#pragma warning restore CA2000
+        _published = meter.CreateCounter<long>(PainStreamInstruments.MqttPublished, description: "MQTT messages sent, by kind.");
+        _dropped = meter.CreateCounter<long>(PainStreamInstruments.MqttDropped, description: "Best-effort MQTT messages dropped while the broker was away or the queue was full, by kind.");
+        meter.CreateObservableGauge(PainStreamInstruments.MqttConnected, () => _connected ? 1 : 0, description: "1 when connected to the MQTT broker.");
+
+        _telemetry = Channel.CreateBounded<Telemetry>(
+            new BoundedChannelOptions(TelemetryCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            item => CountDropped(item.Kind));
+        _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+        _clientOptions = BuildClientOptions(options, host, port, _topics);
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    /// <inheritdoc/>
+    public bool IsConnected => _connected;
+
+    /// <inheritdoc/>
+    public string? LastError => _lastError;
+
+    /// <inheritdoc/>
+    public DateTimeOffset? LastConnectedAt
+    {
+        get
+        {
+            var ticks = Volatile.Read(ref _lastConnectedUtcTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Gets the broker endpoint as <c>host:port</c> (no credentials).</summary>
+    internal string Endpoint => _endpoint;
+
+    /// <summary>Gets the client options, Last Will included (tests reuse them).</summary>
+    internal MqttClientOptions ClientOptions => _clientOptions;
+
+    /// <summary>Gets the topics.</summary>
+    internal MqttTopics Topics => _topics;
+
+    /// <inheritdoc/>
+    public void PublishCameraStatus(CameraStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        lock (_statusGate)
+        {
+            _latest[status.Camera] = status;
+            _unsent[status.Camera] = status;
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <inheritdoc/>
+    public void PublishFaces(FaceObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        Enqueue(new Telemetry(TelemetryKind.Faces, observation, null));
+    }
+
+    /// <inheritdoc/>
+    public void PublishStats(PainStreamStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        Enqueue(new Telemetry(TelemetryKind.Stats, null, stats));
+    }
+
+    /// <summary>
+    /// Stops the publish loop, then (bounded by a timeout) sends pending camera statuses, publishes
+    /// <c>&lt;prefix&gt;/available=stopped</c> and disconnects cleanly, so the broker discards the Last Will.
+    /// </summary>
+    /// <param name="cancellationToken">Signals that the host's shutdown timeout has elapsed.</param>
+    /// <returns>A task that completes when the publisher has stopped.</returns>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (ExecuteTask is { IsCompleted: false })
+        {
+            // The loop still owns the client: using it here as well would break the single-owner rule.
+            _logger.StopLoopStillRunning(_topics.Available);
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(StopTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            if (_client.IsConnected)
+            {
+                await SendUnsentStatusesAsync(linked.Token);
+                await PublishAsync(_topics.Available, MqttTopics.Stopped, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "availability", linked.Token);
+                var disconnect = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
+                await _client.DisconnectAsync(disconnect, linked.Token);
+                _logger.Stopped(_topics.Available, _endpoint);
+            }
+        }
+        catch (Exception ex)
+        {
+            // By design: shutdown goes on without "stopped"; the broker publishes the Last Will (offline) instead.
+            _logger.StopPublishFailed(ex, _topics.Available, _endpoint);
+        }
+        finally
+        {
+            _connected = false;
+            DrainTelemetryAsDropped();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _client.DisconnectedAsync -= OnDisconnectedAsync;
+        _client.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>
+    /// One connection attempt: connects (when not connected), publishes <c>available=online</c> and queues every camera's
+    /// latest status for re-sending. Records the failure in <see cref="LastError"/> instead of throwing.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns><see langword="true"/> when connected and <c>online</c> was acknowledged.</returns>
+    internal async Task<bool> ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_client.IsConnected)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(ConnectTimeout);
+                var result = await _client.ConnectAsync(_clientOptions, timeout.Token);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    _lastError = "broker refused the connection: " + result.ResultCode;
+                    return false;
+                }
+            }
+
+            // Connected before "online" goes out: anyone who has seen "online" may expect telemetry to flow.
+            _lastError = null;
+            Volatile.Write(ref _lastConnectedUtcTicks, _time.GetUtcNow().UtcTicks);
+            _connected = true;
+            await PublishAsync(_topics.Available, MqttTopics.Online, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "availability", cancellationToken);
+            int statuses;
+            lock (_statusGate)
+            {
+                foreach (var (camera, status) in _latest)
+                {
+                    _unsent[camera] = status;
+                }
+
+                statuses = _unsent.Count;
+            }
+
+            _logger.Connected(_endpoint, _topics.Available, statuses);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            MarkDisconnected();
+            throw;
+        }
+        catch (Exception ex)
+        {
+            MarkDisconnected();
+
+            // By design: any failure to reach the broker (refused, DNS, TLS, timeout, rejected) is retried by the loop.
+            _lastError = ex is OperationCanceledException ? $"no answer within {ConnectTimeout.TotalSeconds:0} s" : Describe(ex);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One pump step: sends every unsent camera status, then the queued telemetry. Returns <see langword="false"/> when
+    /// the connection is gone; queued telemetry is then dropped and counted, unsent statuses are kept.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns><see langword="true"/> while still connected.</returns>
+    internal async Task<bool> SendPendingOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_client.IsConnected)
+            {
+                return false;
+            }
+
+            await SendUnsentStatusesAsync(cancellationToken);
+
+            // Bounded per step so that a flood of telemetry cannot starve the status check above.
+            for (var i = 0; i < TelemetryCapacity && _telemetry.Reader.TryRead(out var item); i++)
+            {
+                await SendTelemetryAsync(item, cancellationToken);
+            }
+
+            if (_telemetry.Reader.Count > 0)
+            {
+                _wake.Writer.TryWrite(true);
+            }
+
+            return _client.IsConnected;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // By design: a failed send means the connection is broken; the loop reconnects and re-sends the statuses.
+            _lastError = Describe(ex);
+            return false;
+        }
+    }
+
+    /// <summary>Marks the connection lost: telemetry is dropped from now on, statuses wait for the next connect.</summary>
+    internal void MarkDisconnected()
+    {
+        _connected = false;
+        DrainTelemetryAsDropped();
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var max = TimeSpan.FromSeconds(_options.ReconnectMaxSeconds);
+        var backoff = new ReconnectBackoff(max < InitialReconnectDelay ? max : InitialReconnectDelay, max);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!await ConnectOnceAsync(stoppingToken))
+                {
+                    var delay = backoff.Next();
+                    _logger.ConnectFailed(_endpoint, backoff.Attempt, _lastError, (long)delay.TotalMilliseconds);
+                    await Task.Delay(delay, _time, stoppingToken);
+                    continue;
+                }
+
+                backoff.Reset();
+                while (await SendPendingOnceAsync(stoppingToken))
+                {
+                    await WaitForWorkAsync(stoppingToken);
+                }
+
+                MarkDisconnected();
+                _logger.ConnectionLost(_endpoint, _lastError);
+
+                // A pause even after a good connection, so a broker that accepts and then drops us is not hammered.
+                await Task.Delay(backoff.Next(), _time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Normal shutdown: StopAsync says "stopped" and disconnects.
+        }
+    }
+
+    private static (string Host, int Port) BrokerEndpoint(MqttOptions options) =>
+        string.IsNullOrWhiteSpace(options.Host) ? ("127.0.0.1", options.EmbeddedPort) : (options.Host, options.Port);
+
+    private static MqttClientOptions BuildClientOptions(MqttOptions options, string host, int port, MqttTopics topics)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(host, port)
+            .WithClientId(options.ClientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(true)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(options.KeepAliveSeconds))
+            .WithTimeout(ConnectTimeout)
+            .WithWillTopic(topics.Available)
+            .WithWillPayload(MqttTopics.Offline)
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (!string.IsNullOrEmpty(options.Username))
+        {
+            builder = builder.WithCredentials(options.Username, options.Password);
+        }
+
+        if (options.UseTls)
+        {
+            builder = builder.WithTlsOptions(tls => tls.UseTls(true).WithTargetHost(host));
+        }
+
+        return builder.Build();
+    }
+
+    private static string Describe(Exception ex) =>
+        ex.InnerException is { } inner && ex is MQTTnet.Exceptions.MqttCommunicationException && !string.IsNullOrEmpty(inner.Message)
+            ? ex.Message + " (" + inner.Message + ")"
+            : ex.Message;
+
+    private static string KindName(TelemetryKind kind) => kind == TelemetryKind.Faces ? "faces" : "stats";
+
+    private static KeyValuePair<string, object?> Tag(string kind) => new(KindTag, kind);
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
+    {
+        // Only record and signal: reconnecting from this event risks deadlocks inside MQTTnet; the loop reconnects.
+        if (args.ClientWasConnected)
+        {
+            _connected = false;
+            if (args.Reason != MqttClientDisconnectReason.NormalDisconnection || args.Exception is not null)
+            {
+                _lastError = args.Exception?.Message ?? args.ReasonString ?? args.Reason.ToString();
+            }
+        }
+
+        _wake.Writer.TryWrite(true);
+        return Task.CompletedTask;
+    }
+
+    private void Enqueue(Telemetry item)
+    {
+        // TryWrite on a drop-oldest channel succeeds even when it evicts; the eviction callback counts that drop.
+        if (!_connected || !_telemetry.Writer.TryWrite(item))
+        {
+            CountDropped(item.Kind);
+            return;
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    private void CountDropped(TelemetryKind kind) => _dropped.Add(1, Tag(KindName(kind)));
+
+    private void DrainTelemetryAsDropped()
+    {
+        while (_telemetry.Reader.TryRead(out var item))
+        {
+            CountDropped(item.Kind);
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        // Wakes on work or a disconnect; the periodic wake-up re-checks IsConnected in case a signal was missed.
+        using var timeout = new CancellationTokenSource(HealthCheckInterval, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+        try
+        {
+            await _wake.Reader.WaitToReadAsync(linked.Token);
+            _wake.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Health-check interval elapsed with nothing to do.
+        }
+    }
+
+    private async Task SendUnsentStatusesAsync(CancellationToken cancellationToken)
+    {
+        CameraStatus[] batch;
+        lock (_statusGate)
+        {
+            if (_unsent.Count == 0)
+            {
+                return;
+            }
+
+            batch = [.. _unsent.Values];
+            _unsent.Clear();
+        }
+
+        var sent = 0;
+        try
+        {
+            for (; sent < batch.Length; sent++)
+            {
+                var status = batch[sent];
+                var topic = _topics.Status(status.Camera);
+                if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Default.CameraStatusPayload, "status", topic) is { } payload)
+                {
+                    await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
+                }
+            }
+        }
+        catch
+        {
+            // Put back what was not acknowledged, unless a newer status for that camera arrived meanwhile.
+            lock (_statusGate)
+            {
+                for (var i = sent; i < batch.Length; i++)
+                {
+                    _unsent.TryAdd(batch[i].Camera, batch[i]);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private async Task SendTelemetryAsync(Telemetry item, CancellationToken cancellationToken)
+    {
+        var kind = KindName(item.Kind);
+        string topic;
+        byte[]? payload;
+        if (item.Faces is { } faces)
+        {
+            topic = _topics.Faces(faces.Camera);
+            payload = TrySerialize(FacesPayload.From(faces), MqttJsonContext.Default.FacesPayload, kind, topic);
+        }
+        else
+        {
+            topic = _topics.Stats;
+            payload = TrySerialize(item.Stats!, MqttJsonContext.Default.PainStreamStats, kind, topic);
+        }
+
+        if (payload is null)
+        {
+            CountDropped(item.Kind);
+            return;
+        }
+
+        try
+        {
+            await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtMostOnce, retain: false, kind, cancellationToken);
+        }
+        catch
+        {
+            CountDropped(item.Kind);
+            throw;
+        }
+    }
+
+    private byte[]? TrySerialize<T>(T value, JsonTypeInfo<T> typeInfo, string kind, string topic)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
+        {
+            // By design: one bad message is skipped, the loop goes on.
+            _logger.SerializeFailed(ex, kind, topic);
+            return null;
+        }
+    }
+
+    private Task PublishAsync(string topic, string payload, MqttQualityOfServiceLevel qos, bool retain, string kind, CancellationToken cancellationToken) =>
+        PublishAsync(topic, System.Text.Encoding.UTF8.GetBytes(payload), qos, retain, kind, cancellationToken);
+
+    private async Task PublishAsync(string topic, byte[] payload, MqttQualityOfServiceLevel qos, bool retain, string kind, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(qos)
+            .WithRetainFlag(retain)
+            .Build();
+        var result = await _client.PublishAsync(message, cancellationToken);
+        if (!result.IsSuccess)
+        {
+            // The broker answered but refused (e.g. not authorised for the topic): retrying would not help.
+            _logger.PublishRejected(topic, result.ReasonCode.ToString(), result.ReasonString);
+            return;
+        }
+
+        _published.Add(1, Tag(kind));
+    }
+
+    private enum TelemetryKind
+    {
+        Faces,
+        Stats,
+    }
+
+    private readonly record struct Telemetry(TelemetryKind Kind, FaceObservation? Faces, PainStreamStats? Stats);
+}

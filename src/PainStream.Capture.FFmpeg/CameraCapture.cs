@@ -1,0 +1,385 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PainStream.Core.Cameras;
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+using PainStream.Core.Pipeline;
+
+namespace PainStream.Capture.FFmpeg;
+
+/// <summary>
+/// Captures one camera: supervises one ffmpeg child process that decodes the stream to raw BGR24 frames at the analysis
+/// rate and size, and restarts it with backoff whenever it exits or stalls.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each session starts ffmpeg, reads its stdout in exact frame-size chunks into frames rented from the <see cref="FramePool"/>
+/// and writes them to the capture channel (whose DropOldest callback counts and disposes evicted frames). The first frame
+/// of a session marks the camera online. A session ends when ffmpeg exits or closes its output (for a live source any
+/// exit is a failure, even code 0), when no frame arrived for <see cref="CaptureOptions.StallTimeoutSeconds"/> (the
+/// watchdog), or when capture is stopped. Every ending kills the process tree and reaps it; a failure marks the camera
+/// offline with a credential-free reason, counts a reconnect and waits <see cref="ReconnectBackoff"/> before the next
+/// session. Nothing escapes the loop: a bad URL or a broken stream only ever affects this camera.
+/// </para>
+/// <para>
+/// Thread-safety: <see cref="Start"/>, <see cref="StopAsync"/> and <see cref="DisposeAsync"/> may be called from any thread;
+/// stopping is idempotent and returns once the ffmpeg process has been killed and reaped.
+/// </para>
+/// </remarks>
+public sealed partial class CameraCapture : IAsyncDisposable
+{
+    // When a live source has to (re)connect, the first frame may take the RTSP socket timeout plus a normal frame gap.
+    private readonly TimeSpan _stallTimeout;
+    private readonly TimeSpan _firstFrameTimeout;
+    private readonly CaptureOptions _options;
+    private readonly FramePool _pool;
+    private readonly CameraRegistry _registry;
+    private readonly ChannelWriter<Frame> _writer;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ReconnectBackoff _backoff;
+    private readonly string _executable;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private Task? _loop;
+    private int _processId;
+    private long _sessions;
+    private string? _lastReason;
+    private int _stopRequested;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="CameraCapture"/> class. Call <see cref="Start"/> to begin.</summary>
+    /// <param name="settings">The camera (its URL may contain credentials; they are never logged).</param>
+    /// <param name="options">ffmpeg path, watchdog, RTSP timeout, backoff and decoder threads.</param>
+    /// <param name="pool">Where frame buffers are rented.</param>
+    /// <param name="registry">Receives online/offline transitions and the captured/reconnect counters.</param>
+    /// <param name="writer">The capture → detect channel.</param>
+    /// <param name="logger">The logger.</param>
+    public CameraCapture(CameraSettings settings, CaptureOptions options, FramePool pool, CameraRegistry registry, ChannelWriter<Frame> writer, ILogger<CameraCapture> logger)
+        : this(settings, options, pool, registry, writer, logger, TimeProvider.System)
+    {
+    }
+
+    internal CameraCapture(
+        CameraSettings settings,
+        CaptureOptions options,
+        FramePool pool,
+        CameraRegistry registry,
+        ChannelWriter<Frame> writer,
+        ILogger logger,
+        TimeProvider time,
+        ReconnectBackoff? backoff = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
+        Settings = settings;
+        _options = options;
+        _pool = pool;
+        _registry = registry;
+        _writer = writer;
+        _logger = logger;
+        _time = time;
+        _backoff = backoff ?? new ReconnectBackoff(
+            TimeSpan.FromSeconds(options.BackoffInitialSeconds),
+            TimeSpan.FromSeconds(Math.Max(options.BackoffMaxSeconds, options.BackoffInitialSeconds)));
+        _executable = FfmpegProcess.ResolveExecutable(options.FfmpegPath);
+        _stallTimeout = TimeSpan.FromSeconds(options.StallTimeoutSeconds);
+        _firstFrameTimeout = FfmpegInput.TryParse(settings.Url, out var input, out _) && input.Kind == FfmpegInputKind.Rtsp
+            ? _stallTimeout + TimeSpan.FromSeconds(options.RtspTimeoutSeconds)
+            : _stallTimeout;
+    }
+
+    /// <summary>Gets the camera's settings this capture runs with.</summary>
+    public CameraSettings Settings { get; }
+
+    /// <summary>Gets the camera.</summary>
+    public CameraId Camera => Settings.Camera;
+
+    /// <summary>Gets the task of the capture loop; it completes after <see cref="StopAsync"/> and never faults.</summary>
+    public Task Completion
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _loop ?? Task.CompletedTask;
+            }
+        }
+    }
+
+    /// <summary>Gets the id of the running ffmpeg process, or 0 between sessions (diagnostics and tests).</summary>
+    internal int ProcessId => Volatile.Read(ref _processId);
+
+    /// <summary>Gets the watchdog timeout for the first frame of a session.</summary>
+    internal TimeSpan FirstFrameTimeout => _firstFrameTimeout;
+
+    /// <summary>Gets the watchdog timeout between frames.</summary>
+    internal TimeSpan StallTimeout => _stallTimeout;
+
+    /// <summary>Starts the capture loop in the background. Calling it again does nothing.</summary>
+    /// <exception cref="ObjectDisposedException">The capture was stopped.</exception>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopRequested) != 0, this);
+            _loop ??= Task.Run(() => RunAsync(_stopping.Token));
+        }
+    }
+
+    /// <summary>Stops capture: kills and reaps ffmpeg and waits for the loop to end. Idempotent.</summary>
+    /// <returns>A task that completes when no process of this camera is left.</returns>
+    public async Task StopAsync()
+    {
+        Task? loop;
+        bool first;
+        lock (_gate)
+        {
+            first = Interlocked.Exchange(ref _stopRequested, 1) == 0;
+            loop = _loop;
+        }
+
+        if (first)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        if (loop is not null)
+        {
+            await loop;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Dispose();
+        }
+    }
+
+    /// <summary>The capture loop: sessions separated by backoff delays, until <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    /// <returns>A task that completes (never faults) after the last process was reaped.</returns>
+    internal async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _logger.CaptureStarting(Camera.Value, Settings.RedactedUrl);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            SessionOutcome outcome;
+            try
+            {
+                outcome = await RunSessionAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // By design: one camera's unexpected failure must never end its loop nor touch other cameras; it is
+                // reported like any other failed session and retried with backoff.
+                _logger.CaptureFaulted(ex, Camera.Value);
+                outcome = new SessionOutcome(SessionEnd.Faulted, 0, "capture failed: " + RedactText(ex.Message));
+            }
+
+            if (outcome.End == SessionEnd.Cancelled)
+            {
+                break;
+            }
+
+            var delay = OnSessionEnded(outcome);
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        _logger.CaptureStopped(Camera.Value);
+    }
+
+    /// <summary>
+    /// Decides what follows a session: marks the camera offline with the reason, counts the reconnect, resets the backoff
+    /// when the session had delivered frames, and returns how long to wait before the next one.
+    /// </summary>
+    /// <param name="outcome">How the session ended (not <see cref="SessionEnd.Cancelled"/>).</param>
+    /// <returns>The delay before the next session.</returns>
+    internal TimeSpan OnSessionEnded(SessionOutcome outcome)
+    {
+        if (outcome.Frames > 0)
+        {
+            // The stream worked: a new outage starts again from the initial delay.
+            _backoff.Reset();
+        }
+
+        // Count first, so that the published offline status already includes this outage.
+        _registry.Get(Camera).OnReconnect();
+        _registry.SetOffline(Camera, outcome.Reason);
+        var delay = _backoff.Next();
+        if (string.Equals(outcome.Reason, _lastReason, StringComparison.Ordinal))
+        {
+            // The same failure again (a camera that stays down): keep the warning log readable.
+            _logger.CameraStillOffline(Camera.Value, outcome.Reason, delay.TotalSeconds, _backoff.Attempt);
+        }
+        else
+        {
+            _logger.CameraOffline(Camera.Value, outcome.Reason, delay.TotalSeconds);
+        }
+
+        _lastReason = outcome.Reason;
+        return delay;
+    }
+
+    /// <summary>Runs one session: starts ffmpeg, pumps frames until it ends, and always kills and reaps the process.</summary>
+    /// <param name="cancellationToken">Stops the session.</param>
+    /// <returns>How the session ended.</returns>
+    internal async Task<SessionOutcome> RunSessionAsync(CancellationToken cancellationToken)
+    {
+        if (!FfmpegInput.TryParse(Settings.Url, out var input, out var error))
+        {
+            return new SessionOutcome(SessionEnd.InvalidInput, 0, error);
+        }
+
+        var arguments = input.BuildArguments(Settings, _options);
+        FfmpegProcess process;
+        try
+        {
+            process = FfmpegProcess.Start(_executable, arguments);
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or IOException)
+        {
+            return new SessionOutcome(SessionEnd.StartFailed, 0, "cannot start ffmpeg '" + _options.FfmpegPath + "': " + ex.Message);
+        }
+
+        await using (process)
+        {
+            var session = Interlocked.Increment(ref _sessions);
+            Volatile.Write(ref _processId, process.Id);
+            _logger.FfmpegStarted(Camera.Value, session, process.Id);
+            try
+            {
+                return await PumpAsync(process, input.Kind, cancellationToken);
+            }
+            finally
+            {
+                Volatile.Write(ref _processId, 0);
+            }
+        }
+    }
+
+    private async Task<SessionOutcome> PumpAsync(FfmpegProcess process, FfmpegInputKind kind, CancellationToken cancellationToken)
+    {
+        var camera = Camera;
+        var counters = _registry.Get(camera);
+        var (width, height) = (Settings.Width, Settings.Height);
+        long frames = 0;
+
+        // The watchdog is a timer on the injected clock, pushed back on every frame; when it fires, or when capture stops,
+        // ffmpeg is killed, which also ends a read that is blocked on the pipe.
+        using var watchdog = new CancellationTokenSource(_firstFrameTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
+        using var killOnCancel = linked.Token.Register(static state => ((FfmpegProcess)state!).Kill(), process);
+        try
+        {
+            while (true)
+            {
+                var frame = _pool.Rent(camera, width, height);
+                try
+                {
+                    await process.Stdout.ReadExactlyAsync(frame.Memory, linked.Token);
+                }
+                catch
+                {
+                    frame.Dispose();
+                    throw;
+                }
+
+                watchdog.CancelAfter(_stallTimeout);
+                frames++;
+                frame.Stamp(frames, _time.GetUtcNow(), _time.GetTimestamp());
+                counters.OnCaptured();
+                if (frames == 1)
+                {
+                    _registry.SetOnline(camera);
+                    _lastReason = null;
+                    _logger.CameraOnline(camera.Value, process.Id);
+                }
+
+                // Ownership passes to the channel; a full DropOldest channel disposes what it evicts. False means the
+                // channel was completed (shutdown): the frame is still ours.
+                if (!_writer.TryWrite(frame))
+                {
+                    frame.Dispose();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or EndOfStreamException or IOException or ObjectDisposedException)
+        {
+            // Which of these surfaces depends on who won the race (kill vs. cancellation vs. EOF): decide by the flags.
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new SessionOutcome(SessionEnd.Cancelled, frames, "stopped");
+        }
+
+        if (watchdog.IsCancellationRequested)
+        {
+            var timeout = frames == 0 ? _firstFrameTimeout : _stallTimeout;
+            var reason = frames == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"no frame within {timeout.TotalSeconds:0.##} s of starting ffmpeg")
+                : string.Create(CultureInfo.InvariantCulture, $"no frame for {timeout.TotalSeconds:0.##} s");
+            var stderr = await process.LastErrorLinesAsync();
+            return new SessionOutcome(SessionEnd.Stalled, frames, AppendStderr(reason, stderr));
+        }
+
+        var (exitCode, killed) = await process.WaitForExitOrKillAsync();
+        var lines = await process.LastErrorLinesAsync();
+        var what = kind == FfmpegInputKind.Rtsp ? "stream ended" : "input ended";
+        var message = killed
+            ? "ffmpeg closed its output and did not exit; killed"
+            : string.Create(CultureInfo.InvariantCulture, $"ffmpeg exited with code {exitCode}{(exitCode == 0 ? " (" + what + ")" : string.Empty)}");
+        return new SessionOutcome(SessionEnd.Exited, frames, AppendStderr(message, lines));
+    }
+
+    private string AppendStderr(string message, IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0)
+        {
+            return message;
+        }
+
+        // The last few lines say why; more would make the retained status message unreadable.
+        var tail = lines.Count > 3 ? lines.Skip(lines.Count - 3) : lines;
+        return message + ": " + RedactText(string.Join(" | ", tail));
+    }
+
+    /// <summary>Removes credentials from text that may quote the camera URL (ffmpeg errors usually do).</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The text with the URL's user information replaced by <c>***</c>.</returns>
+    internal string RedactText(string text)
+    {
+        var redacted = text.Replace(Settings.Url, Settings.RedactedUrl, StringComparison.Ordinal);
+        return UserInfoPattern().Replace(redacted, "$1***@");
+    }
+
+    // scheme://user[:password]@ anywhere in a line, also when ffmpeg re-quotes the URL in another form.
+    [GeneratedRegex(@"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@", RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfoPattern();
+}

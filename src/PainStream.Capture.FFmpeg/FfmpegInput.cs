@@ -1,0 +1,167 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using PainStream.Core.Cameras;
+using PainStream.Core.Options;
+
+namespace PainStream.Capture.FFmpeg;
+
+/// <summary>The kinds of camera source ffmpeg is asked to read.</summary>
+internal enum FfmpegInputKind
+{
+    /// <summary>A live RTSP stream (<c>rtsp://</c> or <c>rtsps://</c>), read over TCP interleaved.</summary>
+    Rtsp,
+
+    /// <summary>A local video file (a path, or <c>file:</c> + path), played in real time and looped.</summary>
+    File,
+
+    /// <summary>An ffmpeg filter-graph source (<c>lavfi:</c> + graph), played in real time (tests and demos).</summary>
+    Lavfi,
+}
+
+/// <summary>
+/// A camera URL classified and checked before any process is started, and the ffmpeg command line that reads it.
+/// </summary>
+/// <remarks>
+/// Classification is pure except for the file-existence check, which is repeated on every session so that a clip that
+/// appears later is picked up by the next retry.
+/// </remarks>
+/// <param name="Kind">What the URL names.</param>
+/// <param name="Target">What ffmpeg is given after <c>-i</c>: the URL, <c>file:</c> + full path, or the filter graph.</param>
+internal sealed record FfmpegInput(FfmpegInputKind Kind, string Target)
+{
+    private const string FilePrefix = "file:";
+    private const string LavfiPrefix = "lavfi:";
+
+    /// <summary>Classifies <paramref name="url"/>; on failure <paramref name="error"/> says why, without credentials.</summary>
+    /// <param name="url">The configured camera URL (may contain credentials).</param>
+    /// <param name="input">The classified input.</param>
+    /// <param name="error">Why the URL cannot be read.</param>
+    /// <returns><see langword="true"/> when ffmpeg can be started for the URL.</returns>
+    public static bool TryParse(string url, [NotNullWhen(true)] out FfmpegInput? input, [NotNullWhen(false)] out string? error)
+    {
+        input = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            error = "empty camera URL";
+            return false;
+        }
+
+        var trimmed = url.Trim();
+        if (trimmed.StartsWith(LavfiPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var graph = trimmed[LavfiPrefix.Length..];
+            if (string.IsNullOrWhiteSpace(graph))
+            {
+                error = "empty lavfi filter graph";
+                return false;
+            }
+
+            input = new FfmpegInput(FfmpegInputKind.Lavfi, graph);
+            return true;
+        }
+
+        var schemeEnd = trimmed.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd > 0)
+        {
+            var scheme = trimmed[..schemeEnd].ToLowerInvariant();
+            if (scheme is "rtsp" or "rtsps")
+            {
+                if (!Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+                {
+                    error = "malformed RTSP URL (no host): " + CameraSettings.Redact(trimmed);
+                    return false;
+                }
+
+                input = new FfmpegInput(FfmpegInputKind.Rtsp, trimmed);
+                return true;
+            }
+
+            if (scheme is "file")
+            {
+                return TryFile(Uri.TryCreate(trimmed, UriKind.Absolute, out var fileUri) ? fileUri.LocalPath : trimmed[(schemeEnd + 3)..], out input, out error);
+            }
+
+            error = "unsupported URL scheme '" + scheme + "' (use rtsp://, a file path, file: or lavfi:): " + CameraSettings.Redact(trimmed);
+            return false;
+        }
+
+        if (trimmed.StartsWith(FilePrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return TryFile(trimmed[FilePrefix.Length..], out input, out error);
+        }
+
+        return TryFile(trimmed, out input, out error);
+    }
+
+    /// <summary>Builds ffmpeg's arguments (no shell: each element is one argv entry, so URLs need no quoting).</summary>
+    /// <param name="settings">The camera.</param>
+    /// <param name="options">Process-wide capture options.</param>
+    /// <returns>The argument list, without the executable.</returns>
+    public IReadOnlyList<string> BuildArguments(CameraSettings settings, CaptureOptions options)
+    {
+        var w = settings.Width.ToString(CultureInfo.InvariantCulture);
+        var h = settings.Height.ToString(CultureInfo.InvariantCulture);
+        var fps = settings.Fps.ToString("0.###", CultureInfo.InvariantCulture);
+        var args = new List<string>(32) { "-nostdin", "-hide_banner", "-loglevel", "error" };
+        switch (Kind)
+        {
+            case FfmpegInputKind.Rtsp:
+                var timeoutMicroseconds = (long)Math.Round(options.RtspTimeoutSeconds * 1_000_000);
+                args.AddRange(["-rtsp_transport", "tcp", "-timeout", timeoutMicroseconds.ToString(CultureInfo.InvariantCulture)]);
+                break;
+            case FfmpegInputKind.File:
+                args.AddRange(["-re", "-stream_loop", "-1"]);
+                break;
+            case FfmpegInputKind.Lavfi:
+                args.AddRange(["-re", "-f", "lavfi"]);
+                break;
+        }
+
+        // Before -i, -threads sets the decoder's threads (1 is the most CPU-efficient per stream with many cameras).
+        args.AddRange(["-threads", options.DecoderThreads.ToString(CultureInfo.InvariantCulture), "-i", Target]);
+        args.AddRange(
+        [
+            "-an", "-sn", "-dn",
+            "-vf", $"fps={fps},scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2",
+            "-pix_fmt", "bgr24",
+            "-f", "rawvideo",
+            "pipe:1",
+        ]);
+        return args;
+    }
+
+    private static bool TryFile(string path, [NotNullWhen(true)] out FfmpegInput? input, [NotNullWhen(false)] out string? error)
+    {
+        input = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            error = "empty file path";
+            return false;
+        }
+
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            error = "invalid file path '" + path + "': " + ex.Message;
+            return false;
+        }
+
+        if (!System.IO.File.Exists(full))
+        {
+            error = "file not found: " + full;
+            return false;
+        }
+
+        // file: stops ffmpeg from reading a colon in the name as a protocol prefix.
+        input = new FfmpegInput(FfmpegInputKind.File, FilePrefix + full);
+        return true;
+    }
+}

@@ -1,0 +1,133 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Daemon.Configuration;
+
+namespace PainStream.Daemon;
+
+/// <summary>The command line: <c>painstream [run] [--config FILE]</c>, <c>painstream check-config [FILE]</c>.</summary>
+internal static class Cli
+{
+    /// <summary>Exit code for a configuration that does not pass the checks.</summary>
+    public const int ExitBadConfig = 2;
+
+    /// <summary>Exit code for a model or another start-up resource that cannot be loaded.</summary>
+    public const int ExitStartupFailure = 3;
+
+    /// <summary>Exit code for a command line that cannot be understood.</summary>
+    public const int ExitUsage = 64;
+
+    private const string Usage = """
+        Usage: painstream [VERB] [OPTIONS]
+
+        Verbs:
+          run [--config FILE]        run the daemon (the default verb)
+          check-config [FILE]        check a configuration file, print every problem with its key, exit 2 if any
+          help                       show this text
+
+        Configuration: config/painstream.json under PAINSTREAM_HOME (or the working directory), overridden by
+        painstream.<DOTNET_ENVIRONMENT>.json beside it and environment variables PAINSTREAM__Section__Key.
+        """;
+
+    /// <summary>Runs the verb named by <paramref name="args"/>.</summary>
+    /// <param name="args">The command-line arguments.</param>
+    /// <returns>The process exit code.</returns>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
+        var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
+        switch (verb)
+        {
+            case "run":
+                return TryGetOption(rest, "--config", out var configFile, out var error)
+                    ? await DaemonHost.RunAsync(configFile)
+                    : Fail(error);
+            case "check-config":
+                return CheckConfig(rest.Length > 0 ? rest[0] : null);
+            case "help" or "--help" or "-h":
+                await Console.Out.WriteLineAsync(Usage);
+                return 0;
+            default:
+                return Fail($"unknown verb '{verb}'");
+        }
+    }
+
+    /// <summary>Loads and checks the configuration, printing every problem. Shared by <c>check-config</c> and start-up.</summary>
+    /// <param name="file">The configuration file.</param>
+    /// <param name="home">The home directory.</param>
+    /// <param name="configuration">The loaded configuration, when the file could be read.</param>
+    /// <param name="settings">The valid settings, or <see langword="null"/>.</param>
+    /// <returns>The problems found (printed to standard error).</returns>
+    internal static IReadOnlyList<string> LoadAndCheck(string file, string home, out IConfigurationRoot? configuration, out PainStreamSettings? settings)
+    {
+        configuration = null;
+        settings = null;
+        IReadOnlyList<string> problems;
+        try
+        {
+            configuration = new ConfigurationBuilder().AddPainStreamSources(file, reloadOnChange: false).Build();
+            problems = ConfigChecker.Check(configuration, out settings);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or IOException)
+        {
+            // A JSON syntax error surfaces here, with the file and the line in the message.
+            problems = [$"{file}: {ex.Message}"];
+        }
+
+        if (problems.Count > 0)
+        {
+            Console.Error.WriteLine($"painstream: invalid configuration ({file}); {problems.Count} problem(s):");
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("  " + problem);
+            }
+        }
+
+        return problems;
+    }
+
+    private static int CheckConfig(string? file)
+    {
+        var home = PainStreamConfiguration.ResolveHome();
+        var path = PainStreamConfiguration.ResolveFile(file, home);
+        var problems = LoadAndCheck(path, home, out _, out var settings);
+        if (problems.Count > 0)
+        {
+            return ExitBadConfig;
+        }
+
+        var cameras = settings!.Cameras.Count == 0 ? "none (the demo clip plays as camera 'demo')" : string.Join(", ", settings.Cameras.Keys);
+        Console.Out.WriteLine($"{path}: OK; cameras: {cameras}; broker: {(string.IsNullOrEmpty(settings.Mqtt.Host) ? $"embedded on 127.0.0.1:{settings.Mqtt.EmbeddedPort}" : $"{settings.Mqtt.Host}:{settings.Mqtt.Port}")}");
+        return 0;
+    }
+
+    private static bool TryGetOption(string[] args, string name, out string? value, out string error)
+    {
+        value = null;
+        error = string.Empty;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == name && i + 1 < args.Length)
+            {
+                value = args[++i];
+            }
+            else if (args[i].StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                value = args[i][(name.Length + 1)..];
+            }
+            else
+            {
+                error = $"unexpected argument '{args[i]}'";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("painstream: " + message);
+        Console.Error.WriteLine(Usage);
+        return ExitUsage;
+    }
+}

@@ -1,0 +1,22 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Options;
+
+namespace PainStream.Daemon.Configuration;
+
+/// <summary>One validated snapshot of the whole configuration. Immutable once built; a reload builds a new one.</summary>
+/// <param name="Cameras">The <c>Cameras</c> section.</param>
+/// <param name="Capture">The <c>Capture</c> section.</param>
+/// <param name="Detection">The <c>Detection</c> section.</param>
+/// <param name="Pipeline">The <c>Pipeline</c> section.</param>
+/// <param name="Mqtt">The <c>Mqtt</c> section.</param>
+/// <param name="Http">The <c>Http</c> section.</param>
+/// <param name="Demo">The <c>Demo</c> section.</param>
+internal sealed record PainStreamSettings(
+    CamerasOptions Cameras,
+    CaptureOptions Capture,
+    DetectionOptions Detection,
+    PipelineOptions Pipeline,
+    MqttOptions Mqtt,
+    HttpOptions Http,
+    DemoOptions Demo);

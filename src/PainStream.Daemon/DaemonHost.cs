@@ -1,0 +1,186 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using OpenTelemetry.Metrics;
+using PainStream.Alerts.Mqtt;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Frames;
+using PainStream.Core.Pipeline;
+using PainStream.Daemon.Configuration;
+using PainStream.Daemon.Http;
+using PainStream.Daemon.Services;
+using PainStream.Vision.Detection;
+
+namespace PainStream.Daemon;
+
+/// <summary>The composition root: the only place that wires the adapters together.</summary>
+internal static class DaemonHost
+{
+    /// <summary>Checks the configuration, loads the models and runs the daemon until SIGTERM/SIGINT.</summary>
+    /// <param name="configFile">The <c>--config</c> file, or <see langword="null"/> for the default.</param>
+    /// <returns>The process exit code.</returns>
+    public static async Task<int> RunAsync(string? configFile)
+    {
+        var home = PainStreamConfiguration.ResolveHome();
+        var file = PainStreamConfiguration.ResolveFile(configFile, home);
+
+        // Re-throwing is not enough for an integrator: print every problem with its key, then refuse to start.
+        if (Cli.LoadAndCheck(file, home, out _, out var settings).Count > 0)
+        {
+            return Cli.ExitBadConfig;
+        }
+
+        var paths = new DaemonPaths(home, file);
+        IHost host;
+        try
+        {
+            host = Build(settings!, paths);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync("painstream: cannot start: " + ex.Message);
+            return Cli.ExitStartupFailure;
+        }
+
+        using (host)
+        {
+            try
+            {
+                // Models load here, before any service starts: a missing or corrupt file stops start-up with its path.
+                _ = host.Services.GetRequiredService<IFaceDetector>();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // ModelFileException names the file and the expected checksum; anything else from the loader is fatal too.
+                await Console.Error.WriteLineAsync("painstream: cannot load the face detector: " + ex.Message);
+                return Cli.ExitStartupFailure;
+            }
+
+            try
+            {
+                await host.RunAsync();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The host has logged the details; say it once more on stderr for whoever started us, and fail.
+                await Console.Error.WriteLineAsync("painstream: stopped on an error: " + ex.Message);
+                return Cli.ExitStartupFailure;
+            }
+
+            return Environment.ExitCode;
+        }
+    }
+
+    /// <summary>Builds the host for <paramref name="settings"/>. Internal for tests.</summary>
+    /// <param name="settings">The validated settings.</param>
+    /// <param name="paths">Home and configuration file.</param>
+    /// <returns>The host, not started.</returns>
+    internal static IHost Build(PainStreamSettings settings, DaemonPaths paths)
+    {
+        if (settings.Http.Enabled)
+        {
+            var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = paths.Home, Args = [] });
+            Configure(web, settings, paths);
+            web.WebHost.UseUrls(settings.Http.Url);
+            var app = web.Build();
+            app.MapPainStreamHealth();
+            app.MapPrometheusScrapingEndpoint("/metrics");
+            app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon").HttpListening(settings.Http.Url));
+            return app;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = paths.Home, Args = [] });
+        Configure(builder, settings, paths);
+        return builder.Build();
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, PainStreamSettings settings, DaemonPaths paths)
+    {
+        var configuration = (IConfigurationBuilder)builder.Configuration;
+        configuration.AddPainStreamSources(paths.ConfigFile, reloadOnChange: true);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromSeconds(20);
+
+            // A failing service stops the host so systemd restarts it (Restart=on-failure).
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        builder.AddPainStreamTelemetry(settings);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(paths);
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Capture);
+        services.AddSingleton(settings.Detection);
+        services.AddSingleton(settings.Pipeline);
+        services.AddSingleton(settings.Mqtt);
+        services.AddSingleton(settings.Http);
+        services.AddSingleton(settings.Demo);
+
+        services.AddSingleton(sp =>
+        {
+            var catalog = new CameraCatalog();
+            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home);
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
+            if (settings.Cameras.Count == 0 && cameras.TryGetValue(new CameraId(Core.Options.DemoOptions.CameraName), out var demo))
+            {
+                logger.DemoCamera(demo.Url);
+                if (!File.Exists(demo.Url))
+                {
+                    logger.DemoClipMissing(demo.Url);
+                }
+            }
+
+            logger.Starting(paths.Home, paths.ConfigFile, cameras.Count, string.Join(", ", cameras.Values.Select(c => $"{c.Camera}={c.RedactedUrl}")));
+            catalog.Update(cameras);
+            return catalog;
+        });
+        services.AddSingleton<FramePool>();
+        services.AddSingleton<CameraRegistry>();
+        services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<DaemonMetrics>();
+        services.AddSingleton<PipelineChannels>();
+        services.AddSingleton(sp => FaceDetectorFactory.Create(settings.Detection, paths.Home, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<DetectStage>();
+        services.AddSingleton(sp => new FacesReportStage(
+            sp.GetRequiredService<Core.Publishing.IPainStreamPublisher>(),
+            TimeSpan.FromMilliseconds(settings.Mqtt.FacesIntervalMilliseconds),
+            sp.GetRequiredService<TimeProvider>()));
+
+        // Hosted services start in this order and stop in the reverse one: capture stops first, then the pipeline drains,
+        // then the publisher says "stopped", and the embedded broker goes last.
+        services.AddPainStreamMqtt(settings.Mqtt);
+        services.AddSingleton<PipelineService>();
+        services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
+        services.AddHostedService<CaptureService>();
+        services.AddHostedService<StatsService>();
+        services.AddHostedService<ConfigReloadService>();
+        services.AddHostedService<SystemdWatchdogService>();
+    }
+
+    private static void AddPainStreamTelemetry(this IHostApplicationBuilder builder, PainStreamSettings settings)
+    {
+        var otel = builder.Services.AddOpenTelemetry();
+        otel.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(PainStreamInstruments.MeterName);
+            if (settings.Http.Enabled)
+            {
+                metrics.AddPrometheusExporter();
+            }
+
+            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+            {
+                metrics.AddOtlpExporter();
+            }
+        });
+
+        // Instruments that observe the pipeline must exist before the first scrape.
+        builder.Services.AddHostedService<MetricsActivator>();
+    }
+}

@@ -1,0 +1,5 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Daemon;
+
+return await Cli.RunAsync(args);

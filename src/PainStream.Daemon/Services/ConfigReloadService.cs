@@ -1,0 +1,87 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text.Json;
+using Microsoft.Extensions.Primitives;
+using PainStream.Core.Cameras;
+using PainStream.Daemon.Configuration;
+
+namespace PainStream.Daemon.Services;
+
+/// <summary>
+/// Hot reload with last-known-good (the YARP pattern): on every change of the configuration files the whole new snapshot is
+/// checked; an invalid one is logged and ignored, a valid one swaps the camera set (capture diffs it and restarts only the
+/// cameras that changed). Sections that need a restart are compared and a warning says so.
+/// </summary>
+internal sealed class ConfigReloadService : IHostedService, IDisposable
+{
+    private readonly IConfigurationRoot _configuration;
+    private readonly CameraCatalog _catalog;
+    private readonly ILogger<ConfigReloadService> _logger;
+    private readonly string _home;
+    private readonly object _gate = new();
+    private PainStreamSettings _current;
+    private IDisposable? _subscription;
+
+    public ConfigReloadService(PainStreamSettings initial, CameraCatalog catalog, DaemonPaths paths, ILogger<ConfigReloadService> logger)
+    {
+        // Our own view of the files, exactly as at start-up and in check-config: the host's configuration also holds
+        // host keys (urls, contentRoot…) that are not PainStream's to check.
+        _configuration = new ConfigurationBuilder().AddPainStreamSources(paths.ConfigFile, reloadOnChange: true).Build();
+        _current = initial;
+        _catalog = catalog;
+        _home = paths.Home;
+        _logger = logger;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = ChangeToken.OnChange(_configuration.GetReloadToken, () => Reload());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        (_configuration as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Checks the configuration as it is now and applies it when valid. Internal for tests.</summary>
+    /// <returns><see langword="true"/> when the new configuration was applied.</returns>
+    internal bool Reload()
+    {
+        lock (_gate)
+        {
+            var problems = ConfigChecker.Check(_configuration, out var next);
+            if (next is null)
+            {
+                _logger.ReloadRejected(string.Join("; ", problems));
+                return false;
+            }
+
+            WarnRestartNeeded(nameof(next.Capture), _current.Capture, next.Capture);
+            WarnRestartNeeded(nameof(next.Detection), _current.Detection, next.Detection);
+            WarnRestartNeeded(nameof(next.Pipeline), _current.Pipeline, next.Pipeline);
+            WarnRestartNeeded(nameof(next.Mqtt), _current.Mqtt, next.Mqtt);
+            WarnRestartNeeded(nameof(next.Http), _current.Http, next.Http);
+            var cameras = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home);
+            _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http };
+            _catalog.Update(cameras);
+            _logger.ReloadApplied(string.Join(", ", cameras.Keys.Select(k => k.Value).Order(StringComparer.Ordinal)));
+            return true;
+        }
+    }
+
+    private void WarnRestartNeeded<T>(string section, T before, T after)
+    {
+        if (!string.Equals(JsonSerializer.Serialize(before), JsonSerializer.Serialize(after), StringComparison.Ordinal))
+        {
+            _logger.RestartNeeded(section);
+        }
+    }
+}

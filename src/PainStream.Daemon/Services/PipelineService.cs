@@ -1,0 +1,80 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+using PainStream.Core.Pipeline;
+
+namespace PainStream.Daemon.Services;
+
+/// <summary>
+/// Runs the pipeline stages after capture: detect (several workers) and the faces report. On shutdown — after capture has
+/// stopped, because the host stops services in reverse order of registration — it completes the frame channel, lets the
+/// stages drain what is queued, and returns every pooled frame.
+/// </summary>
+internal sealed class PipelineService : BackgroundService
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly PipelineChannels _channels;
+    private readonly DetectStage _detect;
+    private readonly FacesReportStage _report;
+    private readonly DetectionOptions _detection;
+    private readonly FramePool _pool;
+    private readonly ILogger<PipelineService> _logger;
+    private readonly CancellationTokenSource _abort = new();
+
+    public PipelineService(PipelineChannels channels, DetectStage detect, FacesReportStage report, DetectionOptions detection, FramePool pool, ILogger<PipelineService> logger)
+    {
+        _channels = channels;
+        _detect = detect;
+        _report = report;
+        _detection = detection;
+        _pool = pool;
+        _logger = logger;
+    }
+
+    /// <summary>Gets a value indicating whether the stages are running (for the systemd watchdog and readiness).</summary>
+    public bool IsRunning { get; private set; }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Capture has stopped: no new frame will come. Let detection finish what is queued, then stop.
+        _channels.FrameWriter.TryComplete();
+        var running = ExecuteTask;
+        if (running is not null)
+        {
+            var drained = await Task.WhenAny(running, Task.Delay(DrainTimeout, cancellationToken)) == running;
+            if (!drained)
+            {
+                await _abort.CancelAsync();
+            }
+        }
+
+        await base.StopAsync(cancellationToken);
+        var disposed = _channels.DrainAndDispose();
+        _logger.PipelineStopped(disposed, _pool.Outstanding);
+    }
+
+    public override void Dispose()
+    {
+        _abort.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The stages stop when their input completes (graceful drain) or when StopAsync gives up waiting (_abort).
+        // stoppingToken is deliberately not used for them, so queued frames are still processed on SIGTERM.
+        IsRunning = true;
+        try
+        {
+            var detect = _detect.RunAsync(_channels.FrameReader, _channels.ObservationWriter, _detection.Workers, _abort.Token);
+            var report = _report.RunAsync(_channels.ObservationReader, _abort.Token);
+            await Task.WhenAll(detect, report);
+        }
+        finally
+        {
+            IsRunning = false;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using PainStream.Core.Options;
+using PainStream.Vision.Models;
+
+namespace PainStream.Vision.Onnx;
+
+/// <summary>Creates ONNX Runtime sessions with the configured execution provider and wraps load failures with the file's path.</summary>
+internal static class OnnxSessionFactory
+{
+    /// <summary>The name ONNX Runtime reports for the CUDA provider.</summary>
+    internal const string CudaProviderName = "CUDAExecutionProvider";
+
+    /// <summary>Creates a session for a verified model file.</summary>
+    /// <param name="modelPath">The model's full path (already checked by <see cref="ModelFile.Verify"/>).</param>
+    /// <param name="provider">The requested execution provider.</param>
+    /// <param name="intraOpThreads">ONNX Runtime intra-op threads per run.</param>
+    /// <param name="logger">Logs the CUDA fallback.</param>
+    /// <param name="active">The provider the session runs on: <see cref="ExecutionProviderKind.Cpu"/> or <see cref="ExecutionProviderKind.Cuda"/>.</param>
+    /// <returns>The session; the caller owns it.</returns>
+    /// <exception cref="ModelFileException">ONNX Runtime cannot load the model, or CUDA was required and cannot be used.</exception>
+    internal static InferenceSession Create(string modelPath, ExecutionProviderKind provider, int intraOpThreads, ILogger logger, out ExecutionProviderKind active)
+    {
+        if (provider != ExecutionProviderKind.Cpu)
+        {
+            try
+            {
+                var session = CreateCore(modelPath, cuda: true, intraOpThreads);
+                active = ExecutionProviderKind.Cuda;
+                return session;
+            }
+            catch (Exception ex) when (provider == ExecutionProviderKind.Auto && IsRecoverable(ex))
+            {
+                // By design: Auto means "CUDA when it loads"; any failure to load the provider or to create the session on it
+                // falls back to CPU. A broken model then fails again below, with its path in the message.
+                logger.CudaUnavailable(modelPath, ex.Message);
+            }
+            catch (Exception ex) when (IsRecoverable(ex) && ex is not ModelFileException)
+            {
+                throw new ModelFileException(
+                    $"The CUDA execution provider was required (Detection:ExecutionProvider=Cuda) but could not be used for model '{modelPath}': {ex.Message}",
+                    modelPath,
+                    ex);
+            }
+        }
+
+        active = ExecutionProviderKind.Cpu;
+        return CreateCore(modelPath, cuda: false, intraOpThreads);
+    }
+
+    /// <summary>Gets whether this process's ONNX Runtime build offers the CUDA provider (it may still fail to load).</summary>
+    /// <returns><see langword="true"/> when the provider is compiled in.</returns>
+    internal static bool IsCudaProviderCompiledIn() =>
+        Array.IndexOf(OrtEnv.Instance().GetAvailableProviders(), CudaProviderName) >= 0;
+
+    private static InferenceSession CreateCore(string modelPath, bool cuda, int intraOpThreads)
+    {
+        using var options = new SessionOptions
+        {
+            // Initializer-cleanup warnings from these converted graphs are harmless (DESIGN.md §10).
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        if (cuda)
+        {
+            options.AppendExecutionProvider_CUDA(0);
+        }
+
+        try
+        {
+            return new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelFileException($"Model file '{modelPath}' could not be loaded by ONNX Runtime: {ex.Message}", modelPath, ex);
+        }
+    }
+
+    private static bool IsRecoverable(Exception ex) =>
+        ex is OnnxRuntimeException or ModelFileException or EntryPointNotFoundException or DllNotFoundException
+            or TypeInitializationException or InvalidOperationException or NotSupportedException;
+}

@@ -1,0 +1,77 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+using PainStream.Testing;
+
+namespace PainStream.Alerts.Mqtt.Tests;
+
+/// <summary>A publisher under test with its own meters and a logger that must see no errors.</summary>
+internal sealed class PublisherHarness : IAsyncDisposable
+{
+    private bool _started;
+    private bool _stopped;
+
+    public PublisherHarness(MqttOptions options)
+    {
+        Options = options;
+        Publisher = new MqttPublisher(options, Meters, Logger, TimeProvider.System);
+    }
+
+    public MqttOptions Options { get; }
+
+    public TestMeterFactory Meters { get; } = new();
+
+    public FakeLogger Logger { get; } = new();
+
+    public MqttPublisher Publisher { get; }
+
+    public static DateTimeOffset T0 { get; } = new(2026, 3, 4, 5, 6, 7, 890, TimeSpan.Zero);
+
+    public static CameraStatus Status(string camera, CameraState state = CameraState.Online, string? error = null, long reconnects = 0) =>
+        new(new CameraId(camera), state, 12.346, state == CameraState.Online ? T0.AddSeconds(5) : null, reconnects, error, T0);
+
+    public static FaceObservation Faces(string camera, long sequence, int faces = 1) => new(
+        new CameraId(camera),
+        sequence,
+        T0.AddMilliseconds(sequence),
+        CaptureTimestamp: 0,
+        FrameWidth: 640,
+        FrameHeight: 480,
+        [.. Enumerable.Range(0, faces).Select(i => new DetectedFace(new BoxF(10.04f + i, 20.06f, 100.44f, 120.55f), 0.98765f, []))],
+        TimeSpan.FromMilliseconds(3.456),
+        "blazeface-128");
+
+    public async Task StartAsync()
+    {
+        _started = true;
+        await Publisher.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async Task StopAsync()
+    {
+        _stopped = true;
+        await Publisher.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    public void AssertNoErrorsLogged()
+    {
+        var errors = Logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join('\n', errors.Select(e => e.Message + " " + e.Exception)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_started && !_stopped)
+        {
+            await Publisher.StopAsync(CancellationToken.None);
+        }
+
+        Publisher.Dispose();
+        Meters.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Options;
+
+namespace PainStream.Core.Tests.Options;
+
+public sealed class ValidatorTests
+{
+    [Fact]
+    public void CamerasValidator_BadNameMissingUrlAndRegionPastFrame_NamesEachKey()
+    {
+        var cameras = new CamerasOptions
+        {
+            ["Bed 12"] = new CameraOptions { Url = "rtsp://cam/1" },
+            ["bed-13"] = new CameraOptions { Url = string.Empty, Fps = 500 },
+            ["bed-14"] = new CameraOptions { Url = "rtsp://cam/3", Region = new RegionOptions { X = 0.5, Width = 0.8 } },
+        };
+
+        var result = new CamerasOptionsValidator().Validate(null, cameras);
+
+        Assert.True(result.Failed);
+        var text = string.Join('\n', result.Failures!);
+        Assert.Contains("Cameras:Bed 12", text, StringComparison.Ordinal);
+        Assert.Contains("[a-z0-9_-]", text, StringComparison.Ordinal);
+        Assert.Contains("Cameras:bed-13", text, StringComparison.Ordinal);
+        Assert.Contains("Url", text, StringComparison.Ordinal);
+        Assert.Contains("Fps", text, StringComparison.Ordinal);
+        Assert.Contains("Cameras:bed-14:Region", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CaptureValidators_OutOfRangeAndInconsistent_Fail()
+    {
+        var options = new CaptureOptions { Fps = 0, Width = 641, BackoffInitialSeconds = 10, BackoffMaxSeconds = 5 };
+
+        var attributes = new CaptureOptionsValidator().Validate(CaptureOptions.SectionName, options);
+        var rules = new CaptureOptionsRulesValidator().Validate(CaptureOptions.SectionName, options);
+
+        Assert.Contains(attributes.Failures!, f => f.Contains("Fps", StringComparison.Ordinal));
+        Assert.Contains(rules.Failures!, f => f.Contains("Capture:BackoffMaxSeconds", StringComparison.Ordinal));
+        Assert.Contains(rules.Failures!, f => f.Contains("even", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validators_Defaults_Succeed()
+    {
+        Assert.True(new CaptureOptionsValidator().Validate(null, new CaptureOptions()).Succeeded);
+        Assert.True(new CaptureOptionsRulesValidator().Validate(null, new CaptureOptions()).Succeeded);
+        Assert.True(new DetectionOptionsValidator().Validate(null, new DetectionOptions()).Succeeded);
+        Assert.True(new MqttOptionsValidator().Validate(null, new MqttOptions()).Succeeded);
+        Assert.True(new HttpOptionsValidator().Validate(null, new HttpOptions()).Succeeded);
+        Assert.True(new PipelineOptionsValidator().Validate(null, new PipelineOptions()).Succeeded);
+        Assert.True(new CamerasOptionsValidator().Validate(null, new CamerasOptions()).Succeeded);
+    }
+}

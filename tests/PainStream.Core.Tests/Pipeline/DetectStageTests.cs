@@ -1,0 +1,120 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Collections.Frozen;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+using PainStream.Core.Pipeline;
+using PainStream.Testing;
+
+namespace PainStream.Core.Tests.Pipeline;
+
+public sealed class DetectStageTests : IDisposable
+{
+    private static readonly CameraId Cam = new("bed-1");
+    private readonly TestMeterFactory _meters = new();
+    private readonly FramePool _pool = new();
+    private readonly FakeTimeProvider _time = new();
+    private readonly CameraRegistry _registry;
+    private readonly CameraCatalog _catalog = new();
+
+    public DetectStageTests()
+    {
+        _registry = new CameraRegistry(new RecordingPublisher(), _time);
+        _registry.Get(Cam);
+    }
+
+    public void Dispose() => _meters.Dispose();
+
+    [Fact]
+    public void Process_WithRegion_DetectsOnTheCropAndReturnsFrameCoordinates()
+    {
+        using var detector = new FakeFaceDetector((_, _) => [new DetectedFace(new BoxF(10, 20, 30, 40), 0.9f, [new PointF(15, 25)])]);
+        _catalog.Update(new Dictionary<CameraId, CameraSettings>
+        {
+            [Cam] = new(Cam, "lavfi:x", true, 5, 200, 100, new NormalizedRegion(0.5, 0.2, 0.5, 0.8)),
+        }.ToFrozenDictionary());
+        var stage = CreateStage(detector);
+
+        var observation = stage.Process(NewFrame(200, 100));
+
+        Assert.NotNull(observation);
+        Assert.Equal((100, 80), detector.Seen.Single());
+        var face = Assert.Single(observation.Faces);
+        Assert.Equal(new BoxF(110, 40, 30, 40), face.Box);
+        Assert.Equal(new PointF(115, 45), face.Keypoints[0]);
+        Assert.Equal(0, _pool.Outstanding);
+        Assert.Equal(1, _registry.Get(Cam).Processed);
+    }
+
+    [Fact]
+    public void Process_DetectorThrows_SkipsFrameCountsErrorAndReturnsBuffer()
+    {
+        using var errors = new MetricCollector<long>(_meters, PainStreamInstruments.MeterName, PainStreamInstruments.StageErrors);
+        using var detector = new FakeFaceDetector((_, _) => []) { Throw = new InvalidOperationException("boom") };
+        var stage = CreateStage(detector);
+
+        var observation = stage.Process(NewFrame(64, 64));
+
+        Assert.Null(observation);
+        Assert.Equal(0, _pool.Outstanding);
+        Assert.Equal(1, errors.GetMeasurementSnapshot().EvaluateAsCounter());
+    }
+
+    [Fact]
+    public async Task RunAsync_InputCompleted_ProcessesEverythingCompletesOutputAndLeaksNoFrame()
+    {
+        using var detector = new FakeFaceDetector((w, h) => [new DetectedFace(new BoxF(0, 0, w, h), 1, [])]);
+        var stage = CreateStage(detector);
+        var channels = new PipelineChannels(new PipelineOptions { CaptureQueueCapacity = 16 }, _registry);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(channels.FrameWriter.TryWrite(NewFrame(32, 16, i)));
+        }
+
+        channels.FrameWriter.Complete();
+        await stage.RunAsync(channels.FrameReader, channels.ObservationWriter, workers: 3, TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        var observations = new List<FaceObservation>();
+        await foreach (var o in channels.ObservationReader.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            observations.Add(o);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), observations.Select(o => o.Sequence).Order());
+        Assert.All(observations, o => Assert.Equal(new BoxF(0, 0, 32, 16), Assert.Single(o.Faces).Box));
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public async Task RunAsync_Cancelled_CompletesOutputWithoutError()
+    {
+        using var detector = new FakeFaceDetector((_, _) => []);
+        var stage = CreateStage(detector);
+        var channels = new PipelineChannels(new PipelineOptions(), _registry);
+        using var cts = new CancellationTokenSource();
+
+        var run = stage.RunAsync(channels.FrameReader, channels.ObservationWriter, workers: 2, cts.Token);
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        Assert.True(channels.ObservationReader.Completion.IsCompletedSuccessfully);
+    }
+
+    private DetectStage CreateStage(IFaceDetector detector) =>
+        new(detector, _catalog, _registry, new PipelineMetrics(_meters, _registry, _pool), NullLogger<DetectStage>.Instance, _time);
+
+    private Frame NewFrame(int width, int height, long sequence = 1)
+    {
+        var frame = _pool.Rent(Cam, width, height);
+        frame.Pixels.Fill(128);
+        frame.Stamp(sequence, _time.GetUtcNow(), _time.GetTimestamp());
+        return frame;
+    }
+}

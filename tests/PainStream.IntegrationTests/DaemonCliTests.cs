@@ -1,0 +1,82 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text.Json;
+using PainStream.Testing;
+
+namespace PainStream.IntegrationTests;
+
+/// <summary>The daemon's command line on bad input: a clear message naming the key or the file, and a non-zero exit.</summary>
+[Collection(DaemonTestGroup.Name)]
+public sealed class DaemonCliTests
+{
+    [Fact]
+    public async Task CheckConfig_ShippedConfig_ExitsZero()
+    {
+        var (code, output) = await DaemonProcess.RunCliAsync("check-config", Path.Combine(TestPaths.RepoRoot, "config", "painstream.json"));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckConfigAndRun_BadKeys_ListEveryProblemWithItsKeyAndExitTwo()
+    {
+        var directory = Directory.CreateTempSubdirectory("painstream-cfg-").FullName;
+        var file = Path.Combine(directory, "bad.json");
+        await File.WriteAllTextAsync(file, """
+            { "Cameras": { "Bed 1": { "Url": "rtsp://10.0.0.1/s" }, "bed-2": { "Url": "", "Fsp": 3 } },
+              "Capture": { "Fps": -1 }, "Mqtt": { "Port": "eighty" } }
+            """, TestContext.Current.CancellationToken);
+        try
+        {
+            foreach (var args in new[] { new[] { "check-config", file }, ["run", "--config", file] })
+            {
+                var (code, output) = await DaemonProcess.RunCliAsync(args);
+
+                Assert.True(code == 2, output);
+                Assert.Contains("Cameras:bed-2:Fsp: unknown key", output, StringComparison.Ordinal);
+                Assert.Contains("Cameras:Bed 1", output, StringComparison.Ordinal);
+                Assert.Contains("Cameras:bed-2:Url", output, StringComparison.Ordinal);
+                Assert.Contains("Capture:Fps", output, StringComparison.Ordinal);
+                Assert.Contains("Mqtt:Port", output, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_CorruptModel_FailsAtStartNamingThePathAndTheExpectedChecksum()
+    {
+        var directory = Directory.CreateTempSubdirectory("painstream-model-").FullName;
+        try
+        {
+            var models = Path.Combine(directory, "models");
+            Directory.CreateDirectory(Path.Combine(models, "blazeface"));
+            File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), Path.Combine(models, "manifest.json"));
+            var source = await File.ReadAllBytesAsync(Path.Combine(TestPaths.Models, "blazeface", "face_detection_front_128x128_barracuda.onnx"), TestContext.Current.CancellationToken);
+            var corrupt = Path.Combine(models, "blazeface", "face_detection_front_128x128_barracuda.onnx");
+            await File.WriteAllBytesAsync(corrupt, source[..(source.Length / 2)], TestContext.Current.CancellationToken);
+            var file = Path.Combine(directory, "painstream.json");
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
+            {
+                Detection = new { ModelsDirectory = models },
+                Mqtt = new { EmbeddedPort = FreePort.Get() },
+                Http = new { Url = $"http://127.0.0.1:{FreePort.Get()}" },
+            }), TestContext.Current.CancellationToken);
+            
+
+            var (code, output) = await DaemonProcess.RunCliAsync("run", "--config", file);
+
+            Assert.True(code == 3, output);
+            Assert.Contains(corrupt, output, StringComparison.Ordinal);
+            Assert.Matches("[0-9a-f]{64}", output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

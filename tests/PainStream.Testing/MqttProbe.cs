@@ -1,0 +1,224 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace PainStream.Testing;
+
+/// <summary>One message received by an <see cref="MqttProbe"/>.</summary>
+/// <param name="Index">Arrival order, from 0.</param>
+/// <param name="Topic">The topic.</param>
+/// <param name="Payload">The payload as UTF-8 text.</param>
+/// <param name="Retain">The retain flag as published (MQTT 5 retain-as-published), or true for a stored retained message.</param>
+public sealed record ProbeMessage(int Index, string Topic, string Payload, bool Retain);
+
+/// <summary>
+/// A test subscriber (MQTTnet, MQTT 5) that records every message matching its filter and lets a test await a message
+/// matching a predicate: a signal with a timeout, never a fixed delay.
+/// </summary>
+/// <remarks>Thread-safe. It does not reconnect: after a broker restart, connect a new probe.</remarks>
+public sealed class MqttProbe : IAsyncDisposable
+{
+    /// <summary>The default time to wait for a message.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly IMqttClient _client;
+    private readonly string _syncTopic;
+    private readonly List<ProbeMessage> _messages = [];
+    private readonly List<Waiter> _waiters = [];
+
+    private MqttProbe(IMqttClient client, string syncTopic)
+    {
+        _client = client;
+        _syncTopic = syncTopic;
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+    }
+
+    /// <summary>Gets the number of messages received so far (use it as <c>after</c> in <see cref="WaitForAsync(Func{ProbeMessage, bool}, int, TimeSpan?)"/>).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return _messages.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets a snapshot of the messages received so far, in arrival order.</summary>
+    public IReadOnlyList<ProbeMessage> Messages
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/> (or <paramref name="host"/>) and subscribes to <paramref name="filter"/>.</summary>
+    /// <param name="port">The broker port.</param>
+    /// <param name="filter">The topic filter. <value>The default value is <c>#</c>.</value></param>
+    /// <param name="host">The broker host. <value>The default value is 127.0.0.1.</value></param>
+    /// <param name="cancellationToken">Cancels the connection.</param>
+    /// <returns>The connected probe.</returns>
+    public static async Task<MqttProbe> ConnectAsync(int port, string filter = "#", string host = "127.0.0.1", CancellationToken cancellationToken = default)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var id = "probe-" + Guid.NewGuid().ToString("N")[..12];
+        var probe = new MqttProbe(client, "painstream-probe/" + id + "/sync");
+        try
+        {
+            var options = new MqttClientOptionsBuilder()
+                .WithTcpServer(host, port)
+                .WithClientId(id)
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithCleanStart(true)
+                .WithTimeout(TimeSpan.FromSeconds(5))
+                .Build();
+            await client.ConnectAsync(options, cancellationToken);
+            var subscribe = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS().WithRetainAsPublished(true))
+                .WithTopicFilter(f => f.WithTopic(probe._syncTopic).WithAtLeastOnceQoS())
+                .Build();
+            await client.SubscribeAsync(subscribe, cancellationToken);
+            return probe;
+        }
+        catch
+        {
+            await probe.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits for a message (received before or after the call) with index ≥ <paramref name="after"/> that matches.</summary>
+    /// <param name="predicate">What to wait for.</param>
+    /// <param name="after">Ignore messages with a smaller index (a previous <see cref="Count"/>).</param>
+    /// <param name="timeout">How long to wait. <value>The default value is <see cref="DefaultTimeout"/>.</value></param>
+    /// <returns>The first matching message.</returns>
+    /// <exception cref="TimeoutException">No message matched in time; the message lists what was received.</exception>
+    public async Task<ProbeMessage> WaitForAsync(Func<ProbeMessage, bool> predicate, int after = 0, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        Waiter waiter;
+        lock (_messages)
+        {
+            for (var i = after; i < _messages.Count; i++)
+            {
+                if (predicate(_messages[i]))
+                {
+                    return _messages[i];
+                }
+            }
+
+            waiter = new Waiter(predicate, after);
+            _waiters.Add(waiter);
+        }
+
+        var limit = timeout ?? DefaultTimeout;
+        try
+        {
+            return await waiter.Completion.Task.WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            lock (_messages)
+            {
+                _waiters.Remove(waiter);
+            }
+
+            throw new TimeoutException($"No matching MQTT message within {limit} (after #{after}). Received:\n{Describe()}");
+        }
+    }
+
+    /// <summary>Waits for <paramref name="payload"/> on <paramref name="topic"/>.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="payload">The exact payload.</param>
+    /// <param name="after">Ignore messages with a smaller index.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <returns>The message.</returns>
+    public Task<ProbeMessage> WaitForAsync(string topic, string payload, int after = 0, TimeSpan? timeout = null) =>
+        WaitForAsync(m => m.Topic == topic && m.Payload == payload, after, timeout);
+
+    /// <summary>
+    /// Publishes a marker to this probe's own topic and waits until it comes back: every message the broker routed to
+    /// this probe before the marker has then been recorded.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when the marker has come back.</returns>
+    public async Task SyncAsync(CancellationToken cancellationToken = default)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await _client.PublishStringAsync(_syncTopic, marker, MqttQualityOfServiceLevel.AtLeastOnce, retain: false, cancellationToken);
+        await WaitForAsync(_syncTopic, marker, after: 0);
+    }
+
+    /// <summary>Lists the received messages, one a line (for assertion messages).</summary>
+    /// <returns>The list.</returns>
+    public string Describe() => string.Join('\n', Messages.Select(m => $"#{m.Index} {m.Topic} retain={m.Retain}: {m.Payload}"));
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        _client.ApplicationMessageReceivedAsync -= OnMessageAsync;
+        try
+        {
+            if (_client.IsConnected)
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build());
+            }
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The broker may already be gone (killed by the test).
+        }
+        finally
+        {
+            _client.Dispose();
+        }
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs args)
+    {
+        var message = args.ApplicationMessage;
+        var payload = Encoding.UTF8.GetString(message.Payload);
+        List<(Waiter Waiter, ProbeMessage Message)>? matched = null;
+        lock (_messages)
+        {
+            var received = new ProbeMessage(_messages.Count, message.Topic, payload, message.Retain);
+            _messages.Add(received);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                var waiter = _waiters[i];
+                if (received.Index >= waiter.After && waiter.Predicate(received))
+                {
+                    _waiters.RemoveAt(i);
+                    (matched ??= []).Add((waiter, received));
+                }
+            }
+        }
+
+        if (matched is not null)
+        {
+            foreach (var (waiter, received) in matched)
+            {
+                waiter.Completion.TrySetResult(received);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private sealed class Waiter(Func<ProbeMessage, bool> predicate, int after)
+    {
+        public Func<ProbeMessage, bool> Predicate { get; } = predicate;
+
+        public int After { get; } = after;
+
+        public TaskCompletionSource<ProbeMessage> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
