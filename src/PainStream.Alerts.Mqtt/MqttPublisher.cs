@@ -58,7 +58,8 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
     private readonly Channel<bool> _wake;
     private readonly Lock _statusGate = new();
     private readonly Dictionary<CameraId, CameraStatus> _latest = [];
-    private readonly Dictionary<CameraId, CameraStatus> _unsent = [];
+    // A null value means "clear the retained status" (the camera was removed).
+    private readonly Dictionary<CameraId, CameraStatus?> _unsent = [];
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
     private volatile bool _connected;
@@ -144,6 +145,18 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
         {
             _latest[status.Camera] = status;
             _unsent[status.Camera] = status;
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <inheritdoc/>
+    public void RemoveCamera(CameraId camera)
+    {
+        lock (_statusGate)
+        {
+            _latest.Remove(camera);
+            _unsent[camera] = null;
         }
 
         _wake.Writer.TryWrite(true);
@@ -452,7 +465,7 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
 
     private async Task SendUnsentStatusesAsync(CancellationToken cancellationToken)
     {
-        CameraStatus[] batch;
+        KeyValuePair<CameraId, CameraStatus?>[] batch;
         lock (_statusGate)
         {
             if (_unsent.Count == 0)
@@ -460,7 +473,7 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
                 return;
             }
 
-            batch = [.. _unsent.Values];
+            batch = [.. _unsent];
             _unsent.Clear();
         }
 
@@ -469,9 +482,14 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
         {
             for (; sent < batch.Length; sent++)
             {
-                var status = batch[sent];
-                var topic = _topics.Status(status.Camera);
-                if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Default.CameraStatusPayload, "status", topic) is { } payload)
+                var (camera, status) = batch[sent];
+                var topic = _topics.Status(camera);
+                if (status is null)
+                {
+                    // An empty retained message deletes the retained status on the broker.
+                    await PublishAsync(topic, [], MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
+                }
+                else if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Default.CameraStatusPayload, "status", topic) is { } payload)
                 {
                     await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }
@@ -484,7 +502,7 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
             {
                 for (var i = sent; i < batch.Length; i++)
                 {
-                    _unsent.TryAdd(batch[i].Camera, batch[i]);
+                    _unsent.TryAdd(batch[i].Key, batch[i].Value);
                 }
             }
 

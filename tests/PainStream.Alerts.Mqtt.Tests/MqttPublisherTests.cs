@@ -83,6 +83,33 @@ public sealed class MqttPublisherTests
     [Theory]
     [InlineData(BrokerKind.Embedded)]
     [InlineData(BrokerKind.Mosquitto)]
+    public async Task RemoveCamera_AfterStatus_ClearsTheRetainedStatus(BrokerKind kind)
+    {
+        await using var broker = await TestBroker.StartAsync(kind, Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, cancellationToken: Ct);
+        await using var harness = new PublisherHarness(broker.PublisherOptions("ps-remove"));
+        await harness.StartAsync();
+        await probe.WaitForAsync(Available, "online");
+        harness.Publisher.PublishCameraStatus(PublisherHarness.Status("bed-9"));
+        harness.Publisher.PublishCameraStatus(PublisherHarness.Status("bed-10"));
+        await probe.WaitForAsync(m => m.Topic == "painstream/bed-9/status");
+        await probe.WaitForAsync(m => m.Topic == "painstream/bed-10/status");
+
+        var mark = probe.Count;
+        harness.Publisher.RemoveCamera(new Core.Frames.CameraId("bed-9"));
+
+        // The broker forwards the empty message, and a dashboard that connects afterwards gets no status for bed-9.
+        await probe.WaitForAsync(m => m.Topic == "painstream/bed-9/status" && m.Payload.Length == 0, mark);
+        await using var late = await MqttProbe.ConnectAsync(broker.Port, "painstream/+/status", cancellationToken: Ct);
+        await late.WaitForAsync(m => m.Topic == "painstream/bed-10/status");
+        await late.SyncAsync(Ct);
+        Assert.DoesNotContain(late.Messages, m => m.Topic == "painstream/bed-9/status");
+        harness.AssertNoErrorsLogged();
+    }
+
+    [Theory]
+    [InlineData(BrokerKind.Embedded)]
+    [InlineData(BrokerKind.Mosquitto)]
     public async Task PublishFaces_Connected_PublishesFacesJson(BrokerKind kind)
     {
         await using var broker = await TestBroker.StartAsync(kind, Ct);

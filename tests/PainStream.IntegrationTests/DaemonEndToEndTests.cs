@@ -169,6 +169,15 @@ public sealed class DaemonEndToEndTests
         Assert.DoesNotContain(probe.Messages.Skip(mark), m => m.Topic.EndsWith("/status", StringComparison.Ordinal) && Scenario.Json(m, "state") != "online");
         Assert.Equal(firstPid, FfmpegPidFor("testsrc=size=640x360:rate=10"));
         Assert.Single(ProcessScan.Find("testsrc2=size=640x360:rate=10", "ffmpeg").Live);
+
+        // Removing a camera stops only its ffmpeg and clears its retained status for dashboards.
+        cameras.Remove("second");
+        mark = probe.Count;
+        await File.WriteAllTextAsync(daemon.ConfigFile, System.Text.Json.JsonSerializer.Serialize(config), Ct);
+        await probe.WaitForAsync(m => m.Topic == "painstream/second/status" && m.Payload.Length == 0, mark, TimeSpan.FromSeconds(20));
+        var left = await ProcessScan.WaitUntilNoneAsync("testsrc2=size=640x360:rate=10", TimeSpan.FromSeconds(5), "ffmpeg", Ct);
+        Assert.True(left.IsEmpty, left.ToString());
+        Assert.Equal(firstPid, FfmpegPidFor("testsrc=size=640x360:rate=10"));
     }
 
     private static async Task ExpectFlowAsync(MqttProbe probe, RtspServer camera, DaemonProcess daemon, string name)

@@ -58,6 +58,12 @@ public sealed class RecordingPublisher : IPainStreamPublisher
     /// <inheritdoc/>
     public void PublishCameraStatus(CameraStatus status) => Statuses.Enqueue(status);
 
+    /// <summary>Gets the cameras removed, in order.</summary>
+    public ConcurrentQueue<PainStream.Core.Frames.CameraId> Removed { get; } = new();
+
+    /// <inheritdoc/>
+    public void RemoveCamera(PainStream.Core.Frames.CameraId camera) => Removed.Enqueue(camera);
+
     /// <inheritdoc/>
     public void PublishFaces(FaceObservation observation) => Faces.Enqueue(observation);
 

@@ -66,9 +66,15 @@ public sealed class CameraRegistry
     /// <param name="camera">The camera.</param>
     public void SetDisabled(CameraId camera) => Transition(camera, CameraState.Disabled, error: null);
 
-    /// <summary>Forgets a camera that was removed from the configuration.</summary>
+    /// <summary>Forgets a camera that was removed from the configuration and clears its published status.</summary>
     /// <param name="camera">The camera.</param>
-    public void Remove(CameraId camera) => _cameras.TryRemove(camera, out _);
+    public void Remove(CameraId camera)
+    {
+        if (_cameras.TryRemove(camera, out _))
+        {
+            _publisher.RemoveCamera(camera);
+        }
+    }
 
     /// <summary>Publishes every camera's status again (after a broker reconnect, and periodically for the fps figure).</summary>
     public void PublishAll()

@@ -2,6 +2,7 @@
 
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 
 namespace PainStream.Core.Publishing;
 
@@ -16,6 +17,10 @@ public interface IPainStreamPublisher
     /// <summary>Publishes a camera's state (retained, QoS 1).</summary>
     /// <param name="status">The state.</param>
     void PublishCameraStatus(CameraStatus status);
+
+    /// <summary>Forgets a camera removed from the configuration: its retained status is cleared, so dashboards stop showing it.</summary>
+    /// <param name="camera">The camera.</param>
+    void RemoveCamera(CameraId camera);
 
     /// <summary>Publishes the faces found in one frame (QoS 0, throttled by the caller to about 1 Hz per camera).</summary>
     /// <param name="observation">The detection result.</param>

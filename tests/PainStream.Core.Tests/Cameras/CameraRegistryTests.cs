@@ -38,6 +38,21 @@ public sealed class CameraRegistryTests
     }
 
     [Fact]
+    public void Remove_KnownCamera_ForgetsItAndAsksThePublisherToClearIt()
+    {
+        var publisher = new RecordingPublisher();
+        var registry = new CameraRegistry(publisher, TimeProvider.System);
+        registry.SetOnline(Cam);
+
+        registry.Remove(Cam);
+        registry.Remove(Cam);
+
+        Assert.Null(registry.Find(Cam));
+        Assert.Empty(registry.Snapshot());
+        Assert.Equal([Cam], publisher.Removed);
+    }
+
+    [Fact]
     public void Redact_UrlWithCredentials_HidesThem()
     {
         Assert.Equal("rtsp://***@10.0.0.5:554/stream", CameraSettings.Redact("rtsp://admin:s3cret@10.0.0.5:554/stream"));
