@@ -34,6 +34,9 @@ namespace PainStream.Capture.FFmpeg;
 public sealed partial class CameraCapture : IAsyncDisposable
 {
     // When a live source has to (re)connect, the first frame may take the RTSP socket timeout plus a normal frame gap.
+    private const double StableSessionSeconds = 10;
+
+    private readonly long _stableSessionFrames;
     private readonly TimeSpan _stallTimeout;
     private readonly TimeSpan _firstFrameTimeout;
     private readonly CaptureOptions _options;
@@ -93,7 +96,12 @@ public sealed partial class CameraCapture : IAsyncDisposable
             TimeSpan.FromSeconds(options.BackoffInitialSeconds),
             TimeSpan.FromSeconds(Math.Max(options.BackoffMaxSeconds, options.BackoffInitialSeconds)));
         _executable = FfmpegProcess.ResolveExecutable(options.FfmpegPath);
-        _stallTimeout = TimeSpan.FromSeconds(options.StallTimeoutSeconds);
+        // A slow camera (Fps 0.2 = one frame every 5 s) must not look stalled between two frames: allow 2.5 frame periods.
+        _stallTimeout = TimeSpan.FromSeconds(Math.Max(options.StallTimeoutSeconds, 2.5 / settings.Fps));
+
+        // A session counts as working (and resets the backoff) after about 10 s worth of frames, so a camera that sends
+        // one frame and drops the session is still backed off instead of being retried every second forever.
+        _stableSessionFrames = Math.Max(1, (long)Math.Ceiling(settings.Fps * StableSessionSeconds));
         _firstFrameTimeout = FfmpegInput.TryParse(settings.Url, out var input, out _) && input.Kind == FfmpegInputKind.Rtsp
             ? _stallTimeout + TimeSpan.FromSeconds(options.RtspTimeoutSeconds)
             : _stallTimeout;
@@ -216,13 +224,13 @@ public sealed partial class CameraCapture : IAsyncDisposable
 
     /// <summary>
     /// Decides what follows a session: marks the camera offline with the reason, counts the reconnect, resets the backoff
-    /// when the session had delivered frames, and returns how long to wait before the next one.
+    /// when the session had delivered about 10 s worth of frames, and returns how long to wait before the next one.
     /// </summary>
     /// <param name="outcome">How the session ended (not <see cref="SessionEnd.Cancelled"/>).</param>
     /// <returns>The delay before the next session.</returns>
     internal TimeSpan OnSessionEnded(SessionOutcome outcome)
     {
-        if (outcome.Frames > 0)
+        if (outcome.Frames >= _stableSessionFrames)
         {
             // The stream worked: a new outage starts again from the initial delay.
             _backoff.Reset();
@@ -379,7 +387,7 @@ public sealed partial class CameraCapture : IAsyncDisposable
         return UserInfoPattern().Replace(redacted, "$1***@");
     }
 
-    // scheme://user[:password]@ anywhere in a line, also when ffmpeg re-quotes the URL in another form.
-    [GeneratedRegex(@"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@", RegexOptions.CultureInvariant)]
+    // scheme://user[:password]@ anywhere in a line (greedy up to the last @ before the path, as ffmpeg splits it), also when ffmpeg re-quotes the URL in another form.
+    [GeneratedRegex(@"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s]+@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfoPattern();
 }

@@ -145,6 +145,13 @@ public sealed class CaptureSupervisor : IAsyncDisposable
         if (captures.Length > 0)
         {
             await Task.WhenAll(captures.Select(static c => c.DisposeAsync().AsTask()));
+
+            // Dashboards read the retained per-camera status: it must not keep saying "online" after we stopped watching.
+            foreach (var capture in captures)
+            {
+                _registry.SetOffline(capture.Camera, "PainStream stopped");
+            }
+
             _logger.SupervisorStopped(captures.Length);
         }
     }

@@ -13,6 +13,9 @@ internal static class Cli
     /// <summary>Exit code for a model or another start-up resource that cannot be loaded.</summary>
     public const int ExitStartupFailure = 3;
 
+    /// <summary>Exit code for a service that failed while running (systemd restarts the daemon).</summary>
+    public const int ExitServiceFailed = 1;
+
     /// <summary>Exit code for a command line that cannot be understood.</summary>
     public const int ExitUsage = 64;
 

@@ -59,9 +59,20 @@ internal static class DaemonHost
                 return Cli.ExitStartupFailure;
             }
 
+            // Taken before RunAsync, which disposes the host (and its container) when it returns.
+            var loops = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
             try
             {
                 await host.RunAsync();
+
+                // On .NET 10 a background service that faulted stops the host without an exception from RunAsync; report
+                // it with a failing exit code so that systemd's Restart=on-failure restarts us.
+                var faulted = loops.FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true });
+                if (faulted is not null)
+                {
+                    await Console.Error.WriteLineAsync($"painstream: stopped because {faulted.GetType().Name} failed: {faulted.ExecuteTask!.Exception?.GetBaseException().Message}");
+                    return Cli.ExitServiceFailed;
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -100,7 +111,8 @@ internal static class DaemonHost
     private static void Configure(IHostApplicationBuilder builder, PainStreamSettings settings, DaemonPaths paths)
     {
         var configuration = (IConfigurationBuilder)builder.Configuration;
-        configuration.AddPainStreamSources(paths.ConfigFile, reloadOnChange: true);
+        // The host reads the files once; ConfigReloadService owns watching them (with last-known-good semantics).
+        configuration.AddPainStreamSources(paths.ConfigFile, reloadOnChange: false);
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o =>
         {

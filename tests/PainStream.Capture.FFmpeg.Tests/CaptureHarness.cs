@@ -118,7 +118,11 @@ internal sealed class SignalingPublisher : IPainStreamPublisher
 {
     public Signals<CameraStatus> Statuses { get; } = new();
 
+    public System.Collections.Concurrent.ConcurrentQueue<CameraId> Removed { get; } = new();
+
     public void PublishCameraStatus(CameraStatus status) => Statuses.Add(status);
+
+    public void RemoveCamera(CameraId camera) => Removed.Enqueue(camera);
 
     public void PublishFaces(FaceObservation observation)
     {

@@ -47,6 +47,19 @@ public sealed class SessionDecisionTests
     }
 
     [Fact]
+    public async Task OnSessionEnded_SessionWithOnlyAFrame_KeepsBackingOff()
+    {
+        await using var t = new Rig(new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: 0));
+        var delays = new List<double>();
+        for (var i = 0; i < 4; i++)
+        {
+            delays.Add(t.Capture.OnSessionEnded(new SessionOutcome(SessionEnd.Exited, 1, "ffmpeg exited with code 0 (stream ended)")).TotalSeconds);
+        }
+
+        Assert.Equal([1, 2, 4, 8], delays);
+    }
+
+    [Fact]
     public async Task OnSessionEnded_Failure_MarksOfflineWithReasonAndCountsReconnect()
     {
         await using var t = new Rig(backoff: null);

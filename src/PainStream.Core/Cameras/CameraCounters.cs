@@ -67,6 +67,8 @@ public sealed class CameraCounters
 
     internal DateTimeOffset Since { get; set; }
 
+    internal bool Removed { get; set; }
+
     /// <summary>Counts a captured frame.</summary>
     public void OnCaptured()
     {

@@ -70,29 +70,42 @@ public sealed class CameraRegistry
     /// <param name="camera">The camera.</param>
     public void Remove(CameraId camera)
     {
-        if (_cameras.TryRemove(camera, out _))
+        if (_cameras.TryRemove(camera, out var counters))
         {
-            _publisher.RemoveCamera(camera);
+            lock (counters.Gate)
+            {
+                counters.Removed = true;
+                _publisher.RemoveCamera(camera);
+            }
         }
     }
 
     /// <summary>Publishes every camera's status again (after a broker reconnect, and periodically for the fps figure).</summary>
     public void PublishAll()
     {
-        foreach (var status in Snapshot())
+        foreach (var counters in _cameras.Values)
         {
-            _publisher.PublishCameraStatus(status);
+            // Under the camera's lock, so a transition cannot slip in between the snapshot and its publication.
+            lock (counters.Gate)
+            {
+                if (!counters.Removed)
+                {
+                    _publisher.PublishCameraStatus(counters.ToStatus());
+                }
+            }
         }
     }
 
     private void Transition(CameraId camera, CameraState state, string? error)
     {
         var counters = Get(camera);
-        CameraStatus status;
+
+        // Published while holding the camera's lock (the publisher only enqueues), so statuses reach the broker in the
+        // order of the transitions, and nothing is published for a camera after its removal.
         lock (counters.Gate)
         {
             var changed = counters.State != state || !string.Equals(counters.Error, error, StringComparison.Ordinal);
-            if (!changed)
+            if (!changed || counters.Removed)
             {
                 return;
             }
@@ -104,9 +117,7 @@ public sealed class CameraRegistry
 
             counters.State = state;
             counters.Error = error;
-            status = counters.ToStatus();
+            _publisher.PublishCameraStatus(counters.ToStatus());
         }
-
-        _publisher.PublishCameraStatus(status);
     }
 }

@@ -30,10 +30,12 @@ public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, d
             return url;
         }
 
+        // User information ends at the last '@' before the path (a password may itself contain '@', as ffmpeg allows).
         var hostStart = scheme + 3;
-        var at = url.IndexOf('@', hostStart);
-        var slash = url.IndexOf('/', hostStart);
-        return at > 0 && (slash < 0 || at < slash) ? string.Concat(url.AsSpan(0, hostStart), "***", url.AsSpan(at)) : url;
+        var pathStart = url.IndexOfAny(['/', '?', '#'], hostStart);
+        var authority = pathStart < 0 ? url.Length : pathStart;
+        var at = url.LastIndexOf('@', authority - 1, authority - hostStart);
+        return at >= hostStart ? string.Concat(url.AsSpan(0, hostStart), "***", url.AsSpan(at)) : url;
     }
 }
 

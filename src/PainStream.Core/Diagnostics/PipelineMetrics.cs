@@ -64,7 +64,11 @@ public sealed class PipelineMetrics
     {
         foreach (var id in cameras.Cameras)
         {
-            yield return new Measurement<long>(value(cameras.Get(id)), new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, id.Value));
+            // Find, not Get: a camera removed since the key list was taken must not be re-created by a scrape.
+            if (cameras.Find(id) is { } counters)
+            {
+                yield return new Measurement<long>(value(counters), new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, id.Value));
+            }
         }
     }
 }

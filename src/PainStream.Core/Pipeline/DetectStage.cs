@@ -21,6 +21,7 @@ public sealed class DetectStage
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private long _lastProgress;
 
     /// <summary>Initializes a new instance of the <see cref="DetectStage"/> class.</summary>
     /// <param name="detector">The face detector (thread-safe).</param>
@@ -37,7 +38,11 @@ public sealed class DetectStage
         _metrics = metrics;
         _logger = logger;
         _time = time;
+        _lastProgress = time.GetTimestamp();
     }
+
+    /// <summary>Gets how long ago a detect worker last finished a frame (or the stage was created).</summary>
+    public TimeSpan SinceLastProgress => _time.GetElapsedTime(Interlocked.Read(ref _lastProgress));
 
     /// <summary>Runs <paramref name="workers"/> loops until the input completes or <paramref name="cancellationToken"/> fires, then completes the output.</summary>
     /// <param name="input">Frames.</param>
@@ -81,6 +86,8 @@ public sealed class DetectStage
     {
         using (frame)
         {
+            // Whatever the result, the stage made progress: the systemd watchdog and /healthz read this.
+            using var progress = new ProgressMark(this);
             var start = _time.GetTimestamp();
             IReadOnlyList<DetectedFace> faces;
             try
@@ -143,5 +150,10 @@ public sealed class DetectStage
                 await output.WriteAsync(observation, cancellationToken);
             }
         }
+    }
+
+    private readonly struct ProgressMark(DetectStage stage) : IDisposable
+    {
+        public void Dispose() => Interlocked.Exchange(ref stage._lastProgress, stage._time.GetTimestamp());
     }
 }

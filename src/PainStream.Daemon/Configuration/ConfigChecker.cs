@@ -176,7 +176,8 @@ internal static partial class ConfigChecker
 
         if (section.Value is not null && children.Count == 0 && section.Value.Length > 0)
         {
-            problems.Add($"{section.Path}: expected an object, found the value '{section.Value}'");
+            // Never echo the value: a forgotten "__Url" suffix would print a camera URL with its credentials.
+            problems.Add($"{section.Path}: expected an object, found a single value");
             return;
         }
 

@@ -46,9 +46,24 @@ internal static class PainStreamConfiguration
         builder.Sources.Clear();
         var directory = Path.GetDirectoryName(file)!;
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
-        builder.AddJsonFile(file, optional: false, reloadOnChange);
-        builder.AddJsonFile(Path.Combine(directory, $"{Path.GetFileNameWithoutExtension(file)}.{environment}.json"), optional: true, reloadOnChange);
+        builder.AddJsonFile(s => Watch(s, file, optional: false, reloadOnChange));
+        builder.AddJsonFile(s => Watch(s, Path.Combine(directory, $"{Path.GetFileNameWithoutExtension(file)}.{environment}.json"), optional: true, reloadOnChange));
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         return builder;
+    }
+
+    private static void Watch(Microsoft.Extensions.Configuration.Json.JsonConfigurationSource source, string path, bool optional, bool reloadOnChange)
+    {
+        source.Path = path;
+        source.Optional = optional;
+        source.ReloadOnChange = reloadOnChange;
+        source.ResolveFileProvider();
+
+        // A half-written or broken file seen by the watcher must not throw on a watcher thread: the reload service
+        // re-reads the files from scratch, reports the problem and keeps the last good configuration.
+        if (reloadOnChange)
+        {
+            source.OnLoadException = context => context.Ignore = true;
+        }
     }
 }

@@ -14,13 +14,15 @@ namespace PainStream.Daemon.Http;
 /// <summary><c>/healthz</c> (liveness) and <c>/readyz</c> (readiness, with the reasons when not ready).</summary>
 internal static class HealthEndpoints
 {
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(15);
+
     /// <summary>Maps the endpoints.</summary>
     /// <param name="app">The application.</param>
     public static void MapPainStreamHealth(this WebApplication app)
     {
-        app.MapGet("/healthz", (PipelineService pipeline) => pipeline.IsRunning
+        app.MapGet("/healthz", (PipelineService pipeline) => pipeline.IsProgressing(StuckAfter)
             ? Results.Text("ok\n")
-            : Results.Text("pipeline not running\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Text("pipeline not running, or frames waiting and none detected for 15 s\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         app.MapGet("/readyz", (IFaceDetector detector, IMqttConnectionState mqtt, CameraRegistry registry, PipelineService pipeline) =>
         {

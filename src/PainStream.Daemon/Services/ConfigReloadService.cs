@@ -18,6 +18,7 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
     private readonly CameraCatalog _catalog;
     private readonly ILogger<ConfigReloadService> _logger;
     private readonly string _home;
+    private readonly string _file;
     private readonly object _gate = new();
     private PainStreamSettings _current;
     private IDisposable? _subscription;
@@ -26,6 +27,7 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
     {
         // Our own view of the files, exactly as at start-up and in check-config: the host's configuration also holds
         // host keys (urls, contentRoot…) that are not PainStream's to check.
+        _file = paths.ConfigFile;
         _configuration = new ConfigurationBuilder().AddPainStreamSources(paths.ConfigFile, reloadOnChange: true).Build();
         _current = initial;
         _catalog = catalog;
@@ -57,7 +59,21 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
     {
         lock (_gate)
         {
-            var problems = ConfigChecker.Check(_configuration, out var next);
+            // Re-read from scratch rather than trusting the watched providers: a missing or unparsable file must be
+            // rejected (the watched provider would present it as empty, which is a valid "no camera" configuration).
+            IReadOnlyList<string> problems;
+            PainStreamSettings? next;
+            try
+            {
+                var fresh = new ConfigurationBuilder().AddPainStreamSources(_file, reloadOnChange: false).Build();
+                problems = ConfigChecker.Check(fresh, out next);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or IOException)
+            {
+                problems = [$"{_file}: {ex.Message}"];
+                next = null;
+            }
+
             if (next is null)
             {
                 _logger.ReloadRejected(string.Join("; ", problems));

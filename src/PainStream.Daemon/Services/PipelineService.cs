@@ -36,6 +36,14 @@ internal sealed class PipelineService : BackgroundService
     /// <summary>Gets a value indicating whether the stages are running (for the systemd watchdog and readiness).</summary>
     public bool IsRunning { get; private set; }
 
+    /// <summary>
+    /// Whether the pipeline is alive: running, and either nothing waits for detection or a frame finished detection within
+    /// <paramref name="within"/>. A detector stuck in native code, or a stage blocked forever, fails this.
+    /// </summary>
+    /// <param name="within">How recent the last progress must be.</param>
+    /// <returns><see langword="true"/> when healthy.</returns>
+    public bool IsProgressing(TimeSpan within) => IsRunning && (_channels.FrameReader.Count == 0 || _detect.SinceLastProgress < within);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         // Capture has stopped: no new frame will come. Let detection finish what is queued, then stop.

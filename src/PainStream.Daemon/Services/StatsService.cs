@@ -38,7 +38,11 @@ internal sealed class StatsService : BackgroundService
         var cameras = new List<CameraStats>();
         foreach (var status in _registry.Snapshot())
         {
-            var c = _registry.Get(status.Camera);
+            if (_registry.Find(status.Camera) is not { } c)
+            {
+                continue;
+            }
+
             cameras.Add(new CameraStats(
                 status.Camera.Value,
                 status.State.ToString().ToLower(CultureInfo.InvariantCulture),

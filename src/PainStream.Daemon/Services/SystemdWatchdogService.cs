@@ -32,13 +32,14 @@ internal sealed class SystemdWatchdogService : BackgroundService
             return;
         }
 
-        using var timer = new PeriodicTimer(TimeSpan.FromMicroseconds(usec / 2.0), _time);
+        var interval = TimeSpan.FromMicroseconds(usec / 2.0);
+        using var timer = new PeriodicTimer(interval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                // A pipeline that has died is not kept alive by pings: systemd restarts us (Restart=on-failure).
-                if (_pipeline.IsRunning)
+                // A pipeline that has died or hangs is not kept alive by pings: systemd restarts us.
+                if (_pipeline.IsProgressing(interval))
                 {
                     _notifier.Notify(new ServiceState("WATCHDOG=1"));
                 }

@@ -58,5 +58,8 @@ public sealed class CameraRegistryTests
         Assert.Equal("rtsp://***@10.0.0.5:554/stream", CameraSettings.Redact("rtsp://admin:s3cret@10.0.0.5:554/stream"));
         Assert.Equal("rtsp://10.0.0.5/a@b", CameraSettings.Redact("rtsp://10.0.0.5/a@b"));
         Assert.Equal("/var/demo.mp4", CameraSettings.Redact("/var/demo.mp4"));
+        Assert.Equal("rtsp://***@10.0.0.5/stream", CameraSettings.Redact("rtsp://admin:p@ssw0rd@10.0.0.5/stream"));
+        Assert.Equal("rtsp://***@10.0.0.5", CameraSettings.Redact("rtsp://admin:p@ss@10.0.0.5"));
+        Assert.Equal("rtsp://", CameraSettings.Redact("rtsp://"));
     }
 }

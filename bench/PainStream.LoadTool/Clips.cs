@@ -1,0 +1,90 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Diagnostics;
+using System.Globalization;
+
+namespace PainStream.LoadTool;
+
+/// <summary>
+/// Makes the H.264 test clips the cameras play, once, under <c>data/bench/</c> (git-ignored): real motion from OpenCV's
+/// <c>vtest.avi</c>, the astronaut's face moving across it, and light temporal noise so that, as with a real sensor, no two
+/// frames are identical (a static or duplicated picture would make decoding unrealistically cheap).
+/// </summary>
+internal static class Clips
+{
+    /// <summary>Returns the clip for <paramref name="size"/>, making it first if needed.</summary>
+    /// <param name="options">The tool's options.</param>
+    /// <param name="size">The clip's resolution.</param>
+    /// <param name="children">Registers the ffmpeg encoder, so Ctrl-C stops it.</param>
+    /// <param name="cancellationToken">Stops the encode.</param>
+    /// <returns>The clip's absolute path.</returns>
+    public static async Task<string> EnsureAsync(LoadOptions options, SourceSize size, ChildProcesses children, CancellationToken cancellationToken)
+    {
+        var fixtures = Path.Combine(options.Repo, "data", "fixtures");
+        var background = Path.Combine(fixtures, "vtest.avi");
+        var face = Path.Combine(fixtures, "astronaut.png");
+        foreach (var f in new[] { background, face })
+        {
+            if (!File.Exists(f))
+            {
+                throw new FileNotFoundException($"{f} is missing: run scripts/fetch-fixtures first.", f);
+            }
+        }
+
+        var seconds = options.ClipSeconds.ToString(CultureInfo.InvariantCulture);
+        var dir = Path.Combine(options.Repo, "data", "bench");
+        var clip = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"clip-{size}-{seconds}s.mp4"));
+        if (File.Exists(clip) && new FileInfo(clip).Length > 0)
+        {
+            return clip;
+        }
+
+        Directory.CreateDirectory(dir);
+        var w = size.Width;
+        var h = size.Height;
+
+        // Camera-like bitrate for the resolution (about 0.1 bit per pixel per frame at 25 fps), closed 2 s GOPs, no B-frames.
+        var kbps = Math.Max(300, (int)(w * h * 25 * 0.1 / 1000));
+        var filter = string.Create(
+            CultureInfo.InvariantCulture,
+            $"[0:v]fps=25,crop=768:432:0:72,scale={w}:{h},noise=alls=6:allf=t[bg];[1:v]scale=-2:{h / 2}[face];[bg][face]overlay=x='(W-w)*(0.5+0.4*sin(t/3))':y='H/4',format=yuv420p[out]");
+        var tmp = clip + ".tmp.mp4";
+        var info = new ProcessStartInfo(options.Ffmpeg)
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+        };
+        foreach (var a in new[]
+        {
+            "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+            "-i", background, "-loop", "1", "-framerate", "25", "-i", face,
+            "-filter_complex", filter, "-map", "[out]", "-t", seconds, "-an",
+            "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+            "-b:v", $"{kbps}k", "-maxrate", $"{kbps}k", "-bufsize", $"{kbps * 2}k", "-movflags", "+faststart", tmp,
+        })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        Console.WriteLine($"[load] making test clip {clip} ({size}, {seconds} s, 25 fps, {kbps} kb/s)");
+        using var ffmpeg = children.Start(info);
+        var stderr = ffmpeg.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await ffmpeg.WaitForExitAsync(cancellationToken);
+        }
+        finally
+        {
+            await children.StopAsync(ffmpeg, graceful: false, TimeSpan.Zero);
+        }
+
+        if (ffmpeg.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ffmpeg could not make {clip} (exit {ffmpeg.ExitCode}): {await stderr}");
+        }
+
+        File.Move(tmp, clip, overwrite: true);
+        return clip;
+    }
+}

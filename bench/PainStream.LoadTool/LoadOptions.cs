@@ -1,0 +1,196 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Globalization;
+
+namespace PainStream.LoadTool;
+
+/// <summary>A source resolution for the sweep.</summary>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+internal readonly record struct SourceSize(int Width, int Height)
+{
+    /// <summary>Parses <c>640x360</c>, or the shorthands <c>360</c>, <c>720</c>, <c>1080</c> (16:9).</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The size.</returns>
+    public static SourceSize Parse(string text)
+    {
+        var x = text.IndexOf('x', StringComparison.OrdinalIgnoreCase);
+        if (x > 0)
+        {
+            return new SourceSize(int.Parse(text[..x], CultureInfo.InvariantCulture), int.Parse(text[(x + 1)..], CultureInfo.InvariantCulture));
+        }
+
+        var h = int.Parse(text, CultureInfo.InvariantCulture);
+        return new SourceSize(h * 16 / 9, h);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Width}x{Height}");
+}
+
+/// <summary>The load tool's settings, from the command line.</summary>
+internal sealed class LoadOptions
+{
+    /// <summary>Gets the usage text.</summary>
+    public const string Usage = """
+        PainStream.LoadTool — whole-pipeline throughput and latency on local files.
+
+        usage: PainStream.LoadTool [options]
+          --seconds T            measured window per scenario (default 20)
+          --warmup W             seconds discarded after start-up, per scenario (default 5); the pipeline then also
+                                 waits until the daemon's JIT tiering thread is quiet (at most 60 s more)
+          --cameras LIST         camera counts to sweep, comma-separated (default 1,2,4,8,16,32)
+          --sizes LIST           source sizes, e.g. 640x360,1920x1080 or 360,1080 (default 640x360,1920x1080)
+          --scenarios LIST       decode,pipeline (default both)
+          --fps F                analysed frames per second per camera (default 5)
+          --analysis WxH         analysis size ffmpeg scales to (default 640x360, the daemon's default)
+          --min-fps-ratio R      a camera holds when analysed fps >= R * fps (default 0.95)
+          --max-drop-ratio R     and frames dropped <= R * frames captured (default 0.01)
+          --no-early-stop        keep sweeping a size after a camera count fails
+          --daemon PATH          the daemon's dll (default artifacts/painstream/painstream.dll)
+          --detect-workers N     Detection:Workers for the daemon (default: the daemon's default)
+          --ffmpeg PATH          ffmpeg executable (default ffmpeg)
+          --clip-seconds S       length of the generated test clips (default 20)
+          --out DIR              results directory (default bench/results)
+          --repo DIR             repository root (default: found from the working directory)
+          --quick                smoke test: --seconds 6 --warmup 2 --cameras 1,2 --sizes 640x360
+          -h, --help             this text
+        """;
+
+    /// <summary>Gets the measured window per scenario.</summary>
+    public double Seconds { get; private set; } = 20;
+
+    /// <summary>Gets the warm-up per scenario.</summary>
+    public double WarmupSeconds { get; private set; } = 5;
+
+    /// <summary>Gets the camera counts to sweep.</summary>
+    public IReadOnlyList<int> Cameras { get; private set; } = [1, 2, 4, 8, 16, 32];
+
+    /// <summary>Gets the source sizes.</summary>
+    public IReadOnlyList<SourceSize> Sizes { get; private set; } = [new(640, 360), new(1920, 1080)];
+
+    /// <summary>Gets a value indicating whether the decode-only scenario runs.</summary>
+    public bool RunDecode { get; private set; } = true;
+
+    /// <summary>Gets a value indicating whether the full-daemon scenario runs.</summary>
+    public bool RunPipeline { get; private set; } = true;
+
+    /// <summary>Gets the analysed frames per second per camera.</summary>
+    public double Fps { get; private set; } = 5;
+
+    /// <summary>Gets the analysis size.</summary>
+    public SourceSize Analysis { get; private set; } = new(640, 360);
+
+    /// <summary>Gets the fraction of the target fps a camera must reach.</summary>
+    public double MinFpsRatio { get; private set; } = 0.95;
+
+    /// <summary>Gets the largest tolerated fraction of dropped frames.</summary>
+    public double MaxDropRatio { get; private set; } = 0.01;
+
+    /// <summary>Gets a value indicating whether the sweep goes on after a failing camera count.</summary>
+    public bool NoEarlyStop { get; private set; }
+
+    /// <summary>Gets the daemon dll path (relative to the repository root unless absolute).</summary>
+    public string DaemonDll { get; private set; } = "artifacts/painstream/painstream.dll";
+
+    /// <summary>Gets the daemon's detect worker count, or <see langword="null"/> for its default.</summary>
+    public int? DetectWorkers { get; private set; }
+
+    /// <summary>Gets the ffmpeg executable.</summary>
+    public string Ffmpeg { get; private set; } = "ffmpeg";
+
+    /// <summary>Gets the length of the generated clips.</summary>
+    public double ClipSeconds { get; private set; } = 20;
+
+    /// <summary>Gets the results directory (relative to the repository root unless absolute).</summary>
+    public string OutDir { get; private set; } = "bench/results";
+
+    /// <summary>Gets the repository root.</summary>
+    public string Repo { get; private set; } = string.Empty;
+
+    /// <summary>Gets a value indicating whether help was asked for.</summary>
+    public bool Help { get; private set; }
+
+    /// <summary>Parses the command line.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <returns>The options.</returns>
+    /// <exception cref="ArgumentException">An option is unknown or malformed.</exception>
+    public static LoadOptions Parse(string[] args)
+    {
+        var o = new LoadOptions();
+        string? repo = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            double Number() => double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--seconds": o.Seconds = Number(); break;
+                case "--warmup": o.WarmupSeconds = Number(); break;
+                case "--cameras": o.Cameras = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--sizes": o.Sizes = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(SourceSize.Parse)]; break;
+                case "--scenarios":
+                    var set = Next().Split(',', StringSplitOptions.RemoveEmptyEntries);
+                    o.RunDecode = set.Contains("decode");
+                    o.RunPipeline = set.Contains("pipeline");
+                    if (!o.RunDecode && !o.RunPipeline)
+                    {
+                        throw new ArgumentException("--scenarios takes decode, pipeline or both.");
+                    }
+
+                    break;
+                case "--fps": o.Fps = Number(); break;
+                case "--analysis": o.Analysis = SourceSize.Parse(Next()); break;
+                case "--min-fps-ratio": o.MinFpsRatio = Number(); break;
+                case "--max-drop-ratio": o.MaxDropRatio = Number(); break;
+                case "--no-early-stop": o.NoEarlyStop = true; break;
+                case "--daemon": o.DaemonDll = Next(); break;
+                case "--detect-workers": o.DetectWorkers = (int)Number(); break;
+                case "--ffmpeg": o.Ffmpeg = Next(); break;
+                case "--clip-seconds": o.ClipSeconds = Number(); break;
+                case "--out": o.OutDir = Next(); break;
+                case "--repo": repo = Next(); break;
+                case "--quick":
+                    o.Seconds = 6;
+                    o.WarmupSeconds = 2;
+                    o.Cameras = [1, 2];
+                    o.Sizes = [new(640, 360)];
+                    break;
+                case "-h" or "--help": o.Help = true; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}.");
+            }
+        }
+
+        if (o.Seconds <= 0 || o.WarmupSeconds < 0 || o.Fps <= 0 || o.Cameras.Count == 0 || o.Cameras.Any(n => n < 1))
+        {
+            throw new ArgumentException("--seconds, --fps and --cameras must be positive, --warmup not negative.");
+        }
+
+        o.Repo = Path.GetFullPath(repo ?? FindRepo());
+        o.DaemonDll = Path.GetFullPath(o.DaemonDll, o.Repo);
+        o.OutDir = Path.GetFullPath(o.OutDir, o.Repo);
+        return o;
+    }
+
+    private static string FindRepo()
+    {
+        var home = Environment.GetEnvironmentVariable("PAINSTREAM_HOME");
+        if (!string.IsNullOrEmpty(home) && File.Exists(Path.Combine(home, "PainStream.sln")))
+        {
+            return home;
+        }
+
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "PainStream.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new ArgumentException("Cannot find the repository root (PainStream.sln): pass --repo or set PAINSTREAM_HOME.");
+    }
+}
