@@ -45,4 +45,13 @@ public sealed record AlertEvent
 
     /// <summary>Gets the end of the bed's snooze, when one is running.</summary>
     public DateTimeOffset? SnoozedUntil { get; init; }
+
+    /// <summary>Gets the scorer that produced the score (e.g. <c>geometric</c> or <c>onnx:da-cnn-example</c>); set by the pipeline.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>
+    /// Gets what drives the score, by facial region or action unit (e.g. <c>au4</c>, <c>au6_7</c>, <c>au9_10</c>, <c>au43</c> for
+    /// the geometric scorer), each in the scorer's own units; set by the pipeline on pain events, <see langword="null"/> otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Explanation { get; init; }
 }

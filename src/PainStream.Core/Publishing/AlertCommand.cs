@@ -1,0 +1,50 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Frames;
+
+namespace PainStream.Core.Publishing;
+
+/// <summary>A command from the nurse station.</summary>
+public enum AlertCommandKind
+{
+    /// <summary><c>…/ack</c>: acknowledge the bed's open episodes.</summary>
+    Acknowledge,
+
+    /// <summary><c>…/snooze</c> with <c>{"minutes":n}</c>: end the pain episode and hold back new ones for n minutes.</summary>
+    Snooze,
+
+    /// <summary><c>…/baseline/reset</c>: forget the patient's neutral baseline (a new patient).</summary>
+    BaselineReset,
+}
+
+/// <summary>A parsed, validated command for one bed.</summary>
+/// <param name="Kind">What to do.</param>
+/// <param name="Camera">The camera.</param>
+/// <param name="Bed">The bed.</param>
+/// <param name="Minutes">Snooze minutes (only for <see cref="AlertCommandKind.Snooze"/>).</param>
+/// <param name="By">Who sent it, when the payload says (free text, for the log and the reply).</param>
+public sealed record AlertCommand(AlertCommandKind Kind, CameraId Camera, string Bed, int Minutes = 0, string? By = null);
+
+/// <summary>The outcome of a command.</summary>
+/// <param name="Ok">Whether it was applied.</param>
+/// <param name="Error">Why not, when <paramref name="Ok"/> is <see langword="false"/>.</param>
+public readonly record struct AlertCommandResult(bool Ok, string? Error = null)
+{
+    /// <summary>Success.</summary>
+    public static readonly AlertCommandResult Success = new(true);
+
+    /// <summary>A failure with its reason.</summary>
+    /// <param name="error">Why.</param>
+    /// <returns>The result.</returns>
+    public static AlertCommandResult Fail(string error) => new(false, error);
+}
+
+/// <summary>Applies commands from the nurse station (implemented by the pipeline, called by the MQTT side).</summary>
+public interface IAlertCommandHandler
+{
+    /// <summary>Applies a command.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether it was applied (e.g. an unknown camera or bed is an error).</returns>
+    ValueTask<AlertCommandResult> HandleAsync(AlertCommand command, CancellationToken cancellationToken);
+}

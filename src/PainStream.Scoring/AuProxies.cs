@@ -1,0 +1,165 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text.Json.Serialization;
+using PainStream.Core.Detection;
+
+namespace PainStream.Scoring;
+
+/// <summary>
+/// Geometric action-unit proxies measured on one face's 68 iBUG 300-W landmarks (dlib's order: jaw 0–16, brows 17–26,
+/// nose 27–35, eyes 36–47, mouth 48–67).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every distance is divided by the inter-ocular distance <c>D</c> = |p36 − p45|, the distance between the outer eye
+/// corners. The outer corners are used rather than the eye centres because they move least with the expressions scored
+/// here (lid narrowing and closure move the lids, not the corners). Because every proxy is a Euclidean distance (or a
+/// ratio of distances) divided by another, the proxies are invariant to translation, uniform scale and in-plane
+/// rotation of the whole shape; they are not invariant to out-of-plane head rotation (yaw, pitch), which is why the
+/// scorer lowers its confidence with head pose.
+/// </para>
+/// <para>All six proxies shrink with the pain expression (brow lowering, orbital tightening, levator contraction, closure).</para>
+/// </remarks>
+/// <param name="EyeAspectRatio">Soukupová–Čech eye aspect ratio, mean of both eyes:
+/// (|p2−p6| + |p3−p5|) / (2·|p1−p4|) with p1..p6 = 36..41 (right eye) and 42..47 (left eye). Scale-free by itself, so it is
+/// not divided by <c>D</c>. About 0.25–0.35 open, below 0.1 closed. Proxy for AU43.</param>
+/// <param name="LidAperture">Vertical eye opening: mean over both eyes of (|p37−p41| + |p38−p40|) / 2, divided by <c>D</c>.
+/// Proxy for AU6/AU7 (orbital tightening).</param>
+/// <param name="BrowToLid">Brow-to-upper-lid gap: mean of |p21−p38|, |p19−p37| (right inner and mid brow to the upper lid
+/// below) and |p22−p43|, |p24−p44| (left), divided by <c>D</c>. Proxy for AU4 (brow lowerer).</param>
+/// <param name="InnerBrowGap">Distance between the inner brow ends |p21−p22|, divided by <c>D</c>. Proxy for AU4 (the
+/// corrugator pulls the brows together).</param>
+/// <param name="NoseToUpperLip">Subnasale to upper-lip top |p33−p51|, divided by <c>D</c>. Proxy for AU9/AU10.</param>
+/// <param name="NoseRootToLip">Nose root (nasion) to upper-lip top |p27−p51|, divided by <c>D</c>. Proxy for AU9/AU10.</param>
+/// <param name="InterOcularPixels">The normalising distance <c>D</c> itself, in pixels: a face-size measure for the
+/// confidence, not a proxy.</param>
+public readonly record struct AuProxies(
+    float EyeAspectRatio,
+    float LidAperture,
+    float BrowToLid,
+    float InnerBrowGap,
+    float NoseToUpperLip,
+    float NoseRootToLip,
+    float InterOcularPixels)
+{
+    /// <summary>The number of landmarks the proxies are computed from.</summary>
+    public const int LandmarkCount = 68;
+
+    /// <summary>The number of fields (the six proxies and <see cref="InterOcularPixels"/>), for indexed access.</summary>
+    public const int FieldCount = 7;
+
+    /// <summary>The smallest inter-ocular distance, in pixels, for which proxies are computed at all.</summary>
+    public const float MinInterOcularPixels = 1e-3f;
+
+    /// <summary>Gets a value indicating whether every field is finite and the inter-ocular distance is positive.</summary>
+    [JsonIgnore]
+    public bool IsValid =>
+        float.IsFinite(EyeAspectRatio) && float.IsFinite(LidAperture) && float.IsFinite(BrowToLid) && float.IsFinite(InnerBrowGap)
+        && float.IsFinite(NoseToUpperLip) && float.IsFinite(NoseRootToLip) && float.IsFinite(InterOcularPixels) && InterOcularPixels > 0;
+
+    /// <summary>Computes the proxies of a 68-point face.</summary>
+    /// <param name="landmarks">At least 68 points in iBUG 300-W order, in any consistent coordinates.</param>
+    /// <returns>The proxies.</returns>
+    /// <exception cref="ArgumentException">Fewer than 68 points, or the outer eye corners coincide or are not finite.</exception>
+    public static AuProxies FromLandmarks(ReadOnlySpan<PointF> landmarks)
+    {
+        if (!TryFromLandmarks(landmarks, out var proxies))
+        {
+            Throw(landmarks.Length, nameof(landmarks));
+        }
+
+        return proxies;
+    }
+
+    /// <summary>Computes the proxies of a 68-point face without throwing (allocation-free).</summary>
+    /// <param name="landmarks">At least 68 points in iBUG 300-W order.</param>
+    /// <param name="proxies">Receives the proxies, or <see langword="default"/> when this returns <see langword="false"/>.</param>
+    /// <returns><see langword="false"/> when there are fewer than 68 points or the result would not be finite.</returns>
+    public static bool TryFromLandmarks(ReadOnlySpan<PointF> landmarks, out AuProxies proxies)
+    {
+        proxies = default;
+        if (landmarks.Length < LandmarkCount)
+        {
+            return false;
+        }
+
+        var d = Distance(landmarks[36], landmarks[45]);
+        if (!(d > MinInterOcularPixels) || !float.IsFinite(d))
+        {
+            return false;
+        }
+
+        var inv = 1f / d;
+        var ear = 0.5f * (EyeAspect(landmarks, 36) + EyeAspect(landmarks, 42));
+        var aperture = 0.25f * (Distance(landmarks[37], landmarks[41]) + Distance(landmarks[38], landmarks[40])
+            + Distance(landmarks[43], landmarks[47]) + Distance(landmarks[44], landmarks[46]));
+        var browToLid = 0.25f * (Distance(landmarks[21], landmarks[38]) + Distance(landmarks[19], landmarks[37])
+            + Distance(landmarks[22], landmarks[43]) + Distance(landmarks[24], landmarks[44]));
+        var result = new AuProxies(
+            ear,
+            aperture * inv,
+            browToLid * inv,
+            Distance(landmarks[21], landmarks[22]) * inv,
+            Distance(landmarks[33], landmarks[51]) * inv,
+            Distance(landmarks[27], landmarks[51]) * inv,
+            d);
+        if (!result.IsValid)
+        {
+            return false;
+        }
+
+        proxies = result;
+        return true;
+    }
+
+    /// <summary>Gets a field by index: 0 EAR, 1 lid aperture, 2 brow-to-lid, 3 inner-brow gap, 4 nose-to-upper-lip,
+    /// 5 nose-root-to-lip, 6 inter-ocular pixels.</summary>
+    /// <param name="index">The index, 0 to <see cref="FieldCount"/> − 1.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is out of range.</exception>
+    public float Get(int index) => index switch
+    {
+        0 => EyeAspectRatio,
+        1 => LidAperture,
+        2 => BrowToLid,
+        3 => InnerBrowGap,
+        4 => NoseToUpperLip,
+        5 => NoseRootToLip,
+        6 => InterOcularPixels,
+        _ => throw new ArgumentOutOfRangeException(nameof(index), index, "Index must be 0–6."),
+    };
+
+    /// <summary>Builds proxies from values in <see cref="Get"/>'s order.</summary>
+    /// <param name="values">At least <see cref="FieldCount"/> values.</param>
+    /// <returns>The proxies.</returns>
+    /// <exception cref="ArgumentException">Fewer than <see cref="FieldCount"/> values.</exception>
+    public static AuProxies FromValues(ReadOnlySpan<float> values)
+    {
+        if (values.Length < FieldCount)
+        {
+            throw new ArgumentException($"Need {FieldCount} values, got {values.Length}.", nameof(values));
+        }
+
+        return new(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+    }
+
+    private static float EyeAspect(ReadOnlySpan<PointF> p, int first)
+    {
+        var width = Distance(p[first], p[first + 3]);
+        return (Distance(p[first + 1], p[first + 5]) + Distance(p[first + 2], p[first + 4])) / (2f * width);
+    }
+
+    private static float Distance(PointF a, PointF b)
+    {
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        return MathF.Sqrt((dx * dx) + (dy * dy));
+    }
+
+    private static void Throw(int length, string paramName) =>
+        throw new ArgumentException(
+            length < LandmarkCount
+                ? $"Need {LandmarkCount} landmarks, got {length}."
+                : "The landmarks are degenerate (outer eye corners coincide or a point is not finite).",
+            paramName);
+}
