@@ -9,4 +9,28 @@ internal static partial class Log
 {
     [LoggerMessage(1001, LogLevel.Warning, "Face detection failed on camera {CameraId} frame {Sequence}; frame skipped")]
     public static partial void DetectFailed(this ILogger logger, Exception exception, string cameraId, long sequence);
+
+    [LoggerMessage(1101, LogLevel.Information, "Following patient {CameraId}/{Bed} with scorer {Scorer} (ready: {Ready})")]
+    public static partial void PatientAdded(this ILogger logger, string cameraId, string bed, string scorer, bool ready);
+
+    [LoggerMessage(1102, LogLevel.Information, "Stopped following patient {CameraId}/{Bed} (camera or bed removed from the configuration)")]
+    public static partial void PatientRemoved(this ILogger logger, string cameraId, string bed);
+
+    [LoggerMessage(1103, LogLevel.Information, "Alert policy of {CameraId}/{Bed} updated from the configuration")]
+    public static partial void PolicyUpdated(this ILogger logger, string cameraId, string bed);
+
+    [LoggerMessage(1104, LogLevel.Error, "Scoring failed for {CameraId}/{Bed}; reported as a scorer-failed technical alarm")]
+    public static partial void ScoreFailed(this ILogger logger, Exception exception, string cameraId, string bed);
+
+    [LoggerMessage(1105, LogLevel.Information, "Alert {Type} {Reason} on {CameraId}/{Bed} id {Id} priority {Priority} score {Score:F2}")]
+    public static partial void AlertEvent(this ILogger logger, string type, string reason, string cameraId, string bed, string id, string priority, double score);
+
+    [LoggerMessage(1106, LogLevel.Warning, "Could not save the state of {CameraId}/{Bed}; will retry")]
+    public static partial void SaveFailed(this ILogger logger, Exception exception, string cameraId, string bed);
+
+    [LoggerMessage(1107, LogLevel.Error, "The patient stage's timer step failed; retrying in a second")]
+    public static partial void TickFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(1108, LogLevel.Information, "Command {Command} applied to {CameraId}/{Bed} (by {By})")]
+    public static partial void CommandApplied(this ILogger logger, string command, string cameraId, string bed, string by);
 }

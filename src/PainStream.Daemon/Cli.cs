@@ -25,6 +25,9 @@ internal static class Cli
         Verbs:
           run [--config FILE]        run the daemon (the default verb)
           check-config [FILE]        check a configuration file, print every problem with its key, exit 2 if any
+          score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--config FILE]
+                                     detect, landmark and score every face in still images (exit 65 if an image
+                                     cannot be read); with --json one JSON array, one object per image
           help                       show this text
 
         Configuration: config/painstream.json under PAINSTREAM_HOME (or the working directory), overridden by
@@ -44,6 +47,8 @@ internal static class Cli
                 return TryGetOption(rest, "--config", out var configFile, out var error)
                     ? await DaemonHost.RunAsync(configFile)
                     : Fail(error);
+            case "score":
+                return await Commands.ScoreCommand.RunAsync(rest, Fail);
             case "check-config":
                 return CheckConfig(rest.Length > 0 ? rest[0] : null);
             case "help" or "--help" or "-h":

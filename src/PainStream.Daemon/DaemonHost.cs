@@ -12,7 +12,12 @@ using PainStream.Core.Pipeline;
 using PainStream.Daemon.Configuration;
 using PainStream.Daemon.Http;
 using PainStream.Daemon.Services;
+using PainStream.Core.Publishing;
+using PainStream.Core.Scoring;
+using PainStream.Scoring;
+using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
+using PainStream.Vision.Landmarks;
 
 namespace PainStream.Daemon;
 
@@ -51,11 +56,12 @@ internal static class DaemonHost
             {
                 // Models load here, before any service starts: a missing or corrupt file stops start-up with its path.
                 _ = host.Services.GetRequiredService<IFaceDetector>();
+                _ = host.Services.GetRequiredService<ShapePredictor>();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // ModelFileException names the file and the expected checksum; anything else from the loader is fatal too.
-                await Console.Error.WriteLineAsync("painstream: cannot load the face detector: " + ex.Message);
+                await Console.Error.WriteLineAsync("painstream: cannot load a model: " + ex.Message);
                 return Cli.ExitStartupFailure;
             }
 
@@ -137,7 +143,7 @@ internal static class DaemonHost
         services.AddSingleton(sp =>
         {
             var catalog = new CameraCatalog();
-            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home);
+            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
             if (settings.Cameras.Count == 0 && cameras.TryGetValue(new CameraId(Core.Options.DemoOptions.CameraName), out var demo))
             {
@@ -158,7 +164,35 @@ internal static class DaemonHost
         services.AddSingleton<DaemonMetrics>();
         services.AddSingleton<PipelineChannels>();
         services.AddSingleton(sp => FaceDetectorFactory.Create(settings.Detection, paths.Home, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<DetectStage>();
+        services.AddSingleton(_ => ShapePredictorModel.LoadFace68(Path.Combine(paths.Home, settings.Detection.ModelsDirectory)));
+        services.AddSingleton<ShapePredictor>();
+        services.AddSingleton<Func<IFaceAnalyzer>>(sp =>
+        {
+            var predictor = sp.GetRequiredService<ShapePredictor>();
+            return () => new LandmarkFaceAnalyzer(predictor);
+        });
+        services.AddSingleton(sp => new DetectStage(
+            sp.GetRequiredService<IFaceDetector>(),
+            sp.GetRequiredService<CameraCatalog>(),
+            sp.GetRequiredService<CameraRegistry>(),
+            sp.GetRequiredService<PipelineMetrics>(),
+            sp.GetRequiredService<ILogger<DetectStage>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Func<IFaceAnalyzer>>()));
+        services.AddSingleton(new GeometricPspiScorer());
+        services.AddSingleton<IPatientScorerFactory>(sp => new GeometricPatientScorerFactory(sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring));
+        services.AddSingleton<IBedAssigner, LargestFaceBedAssigner>();
+        services.AddSingleton(sp => new PatientStage(
+            sp.GetRequiredService<IPatientScorerFactory>(),
+            sp.GetRequiredService<IAlertPublisher>(),
+            sp.GetRequiredService<CameraCatalog>(),
+            sp.GetRequiredService<CameraRegistry>(),
+            sp.GetRequiredService<PipelineMetrics>(),
+            sp.GetRequiredService<IBedAssigner>(),
+            () => TimeSpan.FromMilliseconds(sp.GetRequiredService<ConfigReloadService>().Current.Alerting.ScoreIntervalMilliseconds),
+            sp.GetRequiredService<ILogger<PatientStage>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IAlertCommandHandler>(sp => sp.GetRequiredService<PatientStage>());
         services.AddSingleton(sp => new FacesReportStage(
             sp.GetRequiredService<Core.Publishing.IPainStreamPublisher>(),
             TimeSpan.FromMilliseconds(settings.Mqtt.FacesIntervalMilliseconds),
@@ -171,7 +205,8 @@ internal static class DaemonHost
         services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
         services.AddHostedService<CaptureService>();
         services.AddHostedService<StatsService>();
-        services.AddHostedService<ConfigReloadService>();
+        services.AddSingleton<ConfigReloadService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigReloadService>());
         services.AddHostedService<SystemdWatchdogService>();
     }
 

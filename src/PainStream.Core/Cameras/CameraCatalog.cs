@@ -23,25 +23,33 @@ public sealed class CameraCatalog
     /// <param name="capture">The <c>Capture</c> defaults.</param>
     /// <param name="demo">The <c>Demo</c> section.</param>
     /// <param name="contentRoot">Directory relative paths are resolved against.</param>
+    /// <param name="alerting">The global <c>Alerting</c> section (defaults when <see langword="null"/>).</param>
     /// <returns>The resolved settings by camera.</returns>
-    public static FrozenDictionary<CameraId, CameraSettings> Resolve(CamerasOptions cameras, CaptureOptions capture, DemoOptions demo, string contentRoot)
+    public static FrozenDictionary<CameraId, CameraSettings> Resolve(CamerasOptions cameras, CaptureOptions capture, DemoOptions demo, string contentRoot, AlertingOptions? alerting = null)
     {
         ArgumentNullException.ThrowIfNull(cameras);
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(demo);
+        alerting ??= new AlertingOptions();
         var result = new Dictionary<CameraId, CameraSettings>();
         foreach (var (name, camera) in cameras)
         {
             var id = new CameraId(name);
             NormalizedRegion? region = camera.Region is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : null;
-            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, capture.Width, capture.Height, region);
+            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, capture.Width, capture.Height, region)
+            {
+                Beds = ResolveBeds(camera, alerting),
+            };
         }
 
         if (result.Count == 0 && demo.Enabled)
         {
             var id = new CameraId(DemoOptions.CameraName);
             var path = Path.IsPathRooted(demo.ClipPath) ? demo.ClipPath : Path.Combine(contentRoot, demo.ClipPath);
-            result[id] = new CameraSettings(id, path, Enabled: true, capture.Fps, capture.Width, capture.Height, Region: null);
+            result[id] = new CameraSettings(id, path, Enabled: true, capture.Fps, capture.Width, capture.Height, Region: null)
+            {
+                Beds = [new BedSettings(CameraSettings.DefaultBed, new NormalizedRegion(0, 0, 1, 1), alerting.Resolve())],
+            };
         }
 
         return result.ToFrozenDictionary();
@@ -53,5 +61,17 @@ public sealed class CameraCatalog
     {
         _cameras = cameras;
         Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>Resolves a camera's beds with their policies.</summary>
+    /// <param name="camera">The camera's options.</param>
+    /// <param name="alerting">The global alert settings.</param>
+    /// <returns>The beds (one default bed when none is configured).</returns>
+    public static IReadOnlyList<BedSettings> ResolveBeds(CameraOptions camera, AlertingOptions alerting)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(alerting);
+        var whole = camera.Region is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : new NormalizedRegion(0, 0, 1, 1);
+        return [new BedSettings(CameraSettings.DefaultBed, whole, alerting.Resolve(camera.Alerting))];
     }
 }

@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Core.Alerting;
 using PainStream.Core.Detection;
 using PainStream.Core.Frames;
 
@@ -15,6 +16,12 @@ namespace PainStream.Core.Cameras;
 /// <param name="Region">The region of interest, or <see langword="null"/> for the whole frame.</param>
 public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, double Fps, int Width, int Height, NormalizedRegion? Region)
 {
+    /// <summary>The bed name used when a camera configures no beds: one bed covering the frame (or its region).</summary>
+    public const string DefaultBed = "bed";
+
+    /// <summary>Gets the beds watched by this camera, each with its resolved alert policy (never empty once resolved).</summary>
+    public IReadOnlyList<BedSettings> Beds { get; init; } = [new BedSettings(DefaultBed, new NormalizedRegion(0, 0, 1, 1), AlertPolicy.Default)];
+
     /// <summary>Gets the URL with any user information replaced by <c>***</c>, safe for logs and status messages.</summary>
     public string RedactedUrl => Redact(Url);
 
@@ -57,5 +64,24 @@ public readonly record struct NormalizedRegion(double X, double Y, double Width,
         var w = Math.Clamp((int)Math.Round(Width * frameWidth), 1, frameWidth - x);
         var h = Math.Clamp((int)Math.Round(Height * frameHeight), 1, frameHeight - y);
         return new PixelRect(x, y, w, h);
+    }
+}
+
+/// <summary>One bed watched by a camera: the patient's face is looked for in its region.</summary>
+/// <param name="Name">The bed name (<c>[a-z0-9_-]{1,64}</c>, used in MQTT topics).</param>
+/// <param name="Region">The bed's region of the frame, normalised.</param>
+/// <param name="Policy">The bed's alert policy (global defaults, then camera and bed overrides).</param>
+public sealed record BedSettings(string Name, NormalizedRegion Region, AlertPolicy Policy)
+{
+    /// <summary>Gets a value indicating whether a point (frame pixels) lies in the bed's region.</summary>
+    /// <param name="point">The point.</param>
+    /// <param name="frameWidth">Frame width in pixels.</param>
+    /// <param name="frameHeight">Frame height in pixels.</param>
+    /// <returns><see langword="true"/> when inside.</returns>
+    public bool Contains(PointF point, int frameWidth, int frameHeight)
+    {
+        var x = point.X / frameWidth;
+        var y = point.Y / frameHeight;
+        return x >= Region.X && x < Region.X + Region.Width && y >= Region.Y && y < Region.Y + Region.Height;
     }
 }

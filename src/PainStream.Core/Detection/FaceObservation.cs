@@ -23,4 +23,8 @@ public sealed record FaceObservation(
     int FrameHeight,
     IReadOnlyList<DetectedFace> Faces,
     TimeSpan DetectDuration,
-    string Detector);
+    string Detector)
+{
+    /// <summary>Gets the analysis of each face (same order as <see cref="Faces"/>), or <see langword="null"/> when no analyser runs.</summary>
+    public IReadOnlyList<FaceAnalysis>? Analyses { get; init; }
+}

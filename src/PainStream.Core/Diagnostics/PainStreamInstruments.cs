@@ -52,4 +52,7 @@ public static class PainStreamInstruments
 
     /// <summary>Items that failed in a stage and were skipped (counter, per stage).</summary>
     public const string StageErrors = "painstream.stage.errors";
+
+    /// <summary>Counter: alert episode events, tagged with camera, type and reason.</summary>
+    public const string AlertEvents = "painstream.alerts.events";
 }

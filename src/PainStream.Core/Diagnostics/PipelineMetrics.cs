@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Diagnostics.Metrics;
+using PainStream.Core.Alerting;
 using PainStream.Core.Cameras;
 using PainStream.Core.Frames;
 
@@ -12,6 +13,7 @@ public sealed class PipelineMetrics
     private readonly Histogram<double> _detectDuration;
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _stageErrors;
+    private readonly Counter<long> _alertEvents;
 
     /// <summary>Initializes a new instance of the <see cref="PipelineMetrics"/> class.</summary>
     /// <param name="meterFactory">Creates the meter.</param>
@@ -36,6 +38,7 @@ public sealed class PipelineMetrics
             description: "Time from frame capture to the end of detection.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _stageErrors = meter.CreateCounter<long>(PainStreamInstruments.StageErrors, description: "Items a stage failed on and skipped.");
+        _alertEvents = meter.CreateCounter<long>(PainStreamInstruments.AlertEvents, description: "Alert episode events raised (new, update, end) by reason.");
 
         meter.CreateObservableCounter(PainStreamInstruments.FramesCaptured, () => Observe(cameras, static c => c.Captured), description: "Frames read from ffmpeg.");
         meter.CreateObservableCounter(PainStreamInstruments.FramesDropped, () => Observe(cameras, static c => c.Dropped), description: "Frames dropped before detection because it could not keep up.");
@@ -59,6 +62,18 @@ public sealed class PipelineMetrics
     /// <summary>Counts an item a stage failed on.</summary>
     /// <param name="stage">The stage name.</param>
     public void RecordStageError(string stage) => _stageErrors.Add(1, new KeyValuePair<string, object?>("stage", stage));
+
+    /// <summary>Counts an alert episode event.</summary>
+    /// <param name="alert">The event.</param>
+    public void RecordAlert(AlertEvent alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        _alertEvents.Add(
+            1,
+            new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, alert.Camera.Value),
+            new KeyValuePair<string, object?>("type", AlertNames.Type(alert.Type)),
+            new KeyValuePair<string, object?>("reason", AlertNames.Reason(alert.Reason)));
+    }
 
     private static IEnumerable<Measurement<long>> Observe(CameraRegistry cameras, Func<CameraCounters, long> value)
     {

@@ -48,6 +48,10 @@ public sealed class CameraOptions
     /// </summary>
     [ValidateObjectMembers]
     public RegionOptions? Region { get; set; }
+
+    /// <summary>Gets or sets this camera's overrides of the global <c>Alerting</c> settings (hot-reloadable).</summary>
+    [ValidateObjectMembers]
+    public AlertingOverrides? Alerting { get; set; }
 }
 
 /// <summary>A rectangle in fractions of the frame (0 = left/top, 1 = right/bottom).</summary>

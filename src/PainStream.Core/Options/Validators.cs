@@ -33,6 +33,14 @@ public sealed partial class HttpOptionsValidator : IValidateOptions<HttpOptions>
 [OptionsValidator]
 public sealed partial class DemoOptionsValidator : IValidateOptions<DemoOptions>;
 
+/// <summary>Validates <see cref="AlertingOptions"/> (data annotations; cross-field rules in <see cref="AlertingRules"/>).</summary>
+[OptionsValidator]
+public sealed partial class AlertingOptionsValidator : IValidateOptions<AlertingOptions>;
+
+/// <summary>Validates <see cref="ScoringOptions"/>.</summary>
+[OptionsValidator]
+public sealed partial class ScoringOptionsValidator : IValidateOptions<ScoringOptions>;
+
 /// <summary>Validates every camera: its name, its own fields and its region.</summary>
 public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
 {

@@ -21,6 +21,7 @@ public sealed class DetectStage
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Func<IFaceAnalyzer>? _analyzers;
     private long _lastProgress;
 
     /// <summary>Initializes a new instance of the <see cref="DetectStage"/> class.</summary>
@@ -30,8 +31,10 @@ public sealed class DetectStage
     /// <param name="metrics">Instruments.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="time">Clock for latency.</param>
-    public DetectStage(IFaceDetector detector, CameraCatalog catalog, CameraRegistry registry, PipelineMetrics metrics, ILogger<DetectStage> logger, TimeProvider time)
+    /// <param name="analyzers">Creates one face analyser per worker (landmarks, pose, quality), or <see langword="null"/> for detection only.</param>
+    public DetectStage(IFaceDetector detector, CameraCatalog catalog, CameraRegistry registry, PipelineMetrics metrics, ILogger<DetectStage> logger, TimeProvider time, Func<IFaceAnalyzer>? analyzers = null)
     {
+        _analyzers = analyzers;
         _detector = detector;
         _catalog = catalog;
         _registry = registry;
@@ -59,7 +62,8 @@ public sealed class DetectStage
             var loops = new Task[workers];
             for (var i = 0; i < workers; i++)
             {
-                loops[i] = Task.Run(() => WorkerAsync(input, output, cancellationToken), CancellationToken.None);
+                var analyzer = _analyzers?.Invoke();
+                loops[i] = Task.Run(() => WorkerAsync(input, output, analyzer, cancellationToken), CancellationToken.None);
             }
 
             await Task.WhenAll(loops);
@@ -81,8 +85,9 @@ public sealed class DetectStage
 
     /// <summary>Detects faces in one frame and disposes it. The loop body, callable directly from tests.</summary>
     /// <param name="frame">The frame; this method takes ownership.</param>
+    /// <param name="analyzer">The worker's face analyser, if any.</param>
     /// <returns>The observation, or <see langword="null"/> when detection failed (logged and counted).</returns>
-    internal FaceObservation? Process(Frame frame)
+    internal FaceObservation? Process(Frame frame, IFaceAnalyzer? analyzer = null)
     {
         using (frame)
         {
@@ -90,9 +95,14 @@ public sealed class DetectStage
             using var progress = new ProgressMark(this);
             var start = _time.GetTimestamp();
             IReadOnlyList<DetectedFace> faces;
+            IReadOnlyList<FaceAnalysis>? analyses = null;
             try
             {
                 faces = DetectInRegion(frame);
+                if (analyzer is not null)
+                {
+                    analyses = analyzer.Analyze(new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride), faces);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -105,7 +115,10 @@ public sealed class DetectStage
             var duration = _time.GetElapsedTime(start);
             _registry.Find(frame.Camera)?.OnProcessed(duration);
             _metrics.RecordDetect(frame.Camera, duration, _time.GetElapsedTime(frame.CaptureTimestamp));
-            return new FaceObservation(frame.Camera, frame.Sequence, frame.CapturedAt, frame.CaptureTimestamp, frame.Width, frame.Height, faces, duration, _detector.Name);
+            return new FaceObservation(frame.Camera, frame.Sequence, frame.CapturedAt, frame.CaptureTimestamp, frame.Width, frame.Height, faces, duration, _detector.Name)
+            {
+                Analyses = analyses,
+            };
         }
     }
 
@@ -140,11 +153,11 @@ public sealed class DetectStage
         return shifted;
     }
 
-    private async Task WorkerAsync(ChannelReader<Frame> input, ChannelWriter<FaceObservation> output, CancellationToken cancellationToken)
+    private async Task WorkerAsync(ChannelReader<Frame> input, ChannelWriter<FaceObservation> output, IFaceAnalyzer? analyzer, CancellationToken cancellationToken)
     {
         await foreach (var frame in input.ReadAllAsync(cancellationToken))
         {
-            var observation = Process(frame);
+            var observation = Process(frame, analyzer);
             if (observation is not null)
             {
                 await output.WriteAsync(observation, cancellationToken);

@@ -24,6 +24,8 @@ internal static partial class ConfigChecker
         [MqttOptions.SectionName] = typeof(MqttOptions),
         [HttpOptions.SectionName] = typeof(HttpOptions),
         [DemoOptions.SectionName] = typeof(DemoOptions),
+        [AlertingOptions.SectionName] = typeof(AlertingOptions),
+        [ScoringOptions.SectionName] = typeof(ScoringOptions),
     };
 
     // Sections owned by the host, not by PainStream: their keys are not checked here.
@@ -55,6 +57,8 @@ internal static partial class ConfigChecker
         var mqtt = Bind<MqttOptions>(configuration, MqttOptions.SectionName, problems);
         var http = Bind<HttpOptions>(configuration, HttpOptions.SectionName, problems);
         var demo = Bind<DemoOptions>(configuration, DemoOptions.SectionName, problems);
+        var alerting = Bind<AlertingOptions>(configuration, AlertingOptions.SectionName, problems);
+        var scoring = Bind<ScoringOptions>(configuration, ScoringOptions.SectionName, problems);
 
         Validate(new CamerasOptionsValidator(), CamerasOptions.SectionName, cameras, problems);
         Validate(new CaptureOptionsValidator(), CaptureOptions.SectionName, capture, problems);
@@ -64,8 +68,15 @@ internal static partial class ConfigChecker
         Validate(new MqttOptionsValidator(), MqttOptions.SectionName, mqtt, problems);
         Validate(new HttpOptionsValidator(), HttpOptions.SectionName, http, problems);
         Validate(new DemoOptionsValidator(), DemoOptions.SectionName, demo, problems);
+        Validate(new AlertingOptionsValidator(), AlertingOptions.SectionName, alerting, problems);
+        Validate(new ScoringOptionsValidator(), ScoringOptions.SectionName, scoring, problems);
+        if (problems.Count == 0)
+        {
+            // Cross-field rules of every resolved policy (e.g. OffThreshold below OnThreshold after the overrides).
+            problems.AddRange(AlertingRules.Check(alerting!, cameras!));
+        }
 
-        settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!) : null;
+        settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!) : null;
         return problems;
     }
 

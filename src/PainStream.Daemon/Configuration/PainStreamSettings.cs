@@ -12,6 +12,8 @@ namespace PainStream.Daemon.Configuration;
 /// <param name="Mqtt">The <c>Mqtt</c> section.</param>
 /// <param name="Http">The <c>Http</c> section.</param>
 /// <param name="Demo">The <c>Demo</c> section.</param>
+/// <param name="Alerting">The <c>Alerting</c> section (hot-reloadable).</param>
+/// <param name="Scoring">The <c>Scoring</c> section (restart needed).</param>
 internal sealed record PainStreamSettings(
     CamerasOptions Cameras,
     CaptureOptions Capture,
@@ -19,4 +21,6 @@ internal sealed record PainStreamSettings(
     PipelineOptions Pipeline,
     MqttOptions Mqtt,
     HttpOptions Http,
-    DemoOptions Demo);
+    DemoOptions Demo,
+    AlertingOptions Alerting,
+    ScoringOptions Scoring);

@@ -35,6 +35,18 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
         _logger = logger;
     }
 
+    /// <summary>Gets the settings in force (the last good configuration; restart-only sections as at start-up).</summary>
+    public PainStreamSettings Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current;
+            }
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _subscription = ChangeToken.OnChange(_configuration.GetReloadToken, () => Reload());
@@ -85,8 +97,9 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
             WarnRestartNeeded(nameof(next.Pipeline), _current.Pipeline, next.Pipeline);
             WarnRestartNeeded(nameof(next.Mqtt), _current.Mqtt, next.Mqtt);
             WarnRestartNeeded(nameof(next.Http), _current.Http, next.Http);
-            var cameras = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home);
-            _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http };
+            WarnRestartNeeded(nameof(next.Scoring), _current.Scoring, next.Scoring);
+            var cameras = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting);
+            _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http, Scoring = _current.Scoring };
             _catalog.Update(cameras);
             _logger.ReloadApplied(string.Join(", ", cameras.Keys.Select(k => k.Value).Order(StringComparer.Ordinal)));
             return true;

@@ -18,13 +18,15 @@ internal sealed class PipelineService : BackgroundService
     private readonly PipelineChannels _channels;
     private readonly DetectStage _detect;
     private readonly FacesReportStage _report;
+    private readonly PatientStage _patients;
     private readonly DetectionOptions _detection;
     private readonly FramePool _pool;
     private readonly ILogger<PipelineService> _logger;
     private readonly CancellationTokenSource _abort = new();
 
-    public PipelineService(PipelineChannels channels, DetectStage detect, FacesReportStage report, DetectionOptions detection, FramePool pool, ILogger<PipelineService> logger)
+    public PipelineService(PipelineChannels channels, DetectStage detect, FacesReportStage report, PatientStage patients, DetectionOptions detection, FramePool pool, ILogger<PipelineService> logger)
     {
+        _patients = patients;
         _channels = channels;
         _detect = detect;
         _report = report;
@@ -77,7 +79,7 @@ internal sealed class PipelineService : BackgroundService
         try
         {
             var detect = _detect.RunAsync(_channels.FrameReader, _channels.ObservationWriter, _detection.Workers, _abort.Token);
-            var report = _report.RunAsync(_channels.ObservationReader, _abort.Token);
+            var report = _patients.RunAsync(_channels.ObservationReader, _report, _abort.Token);
             await Task.WhenAll(detect, report);
         }
         finally

@@ -1,0 +1,30 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+namespace PainStream.Core.Detection;
+
+/// <summary>Head pose in degrees (0, 0, 0 is a frontal face looking at the camera).</summary>
+/// <param name="Yaw">Rotation about the vertical axis.</param>
+/// <param name="Pitch">Rotation about the horizontal axis.</param>
+/// <param name="Roll">In-plane rotation.</param>
+public readonly record struct FacePose(float Yaw, float Pitch, float Roll);
+
+/// <summary>
+/// What the frame-level analysis found for one detected face: its 68 landmarks, head pose and image quality. Made by the
+/// detect workers while the frame's pixels are still held; scored later per patient.
+/// </summary>
+/// <param name="Box">The face box in frame pixels.</param>
+/// <param name="DetectorScore">The detector's confidence.</param>
+/// <param name="Landmarks">68 points in iBUG 300-W order, frame pixels.</param>
+/// <param name="Pose">Head pose, or <see langword="null"/> when it could not be estimated.</param>
+/// <param name="QualityIssue">Why the face cannot be scored (e.g. <c>image blurred</c>), or <see langword="null"/> when it can.</param>
+public sealed record FaceAnalysis(BoxF Box, float DetectorScore, PointF[] Landmarks, FacePose? Pose, string? QualityIssue);
+
+/// <summary>Analyses the faces of one frame. One instance per worker thread (implementations own scratch buffers).</summary>
+public interface IFaceAnalyzer
+{
+    /// <summary>Analyses each face.</summary>
+    /// <param name="image">The whole frame.</param>
+    /// <param name="faces">The faces found in it.</param>
+    /// <returns>One analysis per face, in the same order.</returns>
+    IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces);
+}

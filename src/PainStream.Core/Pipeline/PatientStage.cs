@@ -1,0 +1,424 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PainStream.Core.Alerting;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Frames;
+using PainStream.Core.Publishing;
+using PainStream.Core.Scoring;
+
+namespace PainStream.Core.Pipeline;
+
+/// <summary>
+/// The last stage: per patient (camera/bed) it picks the patient's face, scores it, smooths the score, runs the alert state
+/// machine and hands the resulting episode events to the durable <see cref="IAlertPublisher"/>. It also answers the nurse
+/// station's commands and runs the technical alarms on a one-second tick.
+/// </summary>
+/// <remarks>
+/// One gate serialises the three callers (observations, the tick and commands), so each patient's scorer and machine see
+/// their inputs in time order. The machines run on processing time (<see cref="TimeProvider.GetUtcNow"/>), not capture
+/// time, so ticks and frames never go backwards; the score messages carry the capture time.
+/// </remarks>
+public sealed class PatientStage : IAlertCommandHandler, IDisposable
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SaveInterval = TimeSpan.FromMinutes(1);
+
+    private readonly IPatientScorerFactory _scorers;
+    private readonly IAlertPublisher _alerts;
+    private readonly CameraCatalog _catalog;
+    private readonly CameraRegistry _registry;
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Func<TimeSpan> _scoreInterval;
+    private readonly IBedAssigner _assigner;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<(CameraId Camera, string Bed), Patient> _patients = [];
+    private readonly List<FaceAnalysis?> _bedFaces = [];
+    private DateTimeOffset _nextSave;
+
+    /// <summary>Initializes a new instance of the <see cref="PatientStage"/> class.</summary>
+    /// <param name="scorers">Creates each patient's scorer.</param>
+    /// <param name="alerts">Receives the alert events (durably) and the scores.</param>
+    /// <param name="catalog">The current cameras and beds (hot-reloaded).</param>
+    /// <param name="registry">Camera states, for the camera-offline alarm.</param>
+    /// <param name="metrics">Pipeline metrics.</param>
+    /// <param name="assigner">Maps faces to beds.</param>
+    /// <param name="scoreInterval">The current interval between score messages per bed (hot-reloaded).</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="time">The clock.</param>
+    public PatientStage(
+        IPatientScorerFactory scorers,
+        IAlertPublisher alerts,
+        CameraCatalog catalog,
+        CameraRegistry registry,
+        PipelineMetrics metrics,
+        IBedAssigner assigner,
+        Func<TimeSpan> scoreInterval,
+        ILogger<PatientStage> logger,
+        TimeProvider time)
+    {
+        _scorers = scorers;
+        _alerts = alerts;
+        _catalog = catalog;
+        _registry = registry;
+        _metrics = metrics;
+        _assigner = assigner;
+        _scoreInterval = scoreInterval;
+        _logger = logger;
+        _time = time;
+        _nextSave = time.GetUtcNow() + SaveInterval;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>Gets the number of patients (camera/bed pairs) being followed.</summary>
+    public int PatientCount => _patients.Count;
+
+    /// <summary>Runs until <paramref name="input"/> completes, then saves every patient's state.</summary>
+    /// <param name="input">Observations from the detect stage.</param>
+    /// <param name="report">The faces report, stepped with each observation (or <see langword="null"/>).</param>
+    /// <param name="cancellationToken">Aborts the stage.</param>
+    /// <returns>A task that completes when the stage stops.</returns>
+    public async Task RunAsync(ChannelReader<FaceObservation> input, FacesReportStage? report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var stopTicks = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ticks = TickLoopAsync(stopTicks.Token);
+        try
+        {
+            await foreach (var observation in input.ReadAllAsync(cancellationToken))
+            {
+                report?.Step(observation);
+                await StepAsync(observation, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Aborted shutdown.
+        }
+        finally
+        {
+            await stopTicks.CancelAsync();
+            await ticks;
+            await SaveAllAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Processes one observation (public for tests and the load tool).</summary>
+    /// <param name="observation">The observation.</param>
+    /// <param name="cancellationToken">Cancels the wait for the outbox.</param>
+    /// <returns>A task that completes when the events of this step are stored.</returns>
+    public async Task StepAsync(FaceObservation observation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        if (!_catalog.Current.TryGetValue(observation.Camera, out var settings))
+        {
+            return; // Removed since the frame was captured.
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var analyses = observation.Analyses ?? [];
+            _bedFaces.Clear();
+            _assigner.Assign(observation, settings.Beds, analyses, _bedFaces);
+            var now = _time.GetUtcNow();
+            for (var b = 0; b < settings.Beds.Count; b++)
+            {
+                var bed = settings.Beds[b];
+                var patient = await GetPatientAsync(observation.Camera, bed, cancellationToken);
+                var face = _bedFaces[b];
+                var sample = ScoreFace(patient, face, observation.CapturedAt);
+                await EmitAsync(patient, patient.Machine.Step(sample, now), cancellationToken);
+                if (patient.ScorerFailed != patient.Machine.GetOpenEpisode(AlertReason.ScorerFailed) is not null)
+                {
+                    await EmitAsync(patient, patient.Machine.SetScorerFailed(patient.ScorerFailed, now), cancellationToken);
+                }
+
+                PublishScore(patient, observation.CapturedAt, sample, face);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs the time-driven part once: camera states, technical alarms, dwell/hold timers, removals, saves.</summary>
+    /// <param name="cancellationToken">Cancels the wait for the outbox.</param>
+    /// <returns>A task that completes when the events of this tick are stored.</returns>
+    public async Task TickAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var cameras = _catalog.Current;
+            List<(CameraId, string)>? removed = null;
+            foreach (var (key, patient) in _patients)
+            {
+                if (!cameras.TryGetValue(key.Camera, out var settings) || FindBed(settings, key.Bed) is not { } bed)
+                {
+                    (removed ??= []).Add(key);
+                    continue;
+                }
+
+                if (!ReferenceEquals(patient.Machine.Policy, bed.Policy) && patient.Machine.Policy != bed.Policy)
+                {
+                    patient.Machine.UpdatePolicy(bed.Policy);
+                    _logger.PolicyUpdated(key.Camera.Value, key.Bed);
+                }
+
+                var online = settings.Enabled && _registry.Find(key.Camera) is { Up: 1 };
+                await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), cancellationToken);
+                await EmitAsync(patient, patient.Machine.Tick(now), cancellationToken);
+            }
+
+            foreach (var key in removed ?? [])
+            {
+                var patient = _patients[key];
+                _patients.Remove(key);
+                await SaveAsync(patient, cancellationToken);
+                _logger.PatientRemoved(key.Item1.Value, key.Item2);
+            }
+
+            if (now >= _nextSave)
+            {
+                _nextSave = now + SaveInterval;
+                foreach (var patient in _patients.Values)
+                {
+                    await SaveAsync(patient, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AlertCommandResult> HandleAsync(AlertCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!_catalog.Current.TryGetValue(command.Camera, out var settings))
+        {
+            return AlertCommandResult.Fail($"unknown camera '{command.Camera.Value}'");
+        }
+
+        if (FindBed(settings, command.Bed) is not { } bed)
+        {
+            return AlertCommandResult.Fail($"unknown bed '{command.Bed}' on camera '{command.Camera.Value}'");
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var patient = await GetPatientAsync(command.Camera, bed, cancellationToken);
+            var now = _time.GetUtcNow();
+            switch (command.Kind)
+            {
+                case AlertCommandKind.Acknowledge:
+                    await EmitAsync(patient, patient.Machine.Acknowledge(now), cancellationToken);
+                    break;
+                case AlertCommandKind.Snooze:
+                    if (command.Minutes is < 1 or > 24 * 60)
+                    {
+                        return AlertCommandResult.Fail("minutes must be between 1 and 1440");
+                    }
+
+                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), cancellationToken);
+                    break;
+                case AlertCommandKind.BaselineReset:
+                    await patient.Scorer.ResetBaselineAsync(cancellationToken);
+                    break;
+                default:
+                    return AlertCommandResult.Fail($"unsupported command {command.Kind}");
+            }
+
+            _logger.CommandApplied(command.Kind.ToString(), command.Camera.Value, command.Bed, command.By ?? "unknown");
+            return AlertCommandResult.Success;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static BedSettings? FindBed(CameraSettings settings, string name)
+    {
+        foreach (var bed in settings.Beds)
+        {
+            if (string.Equals(bed.Name, name, StringComparison.Ordinal))
+            {
+                return bed;
+            }
+        }
+
+        return null;
+    }
+
+    private async ValueTask<Patient> GetPatientAsync(CameraId camera, BedSettings bed, CancellationToken cancellationToken)
+    {
+        if (_patients.TryGetValue((camera, bed.Name), out var patient))
+        {
+            return patient;
+        }
+
+        var scorer = await _scorers.CreateAsync(camera, bed.Name, cancellationToken);
+        patient = new Patient(camera, bed.Name, scorer, new PatientAlertMachine(camera, bed.Name, bed.Policy));
+        _patients.Add((camera, bed.Name), patient);
+        _logger.PatientAdded(camera.Value, bed.Name, scorer.Name, scorer.IsReady);
+        return patient;
+    }
+
+    private ScoreSample ScoreFace(Patient patient, FaceAnalysis? face, DateTimeOffset capturedAt)
+    {
+        if (face is null)
+        {
+            patient.Scorer.NoFace(capturedAt);
+            return ScoreSample.CannotScore(NoFaceReason);
+        }
+
+        try
+        {
+            var learn = patient.Machine.State == PainAlertState.Idle && patient.Machine.GetOpenEpisode(AlertReason.Pain) is null;
+            var sample = patient.Scorer.Score(face, capturedAt, learn);
+            patient.ScorerFailed = false;
+            return sample;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A scorer bug or a failing model must not stop the other patients: it becomes a technical alarm.
+            patient.ScorerFailed = true;
+            _metrics.RecordStageError("score");
+            _logger.ScoreFailed(ex, patient.Camera.Value, patient.Bed);
+            return ScoreSample.CannotScore("scorer failed");
+        }
+    }
+
+    /// <summary>The reason reported when no face is found in the bed's region.</summary>
+    public const string NoFaceReason = "no face";
+
+    private void PublishScore(Patient patient, DateTimeOffset capturedAt, ScoreSample sample, FaceAnalysis? face)
+    {
+        var now = _time.GetTimestamp();
+        if (patient.LastScoreAt != 0 && _time.GetElapsedTime(patient.LastScoreAt, now) < _scoreInterval())
+        {
+            return;
+        }
+
+        patient.LastScoreAt = now;
+        var machine = patient.Machine;
+        var quality = sample.IsScorable ? "ok" : sample.CannotScoreReason ?? face?.QualityIssue ?? "unknown";
+        _alerts.PublishScore(new ScoreReport(
+            patient.Camera,
+            patient.Bed,
+            capturedAt,
+            sample.IsScorable ? Math.Round(sample.Pspi, 2) : null,
+            machine.Smoothed is { } s ? Math.Round(s, 2) : null,
+            machine.State,
+            Math.Round(sample.IsScorable ? sample.Confidence : 0, 3),
+            quality,
+            patient.Scorer.Name));
+    }
+
+    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, CancellationToken cancellationToken)
+    {
+        foreach (var evt in events)
+        {
+            var enriched = evt with
+            {
+                Model = patient.Scorer.Name,
+                Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
+            };
+            await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
+            _metrics.RecordAlert(enriched);
+            _logger.AlertEvent(enriched.Type.ToString(), enriched.Reason.ToString(), enriched.Camera.Value, enriched.Bed, enriched.Id, enriched.Priority.ToString(), enriched.Score ?? double.NaN);
+        }
+    }
+
+    private async ValueTask SaveAsync(Patient patient, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await patient.Scorer.SaveAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.SaveFailed(ex, patient.Camera.Value, patient.Bed);
+        }
+    }
+
+    private async Task SaveAllAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var patient in _patients.Values)
+            {
+                await SaveAsync(patient, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task TickLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TickInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await TickAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    _metrics.RecordStageError("tick");
+                    _logger.TickFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private sealed class Patient(CameraId camera, string bed, IPatientScorer scorer, PatientAlertMachine machine)
+    {
+        public CameraId Camera { get; } = camera;
+
+        public string Bed { get; } = bed;
+
+        public IPatientScorer Scorer { get; } = scorer;
+
+        public PatientAlertMachine Machine { get; } = machine;
+
+        public long LastScoreAt { get; set; }
+
+        public bool ScorerFailed { get; set; }
+    }
+}
+
+/// <summary>Chooses, for each bed of a camera, the patient's face among the analysed faces of a frame.</summary>
+public interface IBedAssigner
+{
+    /// <summary>Assigns faces to beds.</summary>
+    /// <param name="observation">The frame's observation.</param>
+    /// <param name="beds">The camera's beds.</param>
+    /// <param name="faces">The analysed faces.</param>
+    /// <param name="result">Receives one entry per bed, in bed order: the patient's face or <see langword="null"/>.</param>
+    void Assign(FaceObservation observation, IReadOnlyList<BedSettings> beds, IReadOnlyList<FaceAnalysis> faces, List<FaceAnalysis?> result);
+}

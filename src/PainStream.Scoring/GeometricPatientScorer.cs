@@ -1,0 +1,161 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Alerting;
+using PainStream.Core.Detection;
+using PainStream.Core.Scoring;
+
+namespace PainStream.Scoring;
+
+/// <summary>
+/// One patient's geometric PSPI scorer: AU proxies from the landmarks, scored against the patient's own neutral baseline,
+/// which is learnt on the fly (one sample per <see cref="GeometricScoringOptions.BaselineSampleSeconds"/> while no pain episode
+/// is pending or active).
+/// </summary>
+/// <remarks>Not thread-safe: the patient stage calls it in time order.</remarks>
+public sealed class GeometricPatientScorer : IPatientScorer
+{
+    /// <summary>The scorer's name in scores and alerts.</summary>
+    public const string ScorerName = "geometric";
+
+    /// <summary>Reason given while the baseline has too few samples.</summary>
+    public const string LearningBaselineReason = "learning baseline";
+
+    private readonly GeometricPspiScorer _scorer;
+    private readonly BaselineLearner _learner;
+    private readonly TimeSpan _sampleInterval;
+    private DateTimeOffset _lastLearnt = DateTimeOffset.MinValue;
+    private NeutralBaseline _baseline;
+    private bool _baselineStale = true;
+    private PspiEstimate? _last;
+
+    /// <summary>Initializes a new instance of the <see cref="GeometricPatientScorer"/> class.</summary>
+    /// <param name="scorer">The shared, immutable scorer.</param>
+    /// <param name="learner">This patient's baseline learner (possibly restored from disk).</param>
+    /// <param name="options">Sampling settings.</param>
+    public GeometricPatientScorer(GeometricPspiScorer scorer, BaselineLearner learner, GeometricScoringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _scorer = scorer;
+        _learner = learner;
+        _sampleInterval = TimeSpan.FromSeconds(options.BaselineSampleSeconds);
+    }
+
+    /// <inheritdoc/>
+    public string Name => ScorerName;
+
+    /// <inheritdoc/>
+    public bool IsReady => _learner.IsReady;
+
+    /// <summary>Gets the baseline learner (for persistence).</summary>
+    public BaselineLearner Learner => _learner;
+
+    /// <summary>Gets or sets what saves and deletes this patient's baseline, or <see langword="null"/> for none.</summary>
+    public IBaselinePersistence? Persistence { get; set; }
+
+    /// <inheritdoc/>
+    public ScoreSample Score(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        var estimate = Estimate(face, ts, learnBaseline);
+        _last = estimate.IsScorable ? estimate : _last;
+        return estimate.ToScoreSample();
+    }
+
+    /// <summary>Scores and returns the full estimate (AU breakdown), as <see cref="Score"/> does.</summary>
+    /// <param name="face">The face.</param>
+    /// <param name="ts">Capture time.</param>
+    /// <param name="learnBaseline">Whether the face may be learnt as neutral.</param>
+    /// <returns>The estimate.</returns>
+    public PspiEstimate Estimate(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        if (face.QualityIssue is { } issue)
+        {
+            return PspiEstimate.CannotScore(issue);
+        }
+
+        if (!AuProxies.TryFromLandmarks(face.Landmarks, out var proxies))
+        {
+            return PspiEstimate.CannotScore(GeometricPspiScorer.BadLandmarksReason);
+        }
+
+        HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
+        var gated = pose is { } hp && (MathF.Abs(hp.YawDegrees) > _scorer.Options.MaxYawDegrees || MathF.Abs(hp.PitchDegrees) > _scorer.Options.MaxPitchDegrees);
+        if (learnBaseline && !gated && ts - _lastLearnt >= _sampleInterval && proxies.InterOcularPixels >= _scorer.Options.MinInterOcularPixels)
+        {
+            if (_learner.Add(proxies))
+            {
+                _lastLearnt = ts;
+                _baselineStale = true;
+            }
+        }
+
+        if (_baselineStale)
+        {
+            // A percentile over the window sorts it: recomputed once per learnt sample, not per frame.
+            _baselineStale = !_learner.TryGetBaseline(out _baseline);
+        }
+
+        return _baseline.IsValid ? _scorer.Score(proxies, _baseline, pose) : PspiEstimate.CannotScore(LearningBaselineReason);
+    }
+
+    /// <inheritdoc/>
+    public void NoFace(DateTimeOffset ts)
+    {
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double>? Explain() => _last is { } e
+        ? new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["au4"] = Math.Round(e.Au4, 2),
+            ["au6_7"] = Math.Round(e.Au6Or7, 2),
+            ["au9_10"] = Math.Round(e.Au9Or10, 2),
+            ["au43"] = Math.Round(e.Au43, 2),
+        }
+        : null;
+
+    /// <inheritdoc/>
+    public async ValueTask ResetBaselineAsync(CancellationToken cancellationToken)
+    {
+        _learner.Reset();
+        _baseline = default;
+        _baselineStale = true;
+        _lastLearnt = DateTimeOffset.MinValue;
+        if (Persistence is { } persistence)
+        {
+            await persistence.DeleteAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask SaveAsync(CancellationToken cancellationToken)
+    {
+        if (Persistence is { } persistence)
+        {
+            await persistence.SaveAsync(_learner.ExportState(), cancellationToken);
+        }
+    }
+}
+
+/// <summary>Saves and deletes one patient's baseline.</summary>
+public interface IBaselinePersistence
+{
+    /// <summary>Saves the state.</summary>
+    /// <param name="state">The learner's state.</param>
+    /// <param name="cancellationToken">Cancels the save.</param>
+    /// <returns>A task that completes when it is durable.</returns>
+    ValueTask SaveAsync(BaselineLearnerState state, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the saved state.</summary>
+    /// <param name="cancellationToken">Cancels the deletion.</param>
+    /// <returns>A task that completes when it is gone.</returns>
+    ValueTask DeleteAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Settings of the geometric scorer (the <c>Scoring</c> section).</summary>
+public sealed record GeometricScoringOptions
+{
+    /// <summary>Gets the interval between baseline samples, in seconds.</summary>
+    public double BaselineSampleSeconds { get; init; } = 1;
+}
