@@ -70,3 +70,94 @@ public sealed class RecordingPublisher : IPainStreamPublisher
     /// <inheritdoc/>
     public void PublishStats(PainStreamStats stats) => Stats.Enqueue(stats);
 }
+
+/// <summary>Records alert events and scores (unit tests of the patient stage; the MQTT tests use a real broker).</summary>
+public sealed class RecordingAlertPublisher : PainStream.Core.Publishing.IAlertPublisher
+{
+    /// <summary>Gets the alert events in order.</summary>
+    public ConcurrentQueue<PainStream.Core.Alerting.AlertEvent> Alerts { get; } = new();
+
+    /// <summary>Gets the score reports in order.</summary>
+    public ConcurrentQueue<PainStream.Core.Publishing.ScoreReport> Scores { get; } = new();
+
+    /// <inheritdoc/>
+    public ValueTask EnqueueAlertAsync(PainStream.Core.Alerting.AlertEvent alert, CancellationToken cancellationToken)
+    {
+        Alerts.Enqueue(alert);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public void PublishScore(PainStream.Core.Publishing.ScoreReport report) => Scores.Enqueue(report);
+}
+
+/// <summary>A patient scorer whose next score the test sets; records calls.</summary>
+public sealed class ScriptedPatientScorer : PainStream.Core.Scoring.IPatientScorer
+{
+    /// <summary>Gets or sets the score returned for a face.</summary>
+    public double Pspi { get; set; }
+
+    /// <summary>Gets or sets an exception to throw from <see cref="Score"/>.</summary>
+    public Exception? Throw { get; set; }
+
+    /// <summary>Gets the number of baseline resets.</summary>
+    public int Resets { get; private set; }
+
+    /// <summary>Gets the number of saves.</summary>
+    public int Saves { get; private set; }
+
+    /// <summary>Gets the learn flags passed to <see cref="Score"/>, in order.</summary>
+    public List<bool> LearnFlags { get; } = [];
+
+    /// <inheritdoc/>
+    public string Name => "scripted";
+
+    /// <inheritdoc/>
+    public bool IsReady => true;
+
+    /// <inheritdoc/>
+    public PainStream.Core.Alerting.ScoreSample Score(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline)
+    {
+        LearnFlags.Add(learnBaseline);
+        if (Throw is { } ex)
+        {
+            throw ex;
+        }
+
+        return face.QualityIssue is { } issue ? PainStream.Core.Alerting.ScoreSample.CannotScore(issue) : new(Pspi, 1);
+    }
+
+    /// <inheritdoc/>
+    public void NoFace(DateTimeOffset ts)
+    {
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double>? Explain() => new Dictionary<string, double> { ["pspi"] = Pspi };
+
+    /// <inheritdoc/>
+    public ValueTask ResetBaselineAsync(CancellationToken cancellationToken)
+    {
+        Resets++;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SaveAsync(CancellationToken cancellationToken)
+    {
+        Saves++;
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Hands out one <see cref="ScriptedPatientScorer"/> per bed and remembers them.</summary>
+public sealed class ScriptedScorerFactory : PainStream.Core.Scoring.IPatientScorerFactory
+{
+    /// <summary>Gets the scorers by "camera/bed".</summary>
+    public ConcurrentDictionary<string, ScriptedPatientScorer> Scorers { get; } = new();
+
+    /// <inheritdoc/>
+    public ValueTask<PainStream.Core.Scoring.IPatientScorer> CreateAsync(PainStream.Core.Frames.CameraId camera, string bed, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<PainStream.Core.Scoring.IPatientScorer>(Scorers.GetOrAdd($"{camera.Value}/{bed}", _ => new ScriptedPatientScorer()));
+}
+

@@ -1,0 +1,274 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Collections.Frozen;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using PainStream.Core.Alerting;
+using PainStream.Core.Cameras;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Frames;
+using PainStream.Core.Pipeline;
+using PainStream.Core.Publishing;
+using PainStream.Testing;
+
+namespace PainStream.Core.Tests.Pipeline;
+
+public sealed class PatientStageTests : IDisposable
+{
+    private static readonly CameraId Cam = new("ward-3");
+    private static readonly AlertPolicy Fast = new() { Dwell = TimeSpan.FromSeconds(2), Hold = TimeSpan.FromSeconds(2), SmoothingWindow = TimeSpan.FromSeconds(1), SmoothingTimeConstant = TimeSpan.Zero };
+    private readonly TestMeterFactory _meters = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+    private readonly CameraRegistry _registry;
+    private readonly CameraCatalog _catalog = new();
+    private readonly RecordingAlertPublisher _alerts = new();
+    private readonly ScriptedScorerFactory _scorers = new();
+    private readonly PatientStage _stage;
+    private TimeSpan _scoreInterval = TimeSpan.FromSeconds(1);
+
+    public PatientStageTests()
+    {
+        _registry = new CameraRegistry(new RecordingPublisher(), _time);
+        _registry.SetOnline(Cam);
+        SetBeds(("left", new NormalizedRegion(0, 0, 0.5, 1), Fast), ("right", new NormalizedRegion(0.5, 0, 0.5, 1), Fast));
+        var metrics = new PipelineMetrics(_meters, _registry, new FramePool());
+        _stage = new PatientStage(_scorers, _alerts, _catalog, _registry, metrics, new LargestFaceBedAssigner(), () => _scoreInterval, NullLogger<PatientStage>.Instance, _time);
+    }
+
+    public void Dispose()
+    {
+        _stage.Dispose();
+        _meters.Dispose();
+    }
+
+    [Fact]
+    public async Task SustainedScore_OnOneBed_RaisesOneEpisodeForThatBedOnly()
+    {
+        await StepAsync(Face(100, 100)); // left bed
+        _scorers.Scorers["ward-3/left"].Pspi = 8;
+        for (var i = 0; i < 20; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(200));
+            await StepAsync(Face(100, 100), Face(500, 100));
+        }
+
+        var alert = Assert.Single(_alerts.Alerts);
+        Assert.Equal(AlertEventType.New, alert.Type);
+        Assert.Equal(AlertReason.Pain, alert.Reason);
+        Assert.Equal("left", alert.Bed);
+        Assert.Equal("scripted", alert.Model);
+        Assert.Equal(8, alert.Explanation!["pspi"]);
+        Assert.Equal(2, _stage.PatientCount);
+    }
+
+    [Fact]
+    public async Task SingleFrameSpike_NeverAlerts()
+    {
+        var scorer = await PrimeAsync();
+        scorer.Pspi = 16;
+        await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        scorer.Pspi = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Empty(_alerts.Alerts);
+    }
+
+    [Fact]
+    public async Task BaselineIsLearntOnlyWhileNoEpisodeIsPendingOrActive()
+    {
+        var scorer = await PrimeAsync();
+        Assert.True(scorer.LearnFlags[^1]);
+        scorer.Pspi = 9;
+        for (var i = 0; i < 5; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.False(scorer.LearnFlags[^1]);
+    }
+
+    [Fact]
+    public async Task Scores_AreThrottledPerBed()
+    {
+        _scoreInterval = TimeSpan.FromSeconds(1);
+        for (var i = 0; i < 10; i++)
+        {
+            await StepAsync(Face(100, 100));
+            _time.Advance(TimeSpan.FromMilliseconds(200));
+        }
+
+        // 2 s of frames at 5 fps: a report at t=0 and at t=1 s for each bed ("right" has no face: quality "no face").
+        Assert.Equal(2, _alerts.Scores.Count(s => s.Bed == "left"));
+        Assert.Equal(2, _alerts.Scores.Count(s => s.Bed == "right"));
+        Assert.All(_alerts.Scores.Where(s => s.Bed == "right"), s => Assert.Equal(PatientStage.NoFaceReason, s.Quality));
+        Assert.All(_alerts.Scores.Where(s => s.Bed == "right"), s => Assert.Null(s.Pspi));
+        Assert.All(_alerts.Scores.Where(s => s.Bed == "left"), s => Assert.Equal("ok", s.Quality));
+    }
+
+    [Fact]
+    public async Task QualityIssue_IsReportedAsCannotScoreNotAsZero()
+    {
+        await StepAsync(Face(100, 100) with { QualityIssue = "head turned away" });
+        var report = Assert.Single(_alerts.Scores, s => s.Bed == "left");
+        Assert.Null(report.Pspi);
+        Assert.Equal("head turned away", report.Quality);
+    }
+
+    [Fact]
+    public async Task Acknowledge_Snooze_Reset_AreApplied_UnknownTargetsAreErrors()
+    {
+        var scorer = await RaiseEpisodeAsync();
+
+        var ack = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "left", By: "nurse 4"), TestContext.Current.CancellationToken);
+        Assert.True(ack.Ok);
+        var acked = _alerts.Alerts.Last();
+        Assert.Equal(AlertCause.Acknowledged, acked.Cause);
+        Assert.True(acked.Acknowledged);
+
+        var snooze = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 15), TestContext.Current.CancellationToken);
+        Assert.True(snooze.Ok);
+        Assert.Equal(AlertEventType.End, _alerts.Alerts.Last().Type);
+        Assert.Equal(AlertCause.Snoozed, _alerts.Alerts.Last().Cause);
+
+        var reset = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.BaselineReset, Cam, "left"), TestContext.Current.CancellationToken);
+        Assert.True(reset.Ok);
+        Assert.Equal(1, scorer.Resets);
+
+        var badBed = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "window"), TestContext.Current.CancellationToken);
+        Assert.False(badBed.Ok);
+        Assert.Contains("unknown bed 'window'", badBed.Error, StringComparison.Ordinal);
+        var badCamera = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, new CameraId("nope"), "left"), TestContext.Current.CancellationToken);
+        Assert.False(badCamera.Ok);
+        Assert.Contains("unknown camera 'nope'", badCamera.Error, StringComparison.Ordinal);
+        var badMinutes = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 0), TestContext.Current.CancellationToken);
+        Assert.False(badMinutes.Ok);
+    }
+
+    [Fact]
+    public async Task CameraOffline_RaisesATechnicalAlarmOnTheTick_AndEndsItWhenBack()
+    {
+        await PrimeAsync();
+        _registry.SetOffline(Cam, "connection refused");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        var offline = _alerts.Alerts.Where(a => a.Reason == AlertReason.CameraOffline).ToList();
+        Assert.Equal(2, offline.Count); // one per bed
+        Assert.All(offline, a => Assert.Equal(AlertEventType.New, a.Type));
+
+        _registry.SetOnline(Cam);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(2, _alerts.Alerts.Count(a => a.Reason == AlertReason.CameraOffline && a.Type == AlertEventType.End));
+    }
+
+    [Fact]
+    public async Task ScorerThatThrows_BecomesAScorerFailedAlarm_AndTheOtherBedKeepsScoring()
+    {
+        await StepAsync(Face(100, 100), Face(500, 100));
+        _scorers.Scorers["ward-3/left"].Throw = new InvalidOperationException("model exploded");
+        await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200), Face(100, 100), Face(500, 100));
+
+        var failed = Assert.Single(_alerts.Alerts);
+        Assert.Equal(AlertReason.ScorerFailed, failed.Reason);
+        Assert.Equal("left", failed.Bed);
+
+        _scorers.Scorers["ward-3/left"].Throw = null;
+        await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200), Face(100, 100), Face(500, 100));
+        Assert.Equal(AlertEventType.End, _alerts.Alerts.Last().Type);
+        Assert.Equal(AlertReason.ScorerFailed, _alerts.Alerts.Last().Reason);
+    }
+
+    [Fact]
+    public async Task HotReloadedPolicy_IsAppliedOnTheNextTick()
+    {
+        var scorer = await PrimeAsync();
+        scorer.Pspi = 5;
+        var strict = Fast with { OnThreshold = 10, OffThreshold = 6 };
+        SetBeds(("left", new NormalizedRegion(0, 0, 0.5, 1), strict), ("right", new NormalizedRegion(0.5, 0, 0.5, 1), Fast));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 30; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Empty(_alerts.Alerts); // 5 is below the reloaded on-threshold of 10
+
+        SetBeds(("left", new NormalizedRegion(0, 0, 0.5, 1), Fast), ("right", new NormalizedRegion(0.5, 0, 0.5, 1), Fast));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 30; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Equal(AlertEventType.New, Assert.Single(_alerts.Alerts).Type);
+    }
+
+    [Fact]
+    public async Task RemovedBed_IsSavedAndForgotten()
+    {
+        var scorer = await PrimeAsync();
+        SetBeds(("right", new NormalizedRegion(0.5, 0, 0.5, 1), Fast));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, _stage.PatientCount);
+        Assert.Equal(1, scorer.Saves);
+    }
+
+    [Fact]
+    public async Task RunAsync_StepsEveryObservation_AndSavesEveryPatientOnCompletion()
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<FaceObservation>();
+        var run = _stage.RunAsync(channel.Reader, report: null, TestContext.Current.CancellationToken);
+        await channel.Writer.WriteAsync(Observation(Face(100, 100)), TestContext.Current.CancellationToken);
+        await channel.Writer.WriteAsync(Observation(Face(100, 100)), TestContext.Current.CancellationToken);
+        channel.Writer.Complete();
+        await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, _scorers.Scorers["ward-3/left"].LearnFlags.Count);
+        Assert.All(_scorers.Scorers.Values, s => Assert.Equal(1, s.Saves));
+    }
+
+    private static FaceAnalysis Face(float x, float y) => new(new BoxF(x, y, 80, 80), 0.9f, new PointF[68], new FacePose(0, 0, 0), null);
+
+    private static FaceObservation Observation(params FaceAnalysis[] faces) =>
+        new(Cam, 1, DateTimeOffset.UnixEpoch, 0, 800, 400, faces.Select(f => new DetectedFace(f.Box, f.DetectorScore, [])).ToList(), TimeSpan.Zero, "fake")
+        {
+            Analyses = faces,
+        };
+
+    private void SetBeds(params (string Name, NormalizedRegion Region, AlertPolicy Policy)[] beds) =>
+        _catalog.Update(new Dictionary<CameraId, CameraSettings>
+        {
+            [Cam] = new(Cam, "lavfi:x", true, 5, 800, 400, null) { Beds = beds.Select(b => new BedSettings(b.Name, b.Region, b.Policy)).ToList() },
+        }.ToFrozenDictionary());
+
+    private Task StepAsync(params FaceAnalysis[] faces) => _stage.StepAsync(Observation(faces), TestContext.Current.CancellationToken);
+
+    private async Task AdvanceAndStepAsync(TimeSpan by, params FaceAnalysis[] faces)
+    {
+        _time.Advance(by);
+        await StepAsync(faces.Length == 0 ? [Face(100, 100)] : faces);
+    }
+
+    private async Task<ScriptedPatientScorer> PrimeAsync()
+    {
+        await StepAsync(Face(100, 100));
+        return _scorers.Scorers["ward-3/left"];
+    }
+
+    private async Task<ScriptedPatientScorer> RaiseEpisodeAsync()
+    {
+        var scorer = await PrimeAsync();
+        scorer.Pspi = 9;
+        for (var i = 0; i < 20; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Equal(AlertEventType.New, Assert.Single(_alerts.Alerts).Type);
+        return scorer;
+    }
+}
