@@ -48,6 +48,17 @@ public sealed class CameraOptions
     /// </summary>
     [ValidateObjectMembers]
     public RegionOptions? Region { get; set; }
+
+    /// <summary>
+    /// Gets or sets the beds this camera watches: bed name (<c>[a-z0-9_-]{1,64}</c>, used in MQTT topics) to its region in
+    /// fractions of the frame. Each bed is one patient with its own score, alerts and baseline; the patient's face is the
+    /// face in the bed's region that has been there longest. Beds must not overlap and should lie inside <see cref="Region"/>
+    /// (checked by <c>BedLayout.Validate</c>).
+    /// <value>The default value is <see langword="null"/>: one bed named <c>bed</c> covering the whole frame.</value>
+    /// </summary>
+#pragma warning disable CA2227 // Bound from configuration, where a missing section must stay null (one whole-frame bed).
+    public Dictionary<string, RegionOptions>? Beds { get; set; }
+#pragma warning restore CA2227
 }
 
 /// <summary>A rectangle in fractions of the frame (0 = left/top, 1 = right/bottom).</summary>
