@@ -52,10 +52,21 @@ public sealed class CameraOptions
     /// <summary>Gets or sets this camera's overrides of the global <c>Alerting</c> settings (hot-reloadable).</summary>
     [ValidateObjectMembers]
     public AlertingOverrides? Alerting { get; set; }
+
+    /// <summary>
+    /// Gets or sets the beds this camera watches: bed name (<c>[a-z0-9_-]{1,64}</c>, used in MQTT topics) to its region in
+    /// fractions of the frame (and optional <c>Alerting</c> overrides). Each bed is one patient with its own score, alerts and baseline; the patient's face is the
+    /// face in the bed's region that has been there longest. Beds must not overlap and should lie inside <see cref="Region"/>
+    /// (checked by <c>BedLayout.Validate</c>).
+    /// <value>The default value is <see langword="null"/>: one bed named <c>bed</c> covering the whole frame.</value>
+    /// </summary>
+#pragma warning disable CA2227 // Bound from configuration, where a missing section must stay null (one whole-frame bed).
+    public Dictionary<string, BedOptions>? Beds { get; set; }
+#pragma warning restore CA2227
 }
 
 /// <summary>A rectangle in fractions of the frame (0 = left/top, 1 = right/bottom).</summary>
-public sealed class RegionOptions
+public class RegionOptions
 {
     /// <summary>Gets or sets the left edge, 0–1.</summary>
     [Range(0.0, 1.0)]
@@ -73,3 +84,11 @@ public sealed class RegionOptions
     [Range(0.01, 1.0)]
     public double Height { get; set; } = 1;
 }
+
+/// <summary>One bed: its region (fractions of the frame) and optional alert overrides (hot-reloadable).</summary>
+public sealed class BedOptions : RegionOptions
+{
+    /// <summary>Gets or sets this bed's overrides of the camera's and the global <c>Alerting</c> settings.</summary>
+    public AlertingOverrides? Alerting { get; set; }
+}
+
