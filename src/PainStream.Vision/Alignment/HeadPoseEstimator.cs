@@ -12,7 +12,7 @@ namespace PainStream.Vision.Alignment;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Face model.</b> Thirteen landmarks that are well defined in 3-D (not silhouette points, except the chin): nose
+/// <b>Face model.</b> Twelve landmarks that are well defined in 3-D (not silhouette points, except the chin): nose
 /// root, tip, nostrils and subnasale, the four eye corners, the mouth corners and the chin (see
 /// <see cref="ModelLandmarks"/> and <see cref="ModelPoints"/>). Millimetres, origin at the nose tip, x towards the
 /// subject's left (the image's right in a frontal view), y down, z into the head, so the frontal pose is the identity
@@ -122,8 +122,14 @@ public sealed class HeadPoseEstimator
             _imagePoints[i] = new Point2f(p.X, p.Y);
         }
 
-        double focal = imageWidth, cx = (imageWidth - 1) / 2.0, cy = (imageHeight - 1) / 2.0;
-        var camera = stackalloc double[9] { focal, 0, cx, 0, focal, cy, 0, 0, 1 };
+        // Element by element: a stackalloc initializer with non-constant values allocated a managed array here.
+        var camera = stackalloc double[9];
+        new Span<double>(camera, 9).Clear();
+        camera[0] = imageWidth;
+        camera[2] = (imageWidth - 1) / 2.0;
+        camera[4] = imageWidth;
+        camera[5] = (imageHeight - 1) / 2.0;
+        camera[8] = 1;
         NativeMethods.HandleException(NativeMethods.calib3d_solvePnP_vector(
             _objectPoints, _objectPoints.Length, _imagePoints, _imagePoints.Length, camera, null, 0, _rvec, _tvec, 0, SolvePnPSqpnp));
 

@@ -42,7 +42,13 @@ internal static unsafe class NativeImaging
             ThrowTooShort(nameof(destination));
         }
 
-        var matrix = stackalloc double[6] { transform.M00, transform.M01, transform.M02, transform.M10, transform.M11, transform.M12 };
+        var matrix = stackalloc double[6];
+        matrix[0] = transform.M00;
+        matrix[1] = transform.M01;
+        matrix[2] = transform.M02;
+        matrix[3] = transform.M10;
+        matrix[4] = transform.M11;
+        matrix[5] = transform.M12;
         IntPtr srcMat = 0, dstMat = 0, mMat = 0, srcArray = 0, dstArray = 0, mArray = 0;
         fixed (byte* src = source.Data)
         fixed (byte* dst = destination)

@@ -39,13 +39,13 @@ internal static class AlignmentFaces
     /// <summary>Megamind.avi frame 40: the woman, turned to the image's right.</summary>
     public const string Megamind40 = "Megamind.avi#40";
 
-    /// <summary>Megamind.avi frame 80, the out-of-focus face in the background on the right.</summary>
+    /// <summary>Megamind.avi frame 80: the out-of-focus face in the background on the right.</summary>
     public const string Megamind80Background = "Megamind.avi#80/background";
 
-    /// <summary>Megamind.avi frame 120: the woman, nearly frontal, smiling.</summary>
+    /// <summary>Megamind.avi frame 120: the man with glasses, smiling, turned a little to the image's right.</summary>
     public const string Megamind120 = "Megamind.avi#120";
 
-    /// <summary>Megamind.avi frame 160: the woman looking down with her eyes closed.</summary>
+    /// <summary>Megamind.avi frame 160: the woman, smiling, head tilted, eyes turned to the image's right.</summary>
     public const string Megamind160 = "Megamind.avi#160";
 
     /// <summary>Megamind.avi frame 200: the man with glasses looking straight into the camera.</summary>

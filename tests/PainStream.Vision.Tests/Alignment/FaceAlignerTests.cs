@@ -100,6 +100,9 @@ public sealed class FaceAlignerTests(DetectorFixture detectors) : IClassFixture<
         var uprightCrop = upright.Image.Data.ToArray();
         var aligned = aligner.Align(rotated.View, landmarks);
 
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{name} rotated {degrees}°: eyes {Face68.Distance(aligned.RightEye, aligner.Template.RightEye):F2} / {Face68.Distance(aligned.LeftEye, aligner.Template.LeftEye):F2} px from the template, rotation {aligned.Transform.RotationDegrees - uprightRotation:F2}° relative to upright"));
         GroundTruth.AssertPointNear(aligner.Template.RightEye, aligned.RightEye, 1);
         GroundTruth.AssertPointNear(aligner.Template.LeftEye, aligned.LeftEye, 1);
 
