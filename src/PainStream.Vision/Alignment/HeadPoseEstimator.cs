@@ -97,7 +97,8 @@ public sealed class HeadPoseEstimator
     /// <param name="imageWidth">The frame width in pixels (sets the assumed focal length and principal point).</param>
     /// <param name="imageHeight">The frame height in pixels.</param>
     /// <param name="pose">Receives the pose, or <see langword="default"/> when this returns <see langword="false"/>.</param>
-    /// <returns><see langword="false"/> when the solver finds no pose with the face in front of the camera.</returns>
+    /// <returns><see langword="false"/> when a landmark is not finite, or the solver fails or finds no pose with the face in
+    /// front of the camera.</returns>
     /// <exception cref="ArgumentException">Fewer than 68 landmarks.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The image size is not positive.</exception>
     public unsafe bool TryEstimate(ReadOnlySpan<PointF> landmarks, int imageWidth, int imageHeight, out HeadPoseEstimate pose)
@@ -130,8 +131,16 @@ public sealed class HeadPoseEstimator
         camera[4] = imageWidth;
         camera[5] = (imageHeight - 1) / 2.0;
         camera[8] = 1;
-        NativeMethods.HandleException(NativeMethods.calib3d_solvePnP_vector(
-            _objectPoints, _objectPoints.Length, _imagePoints, _imagePoints.Length, camera, null, 0, _rvec, _tvec, 0, SolvePnPSqpnp));
+        try
+        {
+            NativeMethods.HandleException(NativeMethods.calib3d_solvePnP_vector(
+                _objectPoints, _objectPoints.Length, _imagePoints, _imagePoints.Length, camera, null, 0, _rvec, _tvec, 0, SolvePnPSqpnp));
+        }
+        catch (OpenCVException)
+        {
+            // By design: degenerate landmarks (for example all on one point) make the solver assert; that is "no pose".
+            return false;
+        }
 
         var t = new Vector3((float)_tvec[0], (float)_tvec[1], (float)_tvec[2]);
         if (!(t.Z > 0) || !float.IsFinite(t.X) || !float.IsFinite(t.Y) || !double.IsFinite(_rvec[0]) || !double.IsFinite(_rvec[1]) || !double.IsFinite(_rvec[2]))

@@ -193,6 +193,14 @@ public sealed class HeadPoseEstimatorTests
     }
 
     [Fact]
+    public void TryEstimate_AllLandmarksOnOnePoint_ReturnsFalse()
+    {
+        var landmarks = Enumerable.Repeat(new PointF(100, 100), 68).ToArray();
+
+        Assert.False(new HeadPoseEstimator().TryEstimate(landmarks, 512, 512, out _));
+    }
+
+    [Fact]
     public void TryEstimate_AfterWarmUp_DoesNotAllocate()
     {
         var face = AlignmentFaces.Get(AlignmentFaces.AstronautHand);
