@@ -37,6 +37,17 @@ internal sealed class TestImage
             throw new InvalidDataException($"OpenCV could not decode '{path}'.");
         }
 
+        return FromMat(mat);
+    }
+
+    /// <summary>Copies an 8-bit, 3-channel OpenCV image into a packed BGR24 buffer.</summary>
+    public static TestImage FromMat(Mat mat)
+    {
+        if (mat.Type() != MatType.CV_8UC3)
+        {
+            throw new ArgumentException($"Expected a CV_8UC3 image, got {mat.Type()}.", nameof(mat));
+        }
+
         var (width, height) = (mat.Cols, mat.Rows);
         var stride = width * 3;
         var data = new byte[stride * height];
@@ -47,6 +58,9 @@ internal sealed class TestImage
 
         return new TestImage(data, width, height, stride);
     }
+
+    /// <summary>Wraps the pixels in an OpenCV header (no copy); dispose it before the buffer is reused.</summary>
+    public Mat AsMat() => Mat.FromPixelData(Height, Width, MatType.CV_8UC3, Data, Stride);
 
     /// <summary>Creates a uniform image.</summary>
     public static TestImage Uniform(int width, int height, byte value)
