@@ -37,6 +37,12 @@ internal sealed class TestImage
             throw new InvalidDataException($"OpenCV could not decode '{path}'.");
         }
 
+        return FromMat(mat);
+    }
+
+    /// <summary>Copies an 8-bit, 3-channel OpenCV image into a packed BGR24 buffer.</summary>
+    public static TestImage FromMat(Mat mat)
+    {
         var (width, height) = (mat.Cols, mat.Rows);
         var stride = width * 3;
         var data = new byte[stride * height];
