@@ -17,9 +17,17 @@ namespace PainStream.Vision.Synthesis;
 /// and the subnasale-to-upper-lip distance 0.13 <c>D</c>.
 /// </para>
 /// <para>
-/// Plausibility: each displacement is clamped so that no contour crosses another (brows stay above the lids, the inner
-/// brows apart, lids apart until <see cref="GrimaceShape.EyeClose"/> closes them, the lip below the nose); the corners of
-/// the eyes and mouth, the jaw and the nose bridge never move. Strength 0 moves nothing and returns the image unchanged.
+/// Which points move, at full strength: brows 17–26 down by <see cref="BrowLowerDistance"/> × 0.35, 0.6, 0.85, 1, 1 (outer
+/// to inner end) and 19–21 / 22–24 toward the midline by <see cref="InnerBrowPullDistance"/> × 0.25, 0.6, 1; upper lids 37,
+/// 38, 43, 44 down and lower lids 40, 41, 46, 47 up; upper lip 50–52 up by <see cref="LipRaiseDistance"/>, 49 and 53 by
+/// 0.85 of it, the mouth corners 48, 54 by 0.3, the inner upper lip 61–63 by 0.75 (the mouth opens slightly, the lip
+/// thickens), 60 and 64 by 0.3, the nostril wings 31, 35 by 0.35, 32, 34 by 0.2 and the subnasale 33 by 0.1.
+/// </para>
+/// <para>
+/// Plausibility: each displacement is clamped so that no contour crosses another (brows keep half their gap above the lids,
+/// the inner brows half their gap, lids 35 % of their gap until <see cref="GrimaceShape.EyeClose"/> closes them, the lip
+/// 35 % of its distance below the nose). The eye corners, the jaw, the nose bridge and the lower lip (55–59, 65–67) never move.
+/// Strength 0 moves nothing and returns the image unchanged.
 /// </para>
 /// <para>Thread-safe: stateless.</para>
 /// </remarks>
@@ -38,7 +46,7 @@ public static class GrimaceWarper
     public const float LowerLidRaiseDistance = 0.025f;
 
     /// <summary>AU9/10: how far the top of the upper lip (50–52) moves up, in <c>D</c>; the rest of the upper lip, the inner
-    /// lip and the nostril wings move by fixed fractions of it (see <see cref="ComputeTargets"/>).</summary>
+    /// lip and the nostril wings move by fixed fractions of it (see the class remarks).</summary>
     public const float LipRaiseDistance = 0.08f;
 
     /// <summary>The brow keeps at least this fraction of its original gap above the (moved) upper lid.</summary>
