@@ -1,10 +1,14 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Runtime.InteropServices;
 using PainStream.Daemon.Configuration;
 
 namespace PainStream.Daemon;
 
-/// <summary>The command line: <c>painstream [run] [--config FILE]</c>, <c>painstream check-config [FILE]</c>.</summary>
+/// <summary>
+/// The command line: <c>painstream [run] [--config FILE]</c>, <c>painstream check-config [FILE]</c>,
+/// <c>painstream demo-clip --face IMAGE --out FILE …</c> (<see cref="DemoClipCommand"/>).
+/// </summary>
 internal static class Cli
 {
     /// <summary>Exit code for a configuration that does not pass the checks.</summary>
@@ -28,6 +32,12 @@ internal static class Cli
           score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--config FILE]
                                      detect, landmark and score every face in still images (exit 65 if an image
                                      cannot be read); with --json one JSON array, one object per image
+          demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--grimace-seconds S]
+                    [--ramp-seconds S] [--models DIR]
+                                     make a pain demo clip (H.264 MP4, 640x360) from a face image: neutral (default
+                                     20 s), ramp (2 s), grimace (25 s), ramp, neutral; fps default 10. Exit 64 for a
+                                     bad option, a missing image or no face in it, 3 when a model or ffmpeg cannot be
+                                     loaded, 1 when encoding fails
           help                       show this text
 
         Configuration: config/painstream.json under PAINSTREAM_HOME (or the working directory), overridden by
@@ -51,6 +61,8 @@ internal static class Cli
                 return await Commands.ScoreCommand.RunAsync(rest, Fail);
             case "check-config":
                 return CheckConfig(rest.Length > 0 ? rest[0] : null);
+            case "demo-clip":
+                return await RunCancellableAsync(ct => DemoClipCommand.RunAsync(rest, Console.Out, Console.Error, ct));
             case "help" or "--help" or "-h":
                 await Console.Out.WriteLineAsync(Usage);
                 return 0;
@@ -106,6 +118,22 @@ internal static class Cli
         var cameras = settings!.Cameras.Count == 0 ? "none (the demo clip plays as camera 'demo')" : string.Join(", ", settings.Cameras.Keys);
         Console.Out.WriteLine($"{path}: OK; cameras: {cameras}; broker: {(string.IsNullOrEmpty(settings.Mqtt.Host) ? $"embedded on 127.0.0.1:{settings.Mqtt.EmbeddedPort}" : $"{settings.Mqtt.Host}:{settings.Mqtt.Port}")}");
         return 0;
+    }
+
+    /// <summary>Runs a one-shot verb with a token that SIGINT (Ctrl+C) and SIGTERM cancel.</summary>
+    private static async Task<int> RunCancellableAsync(Func<CancellationToken, Task<int>> verb)
+    {
+        using var cts = new CancellationTokenSource();
+        void Cancel(PosixSignalContext context)
+        {
+            // Handled here: the verb stops its child processes and cleans up before the process exits.
+            context.Cancel = true;
+            cts.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await verb(cts.Token);
     }
 
     private static bool TryGetOption(string[] args, string name, out string? value, out string error)
