@@ -120,4 +120,8 @@ internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
 [JsonSerializable(typeof(CameraStatusPayload))]
 [JsonSerializable(typeof(FacesPayload))]
 [JsonSerializable(typeof(PainStreamStats))]
+[JsonSerializable(typeof(AlertEventPayload))]
+[JsonSerializable(typeof(BedAlertPayload))]
+[JsonSerializable(typeof(ScorePayload))]
+[JsonSerializable(typeof(CommandReplyPayload))]
 internal sealed partial class MqttJsonContext : JsonSerializerContext;
