@@ -28,7 +28,13 @@ public sealed partial class MqttPublisher
 
     // The latest event of every open episode, per bed: the source of the retained bed state. Guarded by _alertGate.
     private readonly Dictionary<(string Camera, string Bed), Dictionary<AlertReason, AlertEventPayload>> _openEpisodes = [];
+    // The serialised current state of every bed seen since start, re-sent after a reconnect once the outbox is empty:
+    // a broker that restarted without persistence has forgotten its retained messages. Guarded by _alertGate.
+    private readonly Dictionary<string, byte[]> _bedStates = new(StringComparer.Ordinal);
     private readonly ReconnectBackoff _outboxBackoff;
+
+    // Set on every connect, cleared once the bed states are re-sent. Loop-owned.
+    private bool _bedStatesUnsent;
 
     // When the loop may retry an outbox message the broker refused (a TimeProvider timestamp; 0 = no pause). Loop-owned.
     private long _outboxRetryAt;
@@ -60,6 +66,7 @@ public sealed partial class MqttPublisher
             var key = (camera, alert.Bed);
             _openEpisodes.TryGetValue(key, out var open);
             Dictionary<AlertReason, AlertEventPayload>? next = null;
+            byte[]? statePayload = null;
             try
             {
                 _outbox.Enqueue(seq =>
@@ -75,7 +82,7 @@ public sealed partial class MqttPublisher
                         next[alert.Reason] = payload;
                     }
 
-                    var state = BedAlertPayload.From(next, seq, alert.Ts);
+                    statePayload = JsonSerializer.SerializeToUtf8Bytes(BedAlertPayload.From(next, seq, alert.Ts), MqttJsonContext.Default.BedAlertPayload);
                     var kind = alert.Type switch
                     {
                         AlertEventType.New => OutboxKind.New,
@@ -85,7 +92,7 @@ public sealed partial class MqttPublisher
                     return
                     [
                         new OutboxMessage(_topics.Alerts, JsonSerializer.SerializeToUtf8Bytes(payload, MqttJsonContext.Default.AlertEventPayload), Retain: false, kind, alert.Id + ":" + seq),
-                        new OutboxMessage(_topics.BedAlert(camera, alert.Bed), JsonSerializer.SerializeToUtf8Bytes(state, MqttJsonContext.Default.BedAlertPayload), Retain: true, OutboxKind.State, camera + "/" + alert.Bed + ":" + seq),
+                        new OutboxMessage(_topics.BedAlert(camera, alert.Bed), statePayload, Retain: true, OutboxKind.State, camera + "/" + alert.Bed + ":" + seq),
                     ];
                 });
             }
@@ -105,6 +112,8 @@ public sealed partial class MqttPublisher
             {
                 _openEpisodes[key] = next;
             }
+
+            _bedStates[_topics.BedAlert(camera, alert.Bed)] = statePayload!;
         }
 
         _wake.Writer.TryWrite(true);
@@ -188,6 +197,34 @@ public sealed partial class MqttPublisher
         }
 
         return acknowledged;
+    }
+
+    /// <summary>
+    /// After a (re)connect, once the outbox is empty: publishes every bed's current state again (QoS 1, retained), so a
+    /// broker that lost its retained messages shows the right state. They are the newest states, so a dashboard that
+    /// already has them sees the same <c>seq</c> again.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>A task that completes when they are acknowledged (or nothing was due).</returns>
+    internal async Task ResendBedStatesAsync(CancellationToken cancellationToken)
+    {
+        if (!_bedStatesUnsent || _outbox.Count > 0)
+        {
+            return;
+        }
+
+        KeyValuePair<string, byte[]>[] states;
+        lock (_alertGate)
+        {
+            states = [.. _bedStates];
+        }
+
+        foreach (var (topic, payload) in states)
+        {
+            await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, AlertStateKind, cancellationToken);
+        }
+
+        _bedStatesUnsent = false;
     }
 
     private static void ThrowIfInvalidLevel(string level, string paramName)

@@ -134,7 +134,8 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             _ => _dropped.Add(1, Tag(ReplyKind)));
         _commandsReceived = meter.CreateCounter<long>(PainStreamInstruments.MqttCommands, description: "Nurse-station commands received, by command and result (ok, rejected, failed).");
         _commandHandler = new Lazy<IAlertCommandHandler?>(commandHandler ?? (() => null), LazyThreadSafetyMode.PublicationOnly);
-        _outboxBackoff = new ReconnectBackoff(InitialReconnectDelay, TimeSpan.FromSeconds(Math.Max(options.ReconnectMaxSeconds, InitialReconnectDelay.TotalSeconds)));
+        var maxDelay = TimeSpan.FromSeconds(options.ReconnectMaxSeconds);
+        _outboxBackoff = new ReconnectBackoff(maxDelay < InitialReconnectDelay ? maxDelay : InitialReconnectDelay, maxDelay);
 
         // The outbox is opened here, before anything connects, so a corrupt or locked file is known at start-up.
         _outbox = new Outbox.SqliteAlertOutbox(
@@ -315,6 +316,10 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 }
             }
 
+            // Clean start: the broker forgot our subscriptions with the old session, so subscribe on every connect, and
+            // before "online": a dashboard that has seen "online" may send a command at once.
+            await SubscribeCommandsAsync(cancellationToken);
+
             // Connected before "online" goes out: anyone who has seen "online" may expect telemetry to flow.
             _lastError = null;
             Volatile.Write(ref _lastConnectedUtcTicks, _time.GetUtcNow().UtcTicks);
@@ -332,11 +337,9 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             }
 
             _logger.Connected(_endpoint, _topics.Available, statuses);
-
-            // Clean start: the broker forgot our subscriptions with the old session, so subscribe on every connect.
-            await SubscribeCommandsAsync(cancellationToken);
             _outboxRetryAt = 0;
             _outboxBackoff.Reset();
+            _bedStatesUnsent = true;
             if (_outbox.Count > 0)
             {
                 _logger.OutboxDelivering(_outbox.Count, _endpoint);
@@ -382,6 +385,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 _wake.Writer.TryWrite(true);
             }
 
+            await ResendBedStatesAsync(cancellationToken);
             await SendRepliesAsync(cancellationToken);
 
             // Bounded per step so that a flood of telemetry cannot starve the status check above.
