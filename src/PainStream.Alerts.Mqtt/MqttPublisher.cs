@@ -84,7 +84,8 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     /// <param name="options">The validated <c>Mqtt</c> section.</param>
     /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
     /// <param name="logger">The logger.</param>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox cannot be opened (e.g. another process holds it).</exception>
+    /// <exception cref="IOException">Another process holds the outbox file, or a corrupt one could not be moved aside.</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox cannot be opened or created (e.g. no permission, disk full).</exception>
     public MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger<MqttPublisher> logger)
         : this(options, meterFactory, logger, TimeProvider.System)
     {

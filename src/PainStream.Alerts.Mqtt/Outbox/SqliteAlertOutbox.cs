@@ -44,6 +44,8 @@ internal sealed class SqliteAlertOutbox : IDisposable
     /// <summary>The drop reason when a droppable message is older than the age bound.</summary>
     internal const string Age = "age";
 
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
 
@@ -81,8 +83,8 @@ internal sealed class SqliteAlertOutbox : IDisposable
     /// <param name="meterFactory">Creates the meter for the outbox instruments.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock for enqueue times, ages and quarantine names.</param>
-    /// <exception cref="SqliteException">The file cannot be opened (e.g. another process holds it, or the disk is full).</exception>
-    /// <exception cref="IOException">A corrupt file could not be moved aside.</exception>
+    /// <exception cref="IOException">Another process holds the file, or a corrupt file could not be moved aside.</exception>
+    /// <exception cref="SqliteException">The file cannot be opened or created (e.g. the disk is full, or no permission).</exception>
     public SqliteAlertOutbox(string path, int maxMessages, TimeSpan maxAge, IMeterFactory meterFactory, ILogger logger, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -504,7 +506,8 @@ internal sealed class SqliteAlertOutbox : IDisposable
 
             // No pool: disposing the connection must close the file (quarantine, tests that reopen it, a clean stop).
             Pooling = false,
-            DefaultTimeout = 5,
+            // Seconds SQLite retries a busy file: only another process can hold it (see the exclusive lock below).
+            DefaultTimeout = 2,
         };
         var connection = new SqliteConnection(builder.ConnectionString);
         try
@@ -573,6 +576,11 @@ internal sealed class SqliteAlertOutbox : IDisposable
             }
 
             return connection;
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked)
+        {
+            connection.Dispose();
+            throw new IOException($"The alert outbox '{Path}' is locked by another process: is another painstream daemon running with the same Mqtt:OutboxPath? ({ex.Message})", ex);
         }
         catch
         {

@@ -154,9 +154,10 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         using var outbox = Open();
         outbox.Enqueue(Event("a", 1, OutboxKind.New));
 
-        var ex = Assert.Throws<SqliteException>(() => new SqliteAlertOutbox(DbPath, 100, Day, _meters, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, _time).Dispose());
+        var ex = Assert.Throws<IOException>(() => new SqliteAlertOutbox(DbPath, 100, Day, _meters, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, _time).Dispose());
 
-        Assert.Equal(5, ex.SqliteErrorCode & 0xFF); // SQLITE_BUSY: the first owner holds the exclusive lock.
+        Assert.Contains("locked by another process", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(5, Assert.IsType<SqliteException>(ex.InnerException).SqliteErrorCode & 0xFF); // SQLITE_BUSY: the first owner holds the exclusive lock.
         Assert.Equal(1, outbox.Count);
         Assert.False(File.Exists(DbPath + ".corrupt-20260304T050607Z"));
     }
