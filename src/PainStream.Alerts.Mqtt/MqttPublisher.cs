@@ -296,8 +296,9 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     /// <summary>
-    /// One connection attempt: connects (when not connected), publishes <c>available=online</c> and queues every camera's
-    /// latest status for re-sending. Records the failure in <see cref="LastError"/> instead of throwing.
+    /// One connection attempt: connects (when not connected), subscribes to the command topics, publishes
+    /// <c>available=online</c>, queues every camera's latest status and every bed's alert state for re-sending, and resumes
+    /// outbox delivery. Records the failure in <see cref="LastError"/> instead of throwing.
     /// </summary>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns><see langword="true"/> when connected and <c>online</c> was acknowledged.</returns>

@@ -52,6 +52,32 @@ public sealed class AlertDeliveryTests
     }
 
     [Fact]
+    public async Task EnqueueAlertAsync_FromTwoThreadsWhileDelivering_EverythingArrivesInSeqOrder()
+    {
+        await using var broker = await TestBroker.StartAsync(BrokerKind.Embedded, Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, Alerts, cancellationToken: Ct);
+        await using var harness = new PublisherHarness(broker.PublisherOptions("ps-concurrent"));
+        await harness.StartAsync();
+        var beds = Enumerable.Range(1, 4).Select(b => AlertScenario.Episode("ward3", "bed-" + b, updates: 48, start: PublisherHarness.T0.AddMinutes(b))).ToList();
+
+        await Task.WhenAll(
+            Task.Run(async () => { foreach (var e in beds[0].Concat(beds[1])) { await harness.Publisher.EnqueueAlertAsync(e, Ct); } }, Ct),
+            Task.Run(async () => { foreach (var e in beds[2].Concat(beds[3])) { await harness.Publisher.EnqueueAlertAsync(e, Ct); } }, Ct));
+
+        var received = await WaitForEventsAsync(probe, beds.Sum(b => b.Count));
+        var seqs = received.Select(e => e.Seq).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        foreach (var bed in beds)
+        {
+            // Each writer's events keep their own order within the global one.
+            Assert.Equal(bed.Select(e => AlertEventPayload.TypeName(e.Type)), received.Where(r => r.Id == bed[0].Id).Select(r => r.Type));
+        }
+
+        harness.AssertNoErrorsLogged();
+    }
+
+    [Fact]
     public async Task BrokerOutage_EventsDuringIt_EveryEventArrivesInOrderAndRetainedStatesAreRestored()
     {
         await using var broker = await TestBroker.StartAsync(BrokerKind.Mosquitto, Ct);
