@@ -82,7 +82,7 @@ public sealed partial class MqttPublisher
                         next[alert.Reason] = payload;
                     }
 
-                    statePayload = JsonSerializer.SerializeToUtf8Bytes(BedAlertPayload.From(next, seq, alert.Ts), MqttJsonContext.Default.BedAlertPayload);
+                    statePayload = JsonSerializer.SerializeToUtf8Bytes(BedAlertPayload.From(next, seq, alert.Ts), MqttJsonContext.Wire.BedAlertPayload);
                     var kind = alert.Type switch
                     {
                         AlertEventType.New => OutboxKind.New,
@@ -91,7 +91,7 @@ public sealed partial class MqttPublisher
                     };
                     return
                     [
-                        new OutboxMessage(_topics.Alerts, JsonSerializer.SerializeToUtf8Bytes(payload, MqttJsonContext.Default.AlertEventPayload), Retain: false, kind, alert.Id + ":" + seq),
+                        new OutboxMessage(_topics.Alerts, JsonSerializer.SerializeToUtf8Bytes(payload, MqttJsonContext.Wire.AlertEventPayload), Retain: false, kind, alert.Id + ":" + seq),
                         new OutboxMessage(_topics.BedAlert(camera, alert.Bed), statePayload, Retain: true, OutboxKind.State, camera + "/" + alert.Bed + ":" + seq),
                     ];
                 });

@@ -131,7 +131,7 @@ public sealed partial class MqttPublisher
                     continue;
                 }
 
-                if (TrySerialize(reply, MqttJsonContext.Default.CommandReplyPayload, ReplyKind, topic) is { } payload)
+                if (TrySerialize(reply, MqttJsonContext.Wire.CommandReplyPayload, ReplyKind, topic) is { } payload)
                 {
                     _replies.Writer.TryWrite(new OutgoingReply(topic, payload, incoming.CorrelationData));
                     _wake.Writer.TryWrite(true);

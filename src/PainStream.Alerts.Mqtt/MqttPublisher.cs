@@ -603,7 +603,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                     // An empty retained message deletes the retained status on the broker.
                     await PublishAsync(topic, [], MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }
-                else if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Default.CameraStatusPayload, "status", topic) is { } payload)
+                else if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Wire.CameraStatusPayload, "status", topic) is { } payload)
                 {
                     await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }
@@ -632,17 +632,17 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         if (item.Faces is { } faces)
         {
             topic = _topics.Faces(faces.Camera);
-            payload = TrySerialize(FacesPayload.From(faces), MqttJsonContext.Default.FacesPayload, kind, topic);
+            payload = TrySerialize(FacesPayload.From(faces), MqttJsonContext.Wire.FacesPayload, kind, topic);
         }
         else if (item.Score is { } score)
         {
             topic = _topics.Score(score.Camera.Value, score.Bed);
-            payload = TrySerialize(ScorePayload.From(score), MqttJsonContext.Default.ScorePayload, kind, topic);
+            payload = TrySerialize(ScorePayload.From(score), MqttJsonContext.Wire.ScorePayload, kind, topic);
         }
         else
         {
             topic = _topics.Stats;
-            payload = TrySerialize(item.Stats!, MqttJsonContext.Default.PainStreamStats, kind, topic);
+            payload = TrySerialize(item.Stats!, MqttJsonContext.Wire.PainStreamStats, kind, topic);
         }
 
         if (payload is null)

@@ -70,6 +70,9 @@ public sealed class AlertCommandTests
             var reply = await setup.ReplyAsync($"painstream/{levels[1]}/{levels[2]}", after);
             after = reply.Index + 1;
             AssertReply(reply, command, ok: false, error);
+
+            // Written for people as well: no HTML-style escaping of quotes in the raw payload.
+            Assert.DoesNotContain("\\u0027", reply.Payload, StringComparison.Ordinal);
         }
 
         // After all that, a good command still works.
