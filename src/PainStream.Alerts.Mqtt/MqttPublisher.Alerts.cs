@@ -33,8 +33,9 @@ public sealed partial class MqttPublisher
     private readonly Dictionary<string, byte[]> _bedStates = new(StringComparer.Ordinal);
     private readonly ReconnectBackoff _outboxBackoff;
 
-    // Set on every connect, cleared once the bed states are re-sent. Loop-owned.
-    private bool _bedStatesUnsent;
+    // The beds whose state must be re-sent on this connection: all known at connect, less those whose state the outbox
+    // delivers on this connection (it ends with their newest). Loop-owned; null when nothing is due.
+    private HashSet<string>? _bedStatesToResend;
 
     // When the loop may retry an outbox message the broker refused (a TimeProvider timestamp; 0 = no pause). Loop-owned.
     private long _outboxRetryAt;
@@ -183,6 +184,12 @@ public sealed partial class MqttPublisher
 
                 acknowledged++;
                 _outboxBackoff.Reset();
+                if (entry.Kind == OutboxKind.State)
+                {
+                    // This bed's newest state comes through the outbox on this connection: no re-send needed.
+                    _bedStatesToResend?.Remove(entry.Topic);
+                }
+
                 _published.Add(1, Tag(entry.Kind == OutboxKind.State ? AlertStateKind : AlertKind));
             }
         }
@@ -200,31 +207,44 @@ public sealed partial class MqttPublisher
     }
 
     /// <summary>
-    /// After a (re)connect, once the outbox is empty: publishes every bed's current state again (QoS 1, retained), so a
-    /// broker that lost its retained messages shows the right state. They are the newest states, so a dashboard that
-    /// already has them sees the same <c>seq</c> again.
+    /// After a (re)connect, once the outbox is empty: publishes the current state of every bed the outbox did not just
+    /// deliver (QoS 1, retained), so a broker that lost its retained messages (restarted without persistence) shows the
+    /// right state. They are the newest states, so a dashboard that already has them sees the same <c>seq</c> again.
     /// </summary>
     /// <param name="cancellationToken">Cancels the step.</param>
     /// <returns>A task that completes when they are acknowledged (or nothing was due).</returns>
     internal async Task ResendBedStatesAsync(CancellationToken cancellationToken)
     {
-        if (!_bedStatesUnsent || _outbox.Count > 0)
+        if (_bedStatesToResend is not { } due || _outbox.Count > 0)
         {
             return;
         }
 
-        KeyValuePair<string, byte[]>[] states;
+        var states = new List<(string Topic, byte[] Payload)>(due.Count);
         lock (_alertGate)
         {
-            states = [.. _bedStates];
+            foreach (var topic in due)
+            {
+                states.Add((topic, _bedStates[topic]));
+            }
         }
 
         foreach (var (topic, payload) in states)
         {
             await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, AlertStateKind, cancellationToken);
+            due.Remove(topic);
         }
 
-        _bedStatesUnsent = false;
+        _bedStatesToResend = null;
+    }
+
+    /// <summary>Marks every known bed's state as due for <see cref="ResendBedStatesAsync"/> (on every connect).</summary>
+    private void ScheduleBedStateResend()
+    {
+        lock (_alertGate)
+        {
+            _bedStatesToResend = _bedStates.Count == 0 ? null : [.. _bedStates.Keys];
+        }
     }
 
     private static void ThrowIfInvalidLevel(string level, string paramName)

@@ -341,7 +341,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             _logger.Connected(_endpoint, _topics.Available, statuses);
             _outboxRetryAt = 0;
             _outboxBackoff.Reset();
-            _bedStatesUnsent = true;
+            ScheduleBedStateResend();
             if (_outbox.Count > 0)
             {
                 _logger.OutboxDelivering(_outbox.Count, _endpoint);
@@ -425,14 +425,18 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var commands = Task.Run(() => RunCommandsAsync(stoppingToken), CancellationToken.None);
+        // The command loop ends with the connection loop, also if that one fails: the failure must surface (StopHost).
+        using var commandsStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var commands = Task.Run(() => RunCommandsAsync(commandsStop.Token), CancellationToken.None);
         try
         {
             await RunConnectionAsync(stoppingToken);
         }
         finally
         {
-            // The command loop ends with the same token; it never throws (see RunCommandsAsync).
+            await commandsStop.CancelAsync();
+
+            // It never throws (see RunCommandsAsync).
             await commands;
         }
     }
