@@ -51,7 +51,7 @@ internal static class PipelineScenario
         var httpPort = FreePort();
         var mqttPort = FreePort();
         var config = Path.Combine(work.FullName, "painstream.json");
-        await File.WriteAllTextAsync(config, BuildConfig(options, clip, names, httpPort, mqttPort), cancellationToken);
+        await File.WriteAllTextAsync(config, BuildConfig(options, clip, names, httpPort, mqttPort, Path.Combine(work.FullName, "outbox.db")), cancellationToken);
         var metricsUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{httpPort}/metrics"));
 
         var info = new ProcessStartInfo("dotnet")
@@ -262,7 +262,7 @@ internal static class PipelineScenario
         LogTail = tail,
     };
 
-    private static string BuildConfig(LoadOptions options, string clip, string[] names, int httpPort, int mqttPort)
+    private static string BuildConfig(LoadOptions options, string clip, string[] names, int httpPort, int mqttPort, string outboxPath)
     {
         var cams = new JsonObject();
         foreach (var n in names)
@@ -280,7 +280,8 @@ internal static class PipelineScenario
                 ["Width"] = options.Analysis.Width,
                 ["Height"] = options.Analysis.Height,
             },
-            ["Mqtt"] = new JsonObject { ["EmbeddedPort"] = mqttPort },
+            // Its own alert outbox: the default under the repository's data/ would be shared, and an outbox allows one process.
+            ["Mqtt"] = new JsonObject { ["EmbeddedPort"] = mqttPort, ["OutboxPath"] = outboxPath },
             ["Http"] = new JsonObject { ["Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{httpPort}") },
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
         };

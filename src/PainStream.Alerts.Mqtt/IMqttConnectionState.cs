@@ -2,7 +2,7 @@
 
 namespace PainStream.Alerts.Mqtt;
 
-/// <summary>The state of the daemon's connection to the MQTT broker, for the health endpoint and metrics.</summary>
+/// <summary>The state of the daemon's connection to the MQTT broker and of its alert outbox, for the health endpoint, stats and metrics.</summary>
 /// <remarks>Thread-safe: every member is a snapshot read that never blocks.</remarks>
 public interface IMqttConnectionState
 {
@@ -14,4 +14,7 @@ public interface IMqttConnectionState
 
     /// <summary>Gets when the broker was last connected, or <see langword="null"/> if never.</summary>
     DateTimeOffset? LastConnectedAt { get; }
+
+    /// <summary>Gets the number of alert messages (events and bed states) waiting in the durable outbox for the broker's acknowledgement.</summary>
+    int OutboxDepth { get; }
 }

@@ -39,4 +39,46 @@ internal static partial class Log
 
     [LoggerMessage(4012, LogLevel.Debug, "External MQTT broker configured (Mqtt:Host); the embedded broker is not started")]
     public static partial void EmbeddedBrokerSkipped(this ILogger logger);
+
+    [LoggerMessage(4013, LogLevel.Information, "Alert outbox {Path} opened: {Depth} messages queued, last sequence {LastSequence}")]
+    public static partial void OutboxOpened(this ILogger logger, string path, int depth, long lastSequence);
+
+    [LoggerMessage(4014, LogLevel.Error, "Alert outbox {Path} is corrupt ({Reason}); moved it aside to {MovedTo} and started a fresh one: the messages queued in it were NOT delivered")]
+    public static partial void OutboxCorrupt(this ILogger logger, string path, string movedTo, string reason);
+
+    [LoggerMessage(4015, LogLevel.Error, "Alert outbox {Path} became corrupt while running; {Lost} queued messages stay in the file moved aside")]
+    public static partial void OutboxCorruptAtRuntime(this ILogger logger, string path, int lost);
+
+    [LoggerMessage(4016, LogLevel.Warning, "Alert outbox over its bound: dropped {Dropped} messages ({Reason}: {Updates} update events, {States} superseded bed states); {Depth} queued, bound {MaxMessages}")]
+    public static partial void OutboxDropped(this ILogger logger, int dropped, string reason, int updates, int states, int depth, int maxMessages);
+
+    [LoggerMessage(4017, LogLevel.Warning, "Alert outbox holds {Depth} messages, over its bound of {MaxMessages}, but only new and end events are left and those are never dropped")]
+    public static partial void OutboxOverBound(this ILogger logger, int depth, int maxMessages);
+
+    [LoggerMessage(4018, LogLevel.Error, "Cannot store the {Type} event of episode {EpisodeId} ({Camera}/{Bed}) in the alert outbox")]
+    public static partial void OutboxStoreFailed(this ILogger logger, Exception exception, string type, string episodeId, string camera, string bed);
+
+    [LoggerMessage(4019, LogLevel.Information, "Delivering {Depth} queued alert messages to MQTT broker {Endpoint}")]
+    public static partial void OutboxDelivering(this ILogger logger, int depth, string endpoint);
+
+    [LoggerMessage(4020, LogLevel.Warning, "MQTT broker did not accept outbox message {Sequence} on {Topic}: {ReasonCode} {ReasonString}; retrying it in {DelayMilliseconds} ms (later alerts wait behind it)")]
+    public static partial void OutboxPublishRejected(this ILogger logger, long sequence, string topic, string reasonCode, string? reasonString, long delayMilliseconds);
+
+    [LoggerMessage(4021, LogLevel.Error, "The alert outbox failed while delivering; retrying in {DelayMilliseconds} ms")]
+    public static partial void OutboxDeliveryFailed(this ILogger logger, Exception exception, long delayMilliseconds);
+
+    [LoggerMessage(4022, LogLevel.Warning, "Cannot subscribe to the command topics on MQTT broker {Endpoint}: {Reason}; commands from the nurse station are not received until the next reconnect")]
+    public static partial void SubscribeFailed(this ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(4023, LogLevel.Information, "Command {Command} for {Camera}/{Bed} by {By}: {Result}")]
+    public static partial void CommandHandled(this ILogger logger, string command, string camera, string bed, string? by, string result);
+
+    [LoggerMessage(4024, LogLevel.Warning, "Rejected MQTT command on {Topic}: {Error}")]
+    public static partial void CommandRejected(this ILogger logger, string topic, string error);
+
+    [LoggerMessage(4025, LogLevel.Error, "The command handler failed on {Command} for {Camera}/{Bed}")]
+    public static partial void CommandHandlerFailed(this ILogger logger, Exception exception, string command, string camera, string bed);
+
+    [LoggerMessage(4026, LogLevel.Warning, "Command queue full: dropped the command on {Topic} (no reply is sent)")]
+    public static partial void CommandQueueFull(this ILogger logger, string topic);
 }

@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PainStream.Core.Cameras;
@@ -120,4 +121,21 @@ internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
 [JsonSerializable(typeof(CameraStatusPayload))]
 [JsonSerializable(typeof(FacesPayload))]
 [JsonSerializable(typeof(PainStreamStats))]
-internal sealed partial class MqttJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(AlertEventPayload))]
+[JsonSerializable(typeof(BedAlertPayload))]
+[JsonSerializable(typeof(ScorePayload))]
+[JsonSerializable(typeof(CommandReplyPayload))]
+internal sealed partial class MqttJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// Gets the context every payload is written with: as <see cref="JsonSerializerContext"/>'s default but without the
+    /// HTML-safe escaping (which would turn <c>'</c> in an error text into <c>\u0027</c>). MQTT payloads are never
+    /// embedded in HTML by us, and a consumer's JSON parser reads both forms the same.
+    /// </summary>
+    public static MqttJsonContext Wire => LazyInitializer.EnsureInitialized(ref _wire, CreateWire);
+
+    private static MqttJsonContext? _wire;
+
+    private static MqttJsonContext CreateWire() =>
+        new(new JsonSerializerOptions(Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = null });
+}

@@ -22,20 +22,27 @@ namespace PainStream.Alerts.Mqtt;
 /// <summary>
 /// The single owner of the MQTT client: connects and reconnects in its own loop, announces availability (Last Will
 /// <c>offline</c>, <c>online</c> on every connect, <c>stopped</c> on graceful shutdown), keeps every camera's latest
-/// retained status and re-sends them on reconnect, and sends best-effort telemetry (faces, stats) while connected.
+/// retained status and re-sends them on reconnect, delivers alert events from the durable outbox, receives the
+/// nurse station's commands, and sends best-effort telemetry (faces, scores, stats) while connected.
 /// </summary>
 /// <remarks>
-/// The <see cref="IPainStreamPublisher"/> methods are thread-safe and never block: they only enqueue. Only the publish loop
-/// (and <see cref="StopAsync"/>, once the loop has ended) touches the <see cref="IMqttClient"/>. Retained statuses are never
-/// dropped: the latest per camera is kept and sent when the broker is back. Faces and stats (QoS 0) go through a bounded
-/// drop-oldest channel, and are dropped and counted (<c>painstream.mqtt.dropped</c>) while the broker is away.
+/// <para>The <see cref="IPainStreamPublisher"/> methods and <see cref="PublishScore"/> are thread-safe and never block: they
+/// only enqueue. <see cref="EnqueueAlertAsync"/> is thread-safe and blocks its caller for one SQLite commit (an fsync).
+/// Only the publish loop (and <see cref="StopAsync"/>, once the loop has ended) touches the <see cref="IMqttClient"/>.</para>
+/// <para>Retained statuses are never dropped: the latest per camera is kept and sent when the broker is back. Alert events
+/// and bed states are stored in the <see cref="Outbox.SqliteAlertOutbox"/> before anything is sent and are deleted only
+/// after the broker's PUBACK, strictly in order (at least once: (id, seq) is the dedupe key). Faces, scores and stats
+/// (QoS 0) go through a bounded drop-oldest channel, and are dropped and counted (<c>painstream.mqtt.dropped</c>) while the
+/// broker is away.</para>
+/// <para>Commands are handed from MQTTnet's receive handler to a channel and processed by a second loop of this service,
+/// which calls the <see cref="IAlertCommandHandler"/> and queues the reply for the publish loop.</para>
 /// </remarks>
-public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMqttConnectionState
+public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublisher, IAlertPublisher, IMqttConnectionState
 {
     /// <summary>Capacity of the best-effort telemetry channel (about a minute of faces for a few cameras).</summary>
     internal const int TelemetryCapacity = 256;
 
-    /// <summary>Metric tag carrying the message kind: availability, status, faces, stats.</summary>
+    /// <summary>Metric tag carrying the message kind: availability, status, faces, score, stats, alert, alert-state, reply.</summary>
     internal const string KindTag = "kind";
 
     private static readonly TimeSpan InitialReconnectDelay = TimeSpan.FromSeconds(1);
@@ -62,26 +69,42 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
     private readonly Dictionary<CameraId, CameraStatus?> _unsent = [];
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
+    private readonly Outbox.SqliteAlertOutbox _outbox;
     private volatile bool _connected;
     private volatile string? _lastError;
     private long _lastConnectedUtcTicks;
     private int _disposed;
 
-    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class.</summary>
+    /// <summary>
+    /// Initializes a new instance of the <see cref="MqttPublisher"/> class: opens the alert outbox at
+    /// <see cref="MqttOptions.OutboxPath"/> (relative to the working directory) and receives commands without a handler
+    /// (each is answered <c>commands not available</c>); <see cref="MqttServiceCollectionExtensions.AddPainStreamMqtt(Microsoft.Extensions.DependencyInjection.IServiceCollection, MqttOptions, string?)"/>
+    /// wires both from the container.
+    /// </summary>
     /// <param name="options">The validated <c>Mqtt</c> section.</param>
     /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
     /// <param name="logger">The logger.</param>
+    /// <exception cref="IOException">Another process holds the outbox file, or a corrupt one could not be moved aside.</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox cannot be opened or created (e.g. no permission, disk full).</exception>
     public MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger<MqttPublisher> logger)
         : this(options, meterFactory, logger, TimeProvider.System)
     {
     }
 
-    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class with a clock (tests).</summary>
+    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class with a clock (tests) and the container's parts.</summary>
     /// <param name="options">The validated <c>Mqtt</c> section.</param>
     /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock for reconnect delays, timeouts and <see cref="LastConnectedAt"/>.</param>
-    internal MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger logger, TimeProvider time)
+    /// <param name="outboxPath">The outbox file, or <see langword="null"/> for <see cref="MqttOptions.OutboxPath"/> against the working directory.</param>
+    /// <param name="commandHandler">Resolves the command handler at the first command (it may depend on this publisher), or <see langword="null"/> for none.</param>
+    internal MqttPublisher(
+        MqttOptions options,
+        IMeterFactory meterFactory,
+        ILogger logger,
+        TimeProvider time,
+        string? outboxPath = null,
+        Func<IAlertCommandHandler?>? commandHandler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -106,10 +129,35 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
             new BoundedChannelOptions(TelemetryCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             item => CountDropped(item.Kind));
         _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        _commands = Channel.CreateBounded<IncomingCommand>(new BoundedChannelOptions(CommandCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        _replies = Channel.CreateBounded<OutgoingReply>(
+            new BoundedChannelOptions(ReplyCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => _dropped.Add(1, Tag(ReplyKind)));
+        _commandsReceived = meter.CreateCounter<long>(PainStreamInstruments.MqttCommands, description: "Nurse-station commands received, by command and result (ok, rejected, failed).");
+        _commandHandler = new Lazy<IAlertCommandHandler?>(commandHandler ?? (() => null), LazyThreadSafetyMode.PublicationOnly);
+        var maxDelay = TimeSpan.FromSeconds(options.ReconnectMaxSeconds);
+        _outboxBackoff = new ReconnectBackoff(maxDelay < InitialReconnectDelay ? maxDelay : InitialReconnectDelay, maxDelay);
 
-        _clientOptions = BuildClientOptions(options, host, port, _topics);
-        _client = new MqttClientFactory().CreateMqttClient();
-        _client.DisconnectedAsync += OnDisconnectedAsync;
+        // The outbox is opened here, before anything connects, so a corrupt or locked file is known at start-up.
+        _outbox = new Outbox.SqliteAlertOutbox(
+            outboxPath ?? Path.GetFullPath(options.OutboxPath),
+            options.OutboxMaxMessages,
+            TimeSpan.FromHours(options.OutboxMaxAgeHours),
+            meterFactory,
+            logger,
+            time);
+        try
+        {
+            _clientOptions = BuildClientOptions(options, host, port, _topics);
+            _client = new MqttClientFactory().CreateMqttClient();
+            _client.DisconnectedAsync += OnDisconnectedAsync;
+            _client.ApplicationMessageReceivedAsync += OnApplicationMessageReceivedAsync;
+        }
+        catch
+        {
+            _outbox.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc/>
@@ -128,6 +176,9 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
         }
     }
 
+    /// <inheritdoc/>
+    public int OutboxDepth => _outbox.Count;
+
     /// <summary>Gets the broker endpoint as <c>host:port</c> (no credentials).</summary>
     internal string Endpoint => _endpoint;
 
@@ -136,6 +187,9 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
 
     /// <summary>Gets the topics.</summary>
     internal MqttTopics Topics => _topics;
+
+    /// <summary>Gets the durable outbox (tests look at its depth and file).</summary>
+    internal Outbox.SqliteAlertOutbox Outbox => _outbox;
 
     /// <inheritdoc/>
     public void PublishCameraStatus(CameraStatus status)
@@ -199,6 +253,13 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
             if (_client.IsConnected)
             {
                 await SendUnsentStatusesAsync(linked.Token);
+
+                // What the pipeline emitted while draining (e.g. end events) goes out now rather than at the next start.
+                while (await DeliverOutboxOnceAsync(linked.Token) > 0)
+                {
+                }
+
+                await SendRepliesAsync(linked.Token);
                 await PublishAsync(_topics.Available, MqttTopics.Stopped, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "availability", linked.Token);
                 var disconnect = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
                 await _client.DisconnectAsync(disconnect, linked.Token);
@@ -226,13 +287,18 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
         }
 
         _client.DisconnectedAsync -= OnDisconnectedAsync;
+        _client.ApplicationMessageReceivedAsync -= OnApplicationMessageReceivedAsync;
         _client.Dispose();
+
+        // After the client: nothing delivers any more. What is queued stays in the file for the next start.
+        _outbox.Dispose();
         base.Dispose();
     }
 
     /// <summary>
-    /// One connection attempt: connects (when not connected), publishes <c>available=online</c> and queues every camera's
-    /// latest status for re-sending. Records the failure in <see cref="LastError"/> instead of throwing.
+    /// One connection attempt: connects (when not connected), subscribes to the command topics, publishes
+    /// <c>available=online</c>, queues every camera's latest status and every bed's alert state for re-sending, and resumes
+    /// outbox delivery. Records the failure in <see cref="LastError"/> instead of throwing.
     /// </summary>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <returns><see langword="true"/> when connected and <c>online</c> was acknowledged.</returns>
@@ -252,6 +318,10 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
                 }
             }
 
+            // Clean start: the broker forgot our subscriptions with the old session, so subscribe on every connect, and
+            // before "online": a dashboard that has seen "online" may send a command at once.
+            await SubscribeCommandsAsync(cancellationToken);
+
             // Connected before "online" goes out: anyone who has seen "online" may expect telemetry to flow.
             _lastError = null;
             Volatile.Write(ref _lastConnectedUtcTicks, _time.GetUtcNow().UtcTicks);
@@ -269,6 +339,14 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
             }
 
             _logger.Connected(_endpoint, _topics.Available, statuses);
+            _outboxRetryAt = 0;
+            _outboxBackoff.Reset();
+            ScheduleBedStateResend();
+            if (_outbox.Count > 0)
+            {
+                _logger.OutboxDelivering(_outbox.Count, _endpoint);
+            }
+
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -287,8 +365,9 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
     }
 
     /// <summary>
-    /// One pump step: sends every unsent camera status, then the queued telemetry. Returns <see langword="false"/> when
-    /// the connection is gone; queued telemetry is then dropped and counted, unsent statuses are kept.
+    /// One pump step: sends every unsent camera status, then a batch of outbox messages, the command replies and the queued
+    /// telemetry. Returns <see langword="false"/> when the connection is gone; queued telemetry is then dropped and
+    /// counted, unsent statuses, outbox messages and replies are kept.
     /// </summary>
     /// <param name="cancellationToken">Cancels the step.</param>
     /// <returns><see langword="true"/> while still connected.</returns>
@@ -302,6 +381,14 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
             }
 
             await SendUnsentStatusesAsync(cancellationToken);
+            if (await DeliverOutboxOnceAsync(cancellationToken) == OutboxBatchSize)
+            {
+                // More may be waiting: come back after the telemetry below instead of starving it.
+                _wake.Writer.TryWrite(true);
+            }
+
+            await ResendBedStatesAsync(cancellationToken);
+            await SendRepliesAsync(cancellationToken);
 
             // Bounded per step so that a flood of telemetry cannot starve the status check above.
             for (var i = 0; i < TelemetryCapacity && _telemetry.Reader.TryRead(out var item); i++)
@@ -337,6 +424,24 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The command loop ends with the connection loop, also if that one fails: the failure must surface (StopHost).
+        using var commandsStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var commands = Task.Run(() => RunCommandsAsync(commandsStop.Token), CancellationToken.None);
+        try
+        {
+            await RunConnectionAsync(stoppingToken);
+        }
+        finally
+        {
+            await commandsStop.CancelAsync();
+
+            // It never throws (see RunCommandsAsync).
+            await commands;
+        }
+    }
+
+    private async Task RunConnectionAsync(CancellationToken stoppingToken)
     {
         var max = TimeSpan.FromSeconds(_options.ReconnectMaxSeconds);
         var backoff = new ReconnectBackoff(max < InitialReconnectDelay ? max : InitialReconnectDelay, max);
@@ -405,7 +510,12 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
             ? ex.Message + " (" + inner.Message + ")"
             : ex.Message;
 
-    private static string KindName(TelemetryKind kind) => kind == TelemetryKind.Faces ? "faces" : "stats";
+    private static string KindName(TelemetryKind kind) => kind switch
+    {
+        TelemetryKind.Faces => "faces",
+        TelemetryKind.Score => "score",
+        _ => "stats",
+    };
 
     private static KeyValuePair<string, object?> Tag(string kind) => new(KindTag, kind);
 
@@ -449,8 +559,16 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
 
     private async Task WaitForWorkAsync(CancellationToken stoppingToken)
     {
-        // Wakes on work or a disconnect; the periodic wake-up re-checks IsConnected in case a signal was missed.
-        using var timeout = new CancellationTokenSource(HealthCheckInterval, _time);
+        // Wakes on work or a disconnect; the periodic wake-up re-checks IsConnected in case a signal was missed, and an
+        // outbox message the broker refused is retried when its delay is over.
+        var wait = HealthCheckInterval;
+        if (_outboxRetryAt != 0)
+        {
+            var left = _time.GetElapsedTime(_time.GetTimestamp(), _outboxRetryAt);
+            wait = left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : (left < wait ? left : wait);
+        }
+
+        using var timeout = new CancellationTokenSource(wait, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
         try
         {
@@ -489,7 +607,7 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
                     // An empty retained message deletes the retained status on the broker.
                     await PublishAsync(topic, [], MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }
-                else if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Default.CameraStatusPayload, "status", topic) is { } payload)
+                else if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Wire.CameraStatusPayload, "status", topic) is { } payload)
                 {
                     await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }
@@ -518,12 +636,17 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
         if (item.Faces is { } faces)
         {
             topic = _topics.Faces(faces.Camera);
-            payload = TrySerialize(FacesPayload.From(faces), MqttJsonContext.Default.FacesPayload, kind, topic);
+            payload = TrySerialize(FacesPayload.From(faces), MqttJsonContext.Wire.FacesPayload, kind, topic);
+        }
+        else if (item.Score is { } score)
+        {
+            topic = _topics.Score(score.Camera.Value, score.Bed);
+            payload = TrySerialize(ScorePayload.From(score), MqttJsonContext.Wire.ScorePayload, kind, topic);
         }
         else
         {
             topic = _topics.Stats;
-            payload = TrySerialize(item.Stats!, MqttJsonContext.Default.PainStreamStats, kind, topic);
+            payload = TrySerialize(item.Stats!, MqttJsonContext.Wire.PainStreamStats, kind, topic);
         }
 
         if (payload is null)
@@ -583,7 +706,8 @@ public sealed class MqttPublisher : BackgroundService, IPainStreamPublisher, IMq
     {
         Faces,
         Stats,
+        Score,
     }
 
-    private readonly record struct Telemetry(TelemetryKind Kind, FaceObservation? Faces, PainStreamStats? Stats);
+    private readonly record struct Telemetry(TelemetryKind Kind, FaceObservation? Faces, PainStreamStats? Stats, ScoreReport? Score = null);
 }

@@ -14,17 +14,24 @@ public static class MqttServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the embedded broker (only when <see cref="MqttOptions.Host"/> is empty) and the <see cref="MqttPublisher"/> as a
-    /// singleton, hosted service, <see cref="IPainStreamPublisher"/> and <see cref="IMqttConnectionState"/>.
+    /// singleton, hosted service, <see cref="IPainStreamPublisher"/>, <see cref="IAlertPublisher"/> and
+    /// <see cref="IMqttConnectionState"/>.
     /// </summary>
     /// <remarks>
-    /// Call it before the pipeline's hosted services: hosted services stop in reverse order, so the pipeline drains first,
-    /// then the publisher publishes <c>stopped</c>, and the embedded broker stops last. Needs <see cref="IMeterFactory"/>
-    /// and logging (the generic host provides both); uses a registered <see cref="TimeProvider"/>, else the system clock.
+    /// <para>Call it before the pipeline's hosted services: hosted services stop in reverse order, so the pipeline drains first,
+    /// then the publisher delivers what is queued and publishes <c>stopped</c>, and the embedded broker stops last. Needs
+    /// <see cref="IMeterFactory"/> and logging (the generic host provides both); uses a registered <see cref="TimeProvider"/>,
+    /// else the system clock.</para>
+    /// <para>Commands from the nurse station go to the <see cref="IAlertCommandHandler"/> registered in the container, resolved
+    /// at the first command (so the handler may itself depend on <see cref="IAlertPublisher"/>); without one, every command
+    /// is answered <c>commands not available</c>. The alert outbox (<see cref="MqttOptions.OutboxPath"/>, relative to
+    /// <paramref name="contentRoot"/>) is opened when the publisher is first resolved.</para>
     /// </remarks>
     /// <param name="services">The services.</param>
     /// <param name="options">The validated <c>Mqtt</c> section (validation happens before DI).</param>
+    /// <param name="contentRoot">The directory a relative <see cref="MqttOptions.OutboxPath"/> is resolved against (the daemon's home), or <see langword="null"/> for the working directory.</param>
     /// <returns><paramref name="services"/>.</returns>
-    public static IServiceCollection AddPainStreamMqtt(this IServiceCollection services, MqttOptions options)
+    public static IServiceCollection AddPainStreamMqtt(this IServiceCollection services, MqttOptions options, string? contentRoot = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
@@ -35,12 +42,16 @@ public static class MqttServiceCollectionExtensions
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
 
+        var outboxPath = Path.GetFullPath(options.OutboxPath, contentRoot ?? Directory.GetCurrentDirectory());
         services.AddSingleton(sp => new MqttPublisher(
             options,
             sp.GetRequiredService<IMeterFactory>(),
             sp.GetRequiredService<ILogger<MqttPublisher>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            outboxPath,
+            () => sp.GetService<IAlertCommandHandler>()));
         services.AddSingleton<IPainStreamPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
+        services.AddSingleton<IAlertPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IMqttConnectionState>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<MqttPublisher>());
         return services;

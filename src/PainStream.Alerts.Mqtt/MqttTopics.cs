@@ -17,11 +17,27 @@ internal sealed record MqttTopics(string Prefix)
     /// <summary>The payload of <see cref="Available"/> sent by the broker as the Last Will.</summary>
     public const string Offline = "offline";
 
+    /// <summary>The last level(s) of the acknowledge command topic, and its name in replies.</summary>
+    public const string AckCommand = "ack";
+
+    /// <summary>The last level(s) of the snooze command topic, and its name in replies.</summary>
+    public const string SnoozeCommand = "snooze";
+
+    /// <summary>The last level(s) of the baseline reset command topic, and its name in replies.</summary>
+    public const string BaselineResetCommand = "baseline/reset";
+
     /// <summary>Gets <c>&lt;prefix&gt;/available</c>.</summary>
     public string Available { get; } = Prefix + "/available";
 
     /// <summary>Gets <c>&lt;prefix&gt;/stats</c>.</summary>
     public string Stats { get; } = Prefix + "/stats";
+
+    /// <summary>Gets <c>&lt;prefix&gt;/alerts</c>, where episode events go.</summary>
+    public string Alerts { get; } = Prefix + "/alerts";
+
+    /// <summary>Gets the filters of the command topics the publisher subscribes to (after every connect).</summary>
+    public IReadOnlyList<string> CommandFilters { get; } =
+        [Prefix + "/+/+/" + AckCommand, Prefix + "/+/+/" + SnoozeCommand, Prefix + "/+/+/" + BaselineResetCommand];
 
     /// <summary>Creates the topics for a configured prefix (a trailing slash is ignored).</summary>
     /// <param name="prefix">The configured prefix.</param>
@@ -37,4 +53,22 @@ internal sealed record MqttTopics(string Prefix)
     /// <param name="camera">The camera.</param>
     /// <returns>The topic.</returns>
     public string Faces(CameraId camera) => Prefix + "/" + camera.Value + "/faces";
+
+    /// <summary>Gets <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/alert</c>, the bed's retained alert state.</summary>
+    /// <param name="camera">The camera.</param>
+    /// <param name="bed">The bed.</param>
+    /// <returns>The topic.</returns>
+    public string BedAlert(string camera, string bed) => Prefix + "/" + camera + "/" + bed + "/alert";
+
+    /// <summary>Gets <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c>.</summary>
+    /// <param name="camera">The camera.</param>
+    /// <param name="bed">The bed.</param>
+    /// <returns>The topic.</returns>
+    public string Score(string camera, string bed) => Prefix + "/" + camera + "/" + bed + "/score";
+
+    /// <summary>Gets <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/reply</c>, where command replies go.</summary>
+    /// <param name="camera">The camera level as received (a reply goes back to where the command came from, even an invalid id).</param>
+    /// <param name="bed">The bed level as received.</param>
+    /// <returns>The topic.</returns>
+    public string Reply(string camera, string bed) => Prefix + "/" + camera + "/" + bed + "/reply";
 }

@@ -200,7 +200,7 @@ internal static class DaemonHost
 
         // Hosted services start in this order and stop in the reverse one: capture stops first, then the pipeline drains,
         // then the publisher says "stopped", and the embedded broker goes last.
-        services.AddPainStreamMqtt(settings.Mqtt);
+        services.AddPainStreamMqtt(settings.Mqtt, paths.Home);
         services.AddSingleton<PipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
         services.AddHostedService<CaptureService>();

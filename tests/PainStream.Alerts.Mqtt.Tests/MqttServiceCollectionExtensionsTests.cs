@@ -13,15 +13,19 @@ using PainStream.Testing;
 
 namespace PainStream.Alerts.Mqtt.Tests;
 
-public sealed class MqttServiceCollectionExtensionsTests
+public sealed class MqttServiceCollectionExtensionsTests : IDisposable
 {
+    private readonly TempDirectory _directory = new();
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public void AddPainStreamMqtt_NoHost_RegistersBrokerBeforePublisherAndOneInstance()
     {
         var services = new ServiceCollection().AddLogging().AddMetrics();
-        services.AddPainStreamMqtt(new MqttOptions { EmbeddedPort = FreePort.Get() });
+        services.AddPainStreamMqtt(new MqttOptions { EmbeddedPort = FreePort.Get() }, _directory.Path);
         using var provider = services.BuildServiceProvider();
 
         var hosted = provider.GetServices<IHostedService>().ToList();
@@ -30,14 +34,19 @@ public sealed class MqttServiceCollectionExtensionsTests
         var publisher = provider.GetRequiredService<MqttPublisher>();
         Assert.Same(publisher, provider.GetRequiredService<IPainStreamPublisher>());
         Assert.Same(publisher, provider.GetRequiredService<IMqttConnectionState>());
+        Assert.Same(publisher, provider.GetRequiredService<IAlertPublisher>());
         Assert.Same(publisher, hosted[1]);
+
+        // The relative default outbox path is resolved against the content root, and the directory is created.
+        Assert.Equal(Path.Combine(_directory.Path, "data", "state", "outbox.db"), publisher.Outbox.Path);
+        Assert.True(File.Exists(publisher.Outbox.Path));
     }
 
     [Fact]
     public void AddPainStreamMqtt_ExternalHost_NoEmbeddedBroker()
     {
         var services = new ServiceCollection().AddLogging().AddMetrics();
-        services.AddPainStreamMqtt(new MqttOptions { Host = "broker.ward" });
+        services.AddPainStreamMqtt(new MqttOptions { Host = "broker.ward" }, _directory.Path);
         using var provider = services.BuildServiceProvider();
 
         Assert.IsType<MqttPublisher>(Assert.Single(provider.GetServices<IHostedService>()));
@@ -52,7 +61,7 @@ public sealed class MqttServiceCollectionExtensionsTests
         builder.Logging.ClearProviders();
         using var logs = new FakeLoggerProvider();
         builder.Logging.AddProvider(logs);
-        builder.Services.AddPainStreamMqtt(new MqttOptions { EmbeddedPort = port, ClientId = "ps-host", ReconnectMaxSeconds = 0.2 });
+        builder.Services.AddPainStreamMqtt(new MqttOptions { EmbeddedPort = port, ClientId = "ps-host", ReconnectMaxSeconds = 0.2 }, _directory.Path);
         using var host = builder.Build();
         using var published = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), PainStreamInstruments.MeterName, PainStreamInstruments.MqttPublished);
 

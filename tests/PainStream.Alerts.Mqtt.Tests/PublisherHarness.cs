@@ -6,6 +6,7 @@ using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
+using PainStream.Core.Publishing;
 using PainStream.Testing;
 
 namespace PainStream.Alerts.Mqtt.Tests;
@@ -13,16 +14,34 @@ namespace PainStream.Alerts.Mqtt.Tests;
 /// <summary>A publisher under test with its own meters and a logger that must see no errors.</summary>
 internal sealed class PublisherHarness : IAsyncDisposable
 {
+    private readonly TempDirectory? _ownDirectory;
     private bool _started;
     private bool _stopped;
+    private bool _disposed;
 
-    public PublisherHarness(MqttOptions options)
+    /// <summary>A publisher with its own outbox in a fresh temporary directory (deleted on dispose).</summary>
+    public PublisherHarness(MqttOptions options, IAlertCommandHandler? handler = null)
+        : this(options, null, handler)
+    {
+    }
+
+    /// <summary>A publisher on the outbox file <paramref name="outboxPath"/> (e.g. the file a previous publisher left).</summary>
+    public PublisherHarness(MqttOptions options, string? outboxPath, IAlertCommandHandler? handler = null)
     {
         Options = options;
-        Publisher = new MqttPublisher(options, Meters, Logger, TimeProvider.System);
+        if (outboxPath is null)
+        {
+            _ownDirectory = new TempDirectory();
+            outboxPath = Path.Combine(_ownDirectory.Path, "outbox.db");
+        }
+
+        OutboxPath = outboxPath;
+        Publisher = new MqttPublisher(options, Meters, Logger, TimeProvider.System, outboxPath, () => handler);
     }
 
     public MqttOptions Options { get; }
+
+    public string OutboxPath { get; }
 
     public TestMeterFactory Meters { get; } = new();
 
@@ -64,14 +83,28 @@ internal sealed class PublisherHarness : IAsyncDisposable
         Assert.True(errors.Count == 0, string.Join('\n', errors.Select(e => e.Message + " " + e.Exception)));
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Like a kill: no goodbye, no delivery; the outbox file stays as it is.</summary>
+    public void Kill()
     {
-        if (_started && !_stopped)
-        {
-            await Publisher.StopAsync(CancellationToken.None);
-        }
-
+        _disposed = true;
         Publisher.Dispose();
         Meters.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            if (_started && !_stopped)
+            {
+                await Publisher.StopAsync(CancellationToken.None);
+            }
+
+            Publisher.Dispose();
+            Meters.Dispose();
+        }
+
+        _ownDirectory?.Dispose();
     }
 }

@@ -29,6 +29,9 @@ internal sealed class TcpProxy : IAsyncDisposable
 
     public static TcpProxy Start(int targetPort) => new(targetPort);
 
+    /// <summary>Gets or sets a value indicating whether new connections are reset at once instead of relayed (a gate a test opens when it is ready).</summary>
+    public bool RefuseNew { get; set; }
+
     /// <summary>Resets every relayed connection at both ends (linger 0 → RST); new connections are still accepted.</summary>
     public void AbortAll()
     {
@@ -96,7 +99,9 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            // The connection was aborted or the proxy stopped.
+            // The connection was aborted or the proxy stopped: pass the reset on, as the peer's kernel would (a broker
+            // killed with SIGKILL resets its connections; without this the client would only notice at its keep-alive).
+            Abort(to);
         }
     }
 
@@ -106,6 +111,12 @@ internal sealed class TcpProxy : IAsyncDisposable
         while (!token.IsCancellationRequested)
         {
             var client = await _listener.AcceptSocketAsync(token);
+            if (RefuseNew)
+            {
+                Abort(client);
+                continue;
+            }
+
             var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {

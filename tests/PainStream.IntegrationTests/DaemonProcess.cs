@@ -58,6 +58,15 @@ internal sealed class DaemonProcess : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("painstream-it-").FullName;
         var httpPort = FreePort.Get();
         config.TryAdd("Http", new Dictionary<string, object> { ["Enabled"] = true, ["Url"] = $"http://127.0.0.1:{httpPort}" });
+
+        // Each daemon gets its own alert outbox: the default (data/state under the repository) would be shared between
+        // tests and worktrees, and an outbox file admits one process at a time.
+        config.TryAdd("Mqtt", new Dictionary<string, object>());
+        if (config["Mqtt"] is Dictionary<string, object> mqtt)
+        {
+            mqtt.TryAdd("OutboxPath", Path.Combine(directory, "outbox.db"));
+        }
+
         var file = Path.Combine(directory, "painstream.json");
         File.WriteAllText(file, JsonSerializer.Serialize(config));
         return Launch(directory, file, httpPort, arguments.Length == 0 ? ["run", "--config", file] : [.. arguments, "--config", file]);

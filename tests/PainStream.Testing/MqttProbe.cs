@@ -12,7 +12,8 @@ namespace PainStream.Testing;
 /// <param name="Topic">The topic.</param>
 /// <param name="Payload">The payload as UTF-8 text.</param>
 /// <param name="Retain">The retain flag as published (MQTT 5 retain-as-published), or true for a stored retained message.</param>
-public sealed record ProbeMessage(int Index, string Topic, string Payload, bool Retain);
+/// <param name="CorrelationData">The MQTT 5 correlation data, or <see langword="null"/>.</param>
+public sealed record ProbeMessage(int Index, string Topic, string Payload, bool Retain, byte[]? CorrelationData = null);
 
 /// <summary>
 /// A test subscriber (MQTTnet, MQTT 5) that records every message matching its filter and lets a test await a message
@@ -157,6 +158,26 @@ public sealed class MqttProbe : IAsyncDisposable
         await WaitForAsync(_syncTopic, marker, after: 0);
     }
 
+    /// <summary>Publishes a message (QoS 1, not retained), e.g. a nurse-station command; waits for the broker's PUBACK.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="payload">The payload as UTF-8 text (empty for none).</param>
+    /// <param name="correlationData">MQTT 5 correlation data, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    /// <returns>A task that completes when the broker acknowledged it.</returns>
+    public async Task PublishAsync(string topic, string payload, byte[]? correlationData = null, CancellationToken cancellationToken = default)
+    {
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(Encoding.UTF8.GetBytes(payload))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (correlationData is not null)
+        {
+            builder = builder.WithCorrelationData(correlationData);
+        }
+
+        await _client.PublishAsync(builder.Build(), cancellationToken);
+    }
+
     /// <summary>Lists the received messages, one a line (for assertion messages).</summary>
     /// <returns>The list.</returns>
     public string Describe() => string.Join('\n', Messages.Select(m => $"#{m.Index} {m.Topic} retain={m.Retain}: {m.Payload}"));
@@ -189,7 +210,7 @@ public sealed class MqttProbe : IAsyncDisposable
         List<(Waiter Waiter, ProbeMessage Message)>? matched = null;
         lock (_messages)
         {
-            var received = new ProbeMessage(_messages.Count, message.Topic, payload, message.Retain);
+            var received = new ProbeMessage(_messages.Count, message.Topic, payload, message.Retain, message.CorrelationData);
             _messages.Add(received);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {

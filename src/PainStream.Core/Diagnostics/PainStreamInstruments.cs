@@ -50,6 +50,15 @@ public static class PainStreamInstruments
     /// <summary>Best-effort MQTT messages dropped while the broker was away (counter, per kind).</summary>
     public const string MqttDropped = "painstream.mqtt.dropped";
 
+    /// <summary>Messages waiting in the durable alert outbox for the broker's acknowledgement (gauge).</summary>
+    public const string MqttOutboxDepth = "painstream.mqtt.outbox.depth";
+
+    /// <summary>Outbox messages dropped by the overflow policy (counter, per kind and reason; never <c>new</c> or <c>end</c>).</summary>
+    public const string MqttOutboxDropped = "painstream.mqtt.outbox.dropped";
+
+    /// <summary>Nurse-station commands received (counter, per command and result).</summary>
+    public const string MqttCommands = "painstream.mqtt.commands";
+
     /// <summary>Items that failed in a stage and were skipped (counter, per stage).</summary>
     public const string StageErrors = "painstream.stage.errors";
 

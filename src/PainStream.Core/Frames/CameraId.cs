@@ -16,6 +16,7 @@ public readonly partial record struct CameraId(string Value)
     /// <inheritdoc/>
     public override string ToString() => Value;
 
-    [GeneratedRegex("^[a-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a trailing newline, which would let "bed\n" into a topic.
+    [GeneratedRegex(@"^[a-z0-9_-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }

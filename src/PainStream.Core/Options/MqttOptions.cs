@@ -58,4 +58,30 @@ public sealed class MqttOptions
     /// <summary>Gets or sets the interval of <c>…/stats</c> messages. <value>The default value is 60 s.</value></summary>
     [Range(1, 3600)]
     public int StatsIntervalSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Gets or sets the SQLite file of the durable alert outbox (episode events and retained bed states wait there until the
+    /// broker acknowledges them). A relative path is resolved against the daemon's home directory; the directory is created.
+    /// Under systemd, point it into the unit's <c>StateDirectory=</c> (e.g. <c>/var/lib/painstream/outbox.db</c>): with
+    /// <c>ProtectSystem=strict</c> the home directory is read-only. Only one process may use a file at a time.
+    /// <value>The default value is <c>data/state/outbox.db</c>.</value>
+    /// </summary>
+    [Required]
+    [MinLength(1)]
+    public string OutboxPath { get; set; } = "data/state/outbox.db";
+
+    /// <summary>
+    /// Gets or sets the number of queued outbox messages above which the oldest <c>update</c> events and superseded retained
+    /// bed states are dropped (counted and logged). <c>new</c> and <c>end</c> events are never dropped, so the outbox may
+    /// exceed this bound when only they are left. <value>The default value is 20000.</value>
+    /// </summary>
+    [Range(100, 10_000_000)]
+    public int OutboxMaxMessages { get; set; } = 20_000;
+
+    /// <summary>
+    /// Gets or sets the age after which queued <c>update</c> events and superseded retained bed states are dropped (counted and
+    /// logged); <c>new</c> and <c>end</c> events are kept however old. <value>The default value is 24 hours.</value>
+    /// </summary>
+    [Range(0.01, 8760)]
+    public double OutboxMaxAgeHours { get; set; } = 24;
 }

@@ -60,7 +60,7 @@ internal static class HealthEndpoints
         var cameraReports = cameras
             .Select(c => new CameraReadiness(c.Camera.Value, c.State.ToString().ToLower(CultureInfo.InvariantCulture), c.Error))
             .ToList();
-        return new ReadinessReport(reasons.Count == 0, reasons, detector.Name, mqtt.IsConnected, cameraReports);
+        return new ReadinessReport(reasons.Count == 0, reasons, detector.Name, mqtt.IsConnected, mqtt.OutboxDepth, cameraReports);
     }
 }
 
@@ -69,8 +69,9 @@ internal static class HealthEndpoints
 /// <param name="Reasons">Why not, when not.</param>
 /// <param name="Detector">The loaded face detector.</param>
 /// <param name="MqttConnected">Whether the broker is connected.</param>
+/// <param name="OutboxDepth">Alert messages waiting in the durable outbox for the broker (informational: not a readiness condition).</param>
 /// <param name="Cameras">Every camera's state.</param>
-internal sealed record ReadinessReport(bool Ready, IReadOnlyList<string> Reasons, string Detector, bool MqttConnected, IReadOnlyList<CameraReadiness> Cameras);
+internal sealed record ReadinessReport(bool Ready, IReadOnlyList<string> Reasons, string Detector, bool MqttConnected, int OutboxDepth, IReadOnlyList<CameraReadiness> Cameras);
 
 /// <summary>One camera in <see cref="ReadinessReport"/>.</summary>
 /// <param name="Camera">The camera name.</param>

@@ -1,0 +1,271 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text.Json.Serialization;
+using PainStream.Core.Alerting;
+using PainStream.Core.Publishing;
+
+namespace PainStream.Alerts.Mqtt;
+
+/// <summary>
+/// One episode event on <c>&lt;prefix&gt;/alerts</c> (QoS 1, not retained); schema <c>docs/schemas/alert-event.schema.json</c>.
+/// </summary>
+/// <param name="Schema">The payload version, <see cref="CurrentSchema"/>.</param>
+/// <param name="Id">The episode id (32 hex digits), the same for every event of the episode.</param>
+/// <param name="Seq">The event's outbox sequence: strictly increasing over every event this daemon stores; (id, seq) is the dedupe key.</param>
+/// <param name="Type"><c>new</c>, <c>update</c> or <c>end</c>.</param>
+/// <param name="Priority"><c>low</c>, <c>medium</c> or <c>high</c>.</param>
+/// <param name="Camera">The camera name.</param>
+/// <param name="Bed">The bed name.</param>
+/// <param name="StartedAt">When the condition began (UTC).</param>
+/// <param name="Ts">When the event was emitted (UTC).</param>
+/// <param name="Score">The smoothed score (0–16, two decimals), or <see langword="null"/>.</param>
+/// <param name="Peak">The episode's peak score, or <see langword="null"/>.</param>
+/// <param name="Reason"><c>pain</c>, <c>camera_offline</c>, <c>face_not_visible</c> or <c>scorer_failed</c>.</param>
+/// <param name="Cause">Why the event was emitted (<c>onset</c>, <c>peak_rise</c>, <c>escalation</c>, <c>re_alert</c>, <c>acknowledged</c>, <c>resolved</c>, <c>snoozed</c>).</param>
+/// <param name="Acknowledged">Whether the nurse station has acknowledged the episode.</param>
+/// <param name="SnoozedUntil">The end of the bed's snooze (UTC), or <see langword="null"/>.</param>
+/// <param name="Model">The scorer, or <see langword="null"/>.</param>
+/// <param name="Explanation">What drives the score, by action unit, or <see langword="null"/>.</param>
+internal sealed record AlertEventPayload(
+    int Schema,
+    string Id,
+    long Seq,
+    string Type,
+    string Priority,
+    string Camera,
+    string Bed,
+    DateTimeOffset StartedAt,
+    DateTimeOffset Ts,
+    double? Score,
+    double? Peak,
+    string Reason,
+    string Cause,
+    bool Acknowledged,
+    DateTimeOffset? SnoozedUntil,
+    string? Model,
+    IReadOnlyDictionary<string, double>? Explanation)
+{
+    /// <summary>The payload version written in <c>schema</c>.</summary>
+    public const int CurrentSchema = 1;
+
+    /// <summary>Maps an event to its wire form.</summary>
+    /// <param name="alert">The event.</param>
+    /// <param name="seq">Its outbox sequence.</param>
+    /// <returns>The payload.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An enum value the contract does not know.</exception>
+    public static AlertEventPayload From(AlertEvent alert, long seq)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        Dictionary<string, double>? explanation = null;
+        if (alert.Explanation is { } terms)
+        {
+            explanation = new Dictionary<string, double>(terms.Count, StringComparer.Ordinal);
+            foreach (var (term, value) in terms)
+            {
+                // A non-finite term is meaningless to a dashboard and would break the schema: left out.
+                if (double.IsFinite(value))
+                {
+                    explanation[term] = Math.Round(value, 3);
+                }
+            }
+        }
+
+        return new AlertEventPayload(
+            CurrentSchema,
+            alert.Id,
+            seq,
+            TypeName(alert.Type),
+            PriorityName(alert.Priority),
+            alert.Camera.Value,
+            alert.Bed,
+            alert.StartedAt,
+            alert.Ts,
+            Round2(alert.Score),
+            Round2(alert.Peak),
+            ReasonName(alert.Reason),
+            CauseName(alert.Cause),
+            alert.Acknowledged,
+            alert.SnoozedUntil,
+            alert.Model,
+            explanation);
+    }
+
+    /// <summary>Gets the wire name of an event type.</summary>
+    /// <param name="type">The type.</param>
+    /// <returns><c>new</c>, <c>update</c> or <c>end</c>.</returns>
+    public static string TypeName(AlertEventType type) => type switch
+    {
+        AlertEventType.New => "new",
+        AlertEventType.Update => "update",
+        AlertEventType.End => "end",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not in the alert contract"),
+    };
+
+    /// <summary>Gets the wire name of a priority.</summary>
+    /// <param name="priority">The priority.</param>
+    /// <returns><c>low</c>, <c>medium</c> or <c>high</c>.</returns>
+    public static string PriorityName(AlertPriority priority) => priority switch
+    {
+        AlertPriority.Low => "low",
+        AlertPriority.Medium => "medium",
+        AlertPriority.High => "high",
+        _ => throw new ArgumentOutOfRangeException(nameof(priority), priority, "not in the alert contract"),
+    };
+
+    /// <summary>Gets the wire name (snake_case) of a reason.</summary>
+    /// <param name="reason">The reason.</param>
+    /// <returns>The name.</returns>
+    public static string ReasonName(AlertReason reason) => reason switch
+    {
+        AlertReason.Pain => "pain",
+        AlertReason.CameraOffline => "camera_offline",
+        AlertReason.FaceNotVisible => "face_not_visible",
+        AlertReason.ScorerFailed => "scorer_failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not in the alert contract"),
+    };
+
+    /// <summary>Gets the wire name (snake_case) of a cause.</summary>
+    /// <param name="cause">The cause.</param>
+    /// <returns>The name.</returns>
+    public static string CauseName(AlertCause cause) => cause switch
+    {
+        AlertCause.Onset => "onset",
+        AlertCause.PeakRise => "peak_rise",
+        AlertCause.Escalation => "escalation",
+        AlertCause.ReAlert => "re_alert",
+        AlertCause.Acknowledged => "acknowledged",
+        AlertCause.Resolved => "resolved",
+        AlertCause.Snoozed => "snoozed",
+        _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, "not in the alert contract"),
+    };
+
+    /// <summary>Rounds to two decimals; a non-finite value becomes <see langword="null"/> (unknown).</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The rounded value.</returns>
+    internal static double? Round2(double? value) =>
+        value is { } v && double.IsFinite(v) ? Math.Round(v, 2, MidpointRounding.AwayFromZero) : null;
+}
+
+/// <summary>
+/// A bed's retained alert state on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/alert</c> (QoS 1, retained); schema
+/// <c>docs/schemas/bed-alert.schema.json</c>.
+/// </summary>
+/// <remarks>
+/// <c>episode</c> is the open pain episode when there is one, otherwise the most urgent open technical alarm (highest
+/// priority, then the oldest); <c>technical</c> lists every open technical alarm (the same order), so a technical alarm
+/// shown as <c>episode</c> is listed there too. With nothing open: <c>{"state":"none","seq":…,"ts":…}</c>.
+/// </remarks>
+/// <param name="State"><c>active</c> or <c>none</c>.</param>
+/// <param name="Seq">The sequence of the event that produced this state: a dashboard ignores a state older than an event it has seen.</param>
+/// <param name="Ts">When that event was emitted (UTC).</param>
+/// <param name="Episode">The primary open episode, or <see langword="null"/> (left out) when none.</param>
+/// <param name="Technical">The open technical alarms, or <see langword="null"/> (left out) when none is open at all.</param>
+internal sealed record BedAlertPayload(
+    string State,
+    long Seq,
+    DateTimeOffset Ts,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AlertEventPayload? Episode,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AlertEventPayload>? Technical)
+{
+    /// <summary>The state when at least one episode is open.</summary>
+    public const string Active = "active";
+
+    /// <summary>The state when no episode is open.</summary>
+    public const string None = "none";
+
+    /// <summary>Builds the state from the bed's open episodes.</summary>
+    /// <param name="open">The latest event of each open episode, by reason.</param>
+    /// <param name="seq">The sequence of the event that produced this state.</param>
+    /// <param name="ts">When that event was emitted.</param>
+    /// <returns>The payload.</returns>
+    public static BedAlertPayload From(IReadOnlyDictionary<AlertReason, AlertEventPayload> open, long seq, DateTimeOffset ts)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        if (open.Count == 0)
+        {
+            return new BedAlertPayload(None, seq, ts, null, null);
+        }
+
+        var technical = new List<(AlertReason Reason, AlertEventPayload Payload)>(open.Count);
+        foreach (var (reason, payload) in open)
+        {
+            if (reason != AlertReason.Pain)
+            {
+                technical.Add((reason, payload));
+            }
+        }
+
+        // Most urgent first: priority, then the oldest, then a fixed order of reasons so the output is deterministic.
+        technical.Sort((a, b) =>
+        {
+            var byPriority = PriorityRank(b.Payload.Priority).CompareTo(PriorityRank(a.Payload.Priority));
+            if (byPriority != 0)
+            {
+                return byPriority;
+            }
+
+            var byStart = a.Payload.StartedAt.CompareTo(b.Payload.StartedAt);
+            return byStart != 0 ? byStart : a.Reason.CompareTo(b.Reason);
+        });
+        var list = technical.ConvertAll(t => t.Payload);
+        var episode = open.TryGetValue(AlertReason.Pain, out var pain) ? pain : list[0];
+        return new BedAlertPayload(Active, seq, ts, episode, list);
+    }
+
+    private static int PriorityRank(string priority) => priority switch
+    {
+        "high" => 2,
+        "medium" => 1,
+        _ => 0,
+    };
+}
+
+/// <summary>A bed's score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); schema <c>docs/schemas/score.schema.json</c>.</summary>
+/// <param name="Ts">When the scored frame was captured (UTC).</param>
+/// <param name="Pspi">The raw score (two decimals), or <see langword="null"/> when the face could not be scored.</param>
+/// <param name="Smoothed">The smoothed score, or <see langword="null"/> while unknown.</param>
+/// <param name="Level">The bed's alert state: <c>idle</c>, <c>pending</c>, <c>active</c> or <c>ending</c>.</param>
+/// <param name="Confidence">Confidence of the raw score, 0–1 (three decimals).</param>
+/// <param name="Quality"><c>ok</c>, or why the face cannot be scored.</param>
+/// <param name="Scorer">The scorer's name.</param>
+internal sealed record ScorePayload(DateTimeOffset Ts, double? Pspi, double? Smoothed, string Level, double Confidence, string Quality, string Scorer)
+{
+    /// <summary>Maps a report to its wire form.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The payload.</returns>
+    public static ScorePayload From(ScoreReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var confidence = double.IsFinite(report.Confidence) ? Math.Round(Math.Clamp(report.Confidence, 0, 1), 3) : 0;
+        return new ScorePayload(
+            report.Ts,
+            AlertEventPayload.Round2(report.Pspi),
+            AlertEventPayload.Round2(report.Smoothed),
+            LevelName(report.State),
+            confidence,
+            report.Quality,
+            report.Scorer);
+    }
+
+    /// <summary>Gets the wire name of an alert state.</summary>
+    /// <param name="state">The state.</param>
+    /// <returns><c>idle</c>, <c>pending</c>, <c>active</c> or <c>ending</c>.</returns>
+    public static string LevelName(PainAlertState state) => state switch
+    {
+        PainAlertState.Idle => "idle",
+        PainAlertState.Pending => "pending",
+        PainAlertState.Active => "active",
+        PainAlertState.Ending => "ending",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not in the alert contract"),
+    };
+}
+
+/// <summary>
+/// The answer to a command on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/reply</c> (QoS 1, not retained); schema
+/// <c>docs/schemas/command-reply.schema.json</c>.
+/// </summary>
+/// <param name="Command"><c>ack</c>, <c>snooze</c>, <c>baseline/reset</c>, or <c>unknown</c> for a topic that is no command.</param>
+/// <param name="Ok">Whether the command was applied.</param>
+/// <param name="Error">Why not, or <see langword="null"/> when <paramref name="Ok"/>.</param>
+/// <param name="Ts">When the reply was made (UTC).</param>
+internal sealed record CommandReplyPayload(string Command, bool Ok, string? Error, DateTimeOffset Ts);

@@ -1,0 +1,277 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using MQTTnet;
+using MQTTnet.Protocol;
+using PainStream.Alerts.Mqtt.Outbox;
+using PainStream.Core.Alerting;
+using PainStream.Core.Frames;
+using PainStream.Core.Pipeline;
+using PainStream.Core.Publishing;
+
+namespace PainStream.Alerts.Mqtt;
+
+/// <content>Alert events and bed states through the durable outbox, and scores.</content>
+public sealed partial class MqttPublisher
+{
+    /// <summary>How many outbox messages one pump step delivers before it lets statuses, replies and telemetry through.</summary>
+    internal const int OutboxBatchSize = 64;
+
+    /// <summary>Metric kind of an episode event on <c>&lt;prefix&gt;/alerts</c>.</summary>
+    internal const string AlertKind = "alert";
+
+    /// <summary>Metric kind of a bed's retained alert state.</summary>
+    internal const string AlertStateKind = "alert-state";
+
+    private readonly Lock _alertGate = new();
+
+    // The latest event of every open episode, per bed: the source of the retained bed state. Guarded by _alertGate.
+    private readonly Dictionary<(string Camera, string Bed), Dictionary<AlertReason, AlertEventPayload>> _openEpisodes = [];
+    // The serialised current state of every bed seen since start, re-sent after a reconnect once the outbox is empty:
+    // a broker that restarted without persistence has forgotten its retained messages. Guarded by _alertGate.
+    private readonly Dictionary<string, byte[]> _bedStates = new(StringComparer.Ordinal);
+    private readonly ReconnectBackoff _outboxBackoff;
+
+    // The beds whose state must be re-sent on this connection: all known at connect, less those whose state the outbox
+    // delivers on this connection (it ends with their newest). Loop-owned; null when nothing is due.
+    private HashSet<string>? _bedStatesToResend;
+
+    // When the loop may retry an outbox message the broker refused (a TimeProvider timestamp; 0 = no pause). Loop-owned.
+    private long _outboxRetryAt;
+
+    /// <summary>
+    /// Stores the episode event (for <c>&lt;prefix&gt;/alerts</c>) and the bed's new retained state (for
+    /// <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/alert</c>) in the outbox in one transaction, and wakes the delivery loop.
+    /// </summary>
+    /// <remarks>
+    /// Completes synchronously once the SQLite commit is on disk (an fsync, typically milliseconds). The bed state is
+    /// derived from the open episodes this publisher has seen since it started (see <see cref="BedAlertPayload"/>): the
+    /// pain episode when one is open, else the most urgent technical alarm, or <c>none</c>.
+    /// </remarks>
+    /// <param name="alert">The event.</param>
+    /// <param name="cancellationToken">Checked before the store; a store under way is not interrupted.</param>
+    /// <returns>A completed task once the event is durable.</returns>
+    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
+    /// <exception cref="SqliteException">The outbox could not store it (e.g. disk full); logged, nothing was stored.</exception>
+    public ValueTask EnqueueAlertAsync(AlertEvent alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        cancellationToken.ThrowIfCancellationRequested();
+        var camera = alert.Camera.Value;
+        ThrowIfInvalidLevel(camera, nameof(alert));
+        ThrowIfInvalidLevel(alert.Bed, nameof(alert));
+
+        lock (_alertGate)
+        {
+            var key = (camera, alert.Bed);
+            _openEpisodes.TryGetValue(key, out var open);
+            Dictionary<AlertReason, AlertEventPayload>? next = null;
+            byte[]? statePayload = null;
+            try
+            {
+                _outbox.Enqueue(seq =>
+                {
+                    var payload = AlertEventPayload.From(alert, seq);
+                    next = open is null ? [] : new Dictionary<AlertReason, AlertEventPayload>(open);
+                    if (alert.Type == AlertEventType.End)
+                    {
+                        next.Remove(alert.Reason);
+                    }
+                    else
+                    {
+                        next[alert.Reason] = payload;
+                    }
+
+                    statePayload = JsonSerializer.SerializeToUtf8Bytes(BedAlertPayload.From(next, seq, alert.Ts), MqttJsonContext.Wire.BedAlertPayload);
+                    var kind = alert.Type switch
+                    {
+                        AlertEventType.New => OutboxKind.New,
+                        AlertEventType.End => OutboxKind.End,
+                        _ => OutboxKind.Update,
+                    };
+                    return
+                    [
+                        new OutboxMessage(_topics.Alerts, JsonSerializer.SerializeToUtf8Bytes(payload, MqttJsonContext.Wire.AlertEventPayload), Retain: false, kind, alert.Id + ":" + seq),
+                        new OutboxMessage(_topics.BedAlert(camera, alert.Bed), statePayload, Retain: true, OutboxKind.State, camera + "/" + alert.Bed + ":" + seq),
+                    ];
+                });
+            }
+            catch (Exception ex)
+            {
+                // Logged here as well as thrown: losing an alert must be visible even if the caller only counts it.
+                _logger.OutboxStoreFailed(ex, alert.Type.ToString(), alert.Id, camera, alert.Bed);
+                throw;
+            }
+
+            // Only once stored: a failed store leaves the bed's open episodes as they were.
+            if (next!.Count == 0)
+            {
+                _openEpisodes.Remove(key);
+            }
+            else
+            {
+                _openEpisodes[key] = next;
+            }
+
+            _bedStates[_topics.BedAlert(camera, alert.Bed)] = statePayload!;
+        }
+
+        _wake.Writer.TryWrite(true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Publishes a score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); dropped and counted while disconnected.</summary>
+    /// <param name="report">The report.</param>
+    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
+    public void PublishScore(ScoreReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ThrowIfInvalidLevel(report.Camera.Value, nameof(report));
+        ThrowIfInvalidLevel(report.Bed, nameof(report));
+        Enqueue(new Telemetry(TelemetryKind.Score, null, null, report));
+    }
+
+    /// <summary>
+    /// One delivery step: publishes up to <see cref="OutboxBatchSize"/> outbox messages in order, each awaiting its PUBACK,
+    /// and deletes the acknowledged ones. A refusal by the broker (a non-success reason code) stops the step and pauses
+    /// delivery with a backoff; the refused message is retried first. A broken connection throws; the messages from the
+    /// unacknowledged one on stay queued for the next connection.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>How many messages were acknowledged.</returns>
+    internal async Task<int> DeliverOutboxOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_outboxRetryAt != 0 && _time.GetTimestamp() < _outboxRetryAt)
+        {
+            return 0;
+        }
+
+        _outboxRetryAt = 0;
+        IReadOnlyList<OutboxEntry> batch;
+        try
+        {
+            batch = _outbox.Peek(OutboxBatchSize);
+        }
+        catch (SqliteException ex)
+        {
+            PauseOutbox(ex);
+            return 0;
+        }
+
+        var acknowledged = 0;
+        try
+        {
+            foreach (var entry in batch)
+            {
+                var message = new MqttApplicationMessageBuilder()
+                    .WithTopic(entry.Topic)
+                    .WithPayload(entry.Payload)
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                    .WithRetainFlag(entry.Retain)
+                    .Build();
+                var result = await _client.PublishAsync(message, cancellationToken);
+
+                // IsSuccess includes "no matching subscribers": the broker took the message (and kept it, if retained).
+                if (!result.IsSuccess)
+                {
+                    var delay = _outboxBackoff.Next();
+                    _outboxRetryAt = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+                    _lastError = "broker refused outbox message " + entry.Sequence + ": " + result.ReasonCode;
+                    _logger.OutboxPublishRejected(entry.Sequence, entry.Topic, result.ReasonCode.ToString(), result.ReasonString, (long)delay.TotalMilliseconds);
+                    break;
+                }
+
+                acknowledged++;
+                _outboxBackoff.Reset();
+                if (entry.Kind == OutboxKind.State)
+                {
+                    // This bed's newest state comes through the outbox on this connection: no re-send needed.
+                    _bedStatesToResend?.Remove(entry.Topic);
+                }
+
+                _published.Add(1, Tag(entry.Kind == OutboxKind.State ? AlertStateKind : AlertKind));
+            }
+        }
+        finally
+        {
+            // Once per batch (one fsync), also after a refusal, a broken connection or a cancellation: a crash before this
+            // only means the acknowledged messages are delivered again (at least once, same (id, seq)).
+            if (acknowledged > 0)
+            {
+                TryDeleteThrough(batch[acknowledged - 1].Sequence);
+            }
+        }
+
+        return acknowledged;
+    }
+
+    /// <summary>
+    /// After a (re)connect, once the outbox is empty: publishes the current state of every bed the outbox did not just
+    /// deliver (QoS 1, retained), so a broker that lost its retained messages (restarted without persistence) shows the
+    /// right state. They are the newest states, so a dashboard that already has them sees the same <c>seq</c> again.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the step.</param>
+    /// <returns>A task that completes when they are acknowledged (or nothing was due).</returns>
+    internal async Task ResendBedStatesAsync(CancellationToken cancellationToken)
+    {
+        if (_bedStatesToResend is not { } due || _outbox.Count > 0)
+        {
+            return;
+        }
+
+        var states = new List<(string Topic, byte[] Payload)>(due.Count);
+        lock (_alertGate)
+        {
+            foreach (var topic in due)
+            {
+                states.Add((topic, _bedStates[topic]));
+            }
+        }
+
+        foreach (var (topic, payload) in states)
+        {
+            await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, AlertStateKind, cancellationToken);
+            due.Remove(topic);
+        }
+
+        _bedStatesToResend = null;
+    }
+
+    /// <summary>Marks every known bed's state as due for <see cref="ResendBedStatesAsync"/> (on every connect).</summary>
+    private void ScheduleBedStateResend()
+    {
+        lock (_alertGate)
+        {
+            _bedStatesToResend = _bedStates.Count == 0 ? null : [.. _bedStates.Keys];
+        }
+    }
+
+    private static void ThrowIfInvalidLevel(string level, string paramName)
+    {
+        if (!CameraId.IsValid(level))
+        {
+            throw new ArgumentException($"'{level}' is not a valid camera or bed name ([a-z0-9_-]{{1,64}}): it would not be one MQTT topic level", paramName);
+        }
+    }
+
+    private void TryDeleteThrough(long sequence)
+    {
+        try
+        {
+            _outbox.DeleteThrough(sequence);
+        }
+        catch (SqliteException ex)
+        {
+            // By design: the messages stay queued and are delivered again (duplicates carry the same (id, seq)).
+            PauseOutbox(ex);
+        }
+    }
+
+    private void PauseOutbox(SqliteException ex)
+    {
+        var delay = _outboxBackoff.Next();
+        _outboxRetryAt = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        _logger.OutboxDeliveryFailed(ex, (long)delay.TotalMilliseconds);
+    }
+}

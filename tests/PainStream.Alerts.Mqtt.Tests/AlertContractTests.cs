@@ -1,0 +1,200 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PainStream.Core.Alerting;
+using PainStream.Core.Cameras;
+using PainStream.Core.Frames;
+using PainStream.Core.Publishing;
+using PainStream.Testing;
+
+namespace PainStream.Alerts.Mqtt.Tests;
+
+/// <summary>
+/// The MQTT contract end to end: a real publisher on the embedded broker goes through episodes, a technical alarm,
+/// scores and commands, a subscriber captures every message, and every payload is validated against docs/schemas.
+/// </summary>
+public sealed class AlertContractTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Contract_EveryPublishedPayload_ValidatesAgainstItsSchema()
+    {
+        await using var broker = await TestBroker.StartAsync(BrokerKind.Embedded, Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
+        var handler = new RecordingCommandHandler { Answer = c => c.Bed == "bed-99" ? AlertCommandResult.Fail("unknown bed 'bed-99'") : AlertCommandResult.Success };
+        await using var harness = new PublisherHarness(broker.PublisherOptions("ps-contract"), handler);
+        await harness.StartAsync();
+        await probe.WaitForAsync("painstream/available", "online");
+
+        // Every kind of message the daemon sends.
+        harness.Publisher.PublishCameraStatus(PublisherHarness.Status("ward3", CameraState.Offline, "rtsp timeout", reconnects: 2));
+        harness.Publisher.PublishFaces(PublisherHarness.Faces("ward3", 7, faces: 2));
+        harness.Publisher.PublishStats(new PainStreamStats(PublisherHarness.T0, 12.5, [new CameraStats("ward3", "online", 5, 100, 99, 1, 0, double.NaN)], new Dictionary<string, int> { ["frames"] = 1, ["outbox"] = 0 }, 3));
+        var events = AlertScenario.PainWithTechnicalAlarm();
+        Assert.Contains(events, e => e is { Reason: AlertReason.Pain, Type: AlertEventType.Update, Cause: AlertCause.PeakRise });
+        Assert.Contains(events, e => e is { Reason: AlertReason.Pain, Type: AlertEventType.Update, Cause: AlertCause.Acknowledged });
+        Assert.Contains(events, e => e is { Reason: AlertReason.CameraOffline, Type: AlertEventType.New });
+        Assert.Contains(events, e => e is { Reason: AlertReason.Pain, Type: AlertEventType.End, Cause: AlertCause.Snoozed });
+        foreach (var e in events)
+        {
+            await harness.Publisher.EnqueueAlertAsync(e, Ct);
+        }
+
+        var camera = new CameraId("ward3");
+        harness.Publisher.PublishScore(new ScoreReport(camera, "bed-12", PublisherHarness.T0, 8.123, 7.456, PainAlertState.Active, 0.91234, "ok", "geometric"));
+        harness.Publisher.PublishScore(new ScoreReport(camera, "bed-12", PublisherHarness.T0.AddSeconds(1), null, null, PainAlertState.Idle, 0, "head turned away", "geometric"));
+        harness.Publisher.PublishScore(new ScoreReport(camera, "bed-12", PublisherHarness.T0.AddSeconds(2), double.NaN, 3, PainAlertState.Pending, double.NaN, "ok", "geometric"));
+        harness.Publisher.PublishScore(new ScoreReport(camera, "bed-12", PublisherHarness.T0.AddSeconds(3), 1, 2, PainAlertState.Ending, 1, "ok", "geometric"));
+
+        // Commands, good and bad, as a dashboard would send them.
+        (string Topic, string Payload)[] commands =
+        [
+            ("painstream/ward3/bed-12/ack", string.Empty),
+            ("painstream/ward3/bed-12/ack", """{"by":"nurse-7"}"""),
+            ("painstream/ward3/bed-12/snooze", """{"minutes":15,"by":"nurse-7"}"""),
+            ("painstream/ward3/bed-12/baseline/reset", """{"by":"dr-who"}"""),
+            ("painstream/ward3/bed-99/ack", string.Empty),
+            ("painstream/ward3/bed-12/snooze", """{"minutes":0}"""),
+            ("painstream/ward3/bed-12/snooze", """{"minutes":"ten"}"""),
+            ("painstream/ward3/bed-12/ack", """{"by":"x","extra":1}"""),
+            ("painstream/ward3/bed-12/ack", "{not json"),
+            ("painstream/Ward3/bed-12/ack", string.Empty),
+        ];
+        foreach (var (topic, payload) in commands)
+        {
+            await probe.PublishAsync(topic, payload, cancellationToken: Ct);
+        }
+
+        // Wait for everything: every event by seq, the scores and one reply per command.
+        var alerts = await WaitForCountAsync(probe, m => m.Topic == "painstream/alerts", events.Count);
+        await WaitForCountAsync(probe, m => m.Topic == "painstream/ward3/bed-12/score", 4);
+        await WaitForCountAsync(probe, m => m.Topic.EndsWith("/reply", StringComparison.Ordinal), commands.Length);
+        await probe.WaitForAsync(m => m.Topic == "painstream/ward3/status");
+        await probe.WaitForAsync(m => m.Topic == "painstream/ward3/faces");
+        await probe.WaitForAsync(m => m.Topic == "painstream/stats");
+        await probe.SyncAsync(Ct);
+
+        // 1. Every message on the prefix has a schema and validates against it; every schema was exercised.
+        var failures = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var good = commands.Take(5).Select(c => c.Topic + " " + c.Payload).ToHashSet(StringComparer.Ordinal);
+        foreach (var message in probe.Messages.Where(m => m.Topic.StartsWith("painstream/", StringComparison.Ordinal)))
+        {
+            var schema = PayloadSchemas.ForTopic(message.Topic);
+            if (schema is null)
+            {
+                failures.Add($"no schema for topic {message.Topic}");
+                continue;
+            }
+
+            seen.Add(schema);
+            if (schema == PayloadSchemas.AvailableText)
+            {
+                Assert.Contains(message.Payload, (string[])["online", "stopped", "offline"]);
+                continue;
+            }
+
+            if (schema is PayloadSchemas.CommandAck or PayloadSchemas.CommandSnooze && (message.Payload.Length == 0 || !good.Contains(message.Topic + " " + message.Payload)))
+            {
+                // Our own bad commands (and empty payloads, which JSON Schema cannot describe) are checked below.
+                continue;
+            }
+
+            foreach (var problem in await PayloadSchemas.ValidateAsync(schema, message.Payload))
+            {
+                failures.Add($"{message.Topic} ({schema}): {problem}\n  {message.Payload}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+        Assert.Equal(PayloadSchemas.All.Append(PayloadSchemas.AvailableText).Order(), seen.Order());
+
+        // 2. The malformed commands our test sent really are invalid under their schemas: the schemas constrain something.
+        foreach (var (topic, payload) in commands.Skip(5).Where(c => c.Payload.Length > 0 && c.Payload.StartsWith('{') && c.Payload.EndsWith('}')))
+        {
+            Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.ForTopic(topic)!, payload));
+        }
+
+        // 3. Content: events in order with increasing seq, the bed's state, the replies.
+        var received = alerts.Select(m => JsonNode.Parse(m.Payload)!).ToList();
+        Assert.Equal(events.Select(e => e.Id + AlertEventPayload.TypeName(e.Type)), received.Select(n => (string)n["id"]! + (string)n["type"]!));
+        var seqs = received.Select(n => (long)n["seq"]!).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        var first = received[0];
+        Assert.Equal("pain", (string)first["reason"]!);
+        Assert.Equal("onset", (string)first["cause"]!);
+        Assert.Equal("low", (string)first["priority"]!);
+        Assert.Equal("geometric", (string)first["model"]!);
+        Assert.Equal(2.346, (double)first["explanation"]!["au4"]!);
+        Assert.EndsWith("Z", (string)first["ts"]!, StringComparison.Ordinal);
+        Assert.Contains(received, n => (string)n["reason"]! == "camera_offline" && (string)n["type"]! == "new" && n["score"] is null);
+
+        var states = probe.Messages.Where(m => m.Topic == "painstream/ward3/bed-12/alert").Select(m => JsonNode.Parse(m.Payload)!).ToList();
+        Assert.Contains(states, s => (string)s["state"]! == "active" && (string)s["episode"]!["reason"]! == "pain"
+            && s["technical"]!.AsArray().Any(t => (string)t!["reason"]! == "camera_offline"));
+        Assert.Equal("none", (string)states[^1]["state"]!);
+        Assert.Equal(seqs[^1], (long)states[^1]["seq"]!);
+
+        var replies = probe.Messages.Where(m => m.Topic.EndsWith("/reply", StringComparison.Ordinal)).Select(m => (m.Topic, Json: JsonNode.Parse(m.Payload)!)).ToList();
+        Assert.Equal(4, replies.Count(r => r.Topic == "painstream/ward3/bed-12/reply" && (bool)r.Json["ok"]!));
+        Assert.Contains(replies, r => r.Topic == "painstream/ward3/bed-99/reply" && (string?)r.Json["error"] == "unknown bed 'bed-99'");
+        Assert.Contains(replies, r => r.Topic == "painstream/Ward3/bed-12/reply" && ((string?)r.Json["error"])!.StartsWith("invalid camera id 'Ward3'", StringComparison.Ordinal));
+        Assert.Equal(6, replies.Count(r => !(bool)r.Json["ok"]!));
+        Assert.Equal(5, handler.Commands.Count);
+        harness.AssertNoErrorsLogged();
+    }
+
+    [Fact]
+    public async Task Schemas_WrongPayloads_FailValidation()
+    {
+        var alert = JsonSerializer.Serialize(AlertEventPayload.From(AlertScenario.Episode("ward3", "bed-1", 0)[0], 1), MqttJsonContext.Default.AlertEventPayload);
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, alert));
+
+        // Each mutation breaks one rule of the contract; a schema that let any of them through would make the contract test useless.
+        string[] wrongAlerts =
+        [
+            Mutate(alert, n => n["type"] = "started"),
+            Mutate(alert, n => n["reason"] = "cameraOffline"),
+            Mutate(alert, n => n["priority"] = "urgent"),
+            Mutate(alert, n => n["seq"] = "1"),
+            Mutate(alert, n => n["schema"] = 2),
+            Mutate(alert, n => n.AsObject().Remove("id")),
+            Mutate(alert, n => n["extra"] = true),
+            Mutate(alert, n => n["camera"] = "Ward 3"),
+            Mutate(alert, n => n["score"] = 17),
+            Mutate(alert, n => n["ts"] = "yesterday"),
+        ];
+        foreach (var wrong in wrongAlerts)
+        {
+            Assert.True((await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, wrong)).Count > 0, "accepted: " + wrong);
+        }
+
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.Score, """{"ts":"2026-03-04T05:06:07Z","pspi":1,"smoothed":1,"level":"high","confidence":0.5,"quality":"ok","scorer":"g"}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.BedAlert, """{"state":"active","seq":3,"ts":"2026-03-04T05:06:07Z"}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.BedAlert, """{"state":"none","seq":3,"ts":"2026-03-04T05:06:07Z","episode":null}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandReply, """{"command":"ack","ok":true,"error":null}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandSnooze, """{"minutes":241}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandAck, """{"by":""}"""));
+    }
+
+    private static string Mutate(string json, Action<JsonNode> change)
+    {
+        var node = JsonNode.Parse(json)!;
+        change(node);
+        return node.ToJsonString();
+    }
+
+    private static async Task<List<ProbeMessage>> WaitForCountAsync(MqttProbe probe, Func<ProbeMessage, bool> predicate, int count)
+    {
+        var after = 0;
+        for (var i = 0; i < count; i++)
+        {
+            after = (await probe.WaitForAsync(predicate, after)).Index + 1;
+        }
+
+        return [.. probe.Messages.Where(predicate)];
+    }
+}
