@@ -15,6 +15,8 @@ using PainStream.Daemon.Services;
 using PainStream.Core.Publishing;
 using PainStream.Core.Scoring;
 using PainStream.Scoring;
+using PainStream.Core.Tracking;
+using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
@@ -166,10 +168,13 @@ internal static class DaemonHost
         services.AddSingleton(sp => FaceDetectorFactory.Create(settings.Detection, paths.Home, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(_ => ShapePredictorModel.LoadFace68(Path.Combine(paths.Home, settings.Detection.ModelsDirectory)));
         services.AddSingleton<ShapePredictor>();
+        services.AddSingleton(sp => FaceTemplate.FromModel(sp.GetRequiredService<ShapePredictorModel>(), FaceAligner.DefaultSize));
         services.AddSingleton<Func<IFaceAnalyzer>>(sp =>
         {
             var predictor = sp.GetRequiredService<ShapePredictor>();
-            return () => new LandmarkFaceAnalyzer(predictor);
+            var template = sp.GetRequiredService<FaceTemplate>();
+            var reload = sp.GetRequiredService<ConfigReloadService>();
+            return () => new LandmarkFaceAnalyzer(predictor, template, () => reload.Current.FaceQuality);
         });
         services.AddSingleton(sp => new DetectStage(
             sp.GetRequiredService<IFaceDetector>(),
@@ -180,8 +185,13 @@ internal static class DaemonHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Func<IFaceAnalyzer>>()));
         services.AddSingleton(new GeometricPspiScorer());
-        services.AddSingleton<IPatientScorerFactory>(sp => new GeometricPatientScorerFactory(sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring));
-        services.AddSingleton<IBedAssigner, LargestFaceBedAssigner>();
+        services.AddSingleton(sp => new BaselineStore(
+            Path.IsPathRooted(settings.Scoring.StateDirectory) ? settings.Scoring.StateDirectory : Path.Combine(paths.Home, settings.Scoring.StateDirectory),
+            sp.GetRequiredService<ILogger<BaselineStore>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IPatientScorerFactory>(sp => new GeometricPatientScorerFactory(
+            sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring, sp.GetRequiredService<BaselineStore>()));
+        services.AddSingleton<IBedAssigner>(_ => new TrackingBedAssigner());
         services.AddSingleton(sp => new PatientStage(
             sp.GetRequiredService<IPatientScorerFactory>(),
             sp.GetRequiredService<IAlertPublisher>(),

@@ -23,6 +23,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
     private readonly GeometricPspiScorer _scorer;
     private readonly BaselineLearner _learner;
     private readonly TimeSpan _sampleInterval;
+    private readonly BlinkFilter _blinks;
     private DateTimeOffset _lastLearnt = DateTimeOffset.MinValue;
     private NeutralBaseline _baseline;
     private bool _baselineStale = true;
@@ -38,6 +39,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
         _scorer = scorer;
         _learner = learner;
         _sampleInterval = TimeSpan.FromSeconds(options.BaselineSampleSeconds);
+        _blinks = new BlinkFilter(new BlinkFilterOptions { MinClosure = TimeSpan.FromSeconds(options.Au43MinClosedSeconds) });
     }
 
     /// <inheritdoc/>
@@ -56,7 +58,8 @@ public sealed class GeometricPatientScorer : IPatientScorer
     public ScoreSample Score(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline)
     {
         ArgumentNullException.ThrowIfNull(face);
-        var estimate = Estimate(face, ts, learnBaseline);
+        // AU43 counts only for a sustained closure: blinks shorter than Au43MinClosedSeconds are taken out of the sum.
+        var estimate = _blinks.Apply(ts, Estimate(face, ts, learnBaseline));
         _last = estimate.IsScorable ? estimate : _last;
         return estimate.ToScoreSample();
     }
@@ -100,9 +103,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
     }
 
     /// <inheritdoc/>
-    public void NoFace(DateTimeOffset ts)
-    {
-    }
+    public void NoFace(DateTimeOffset ts) => _blinks.Reset();
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double>? Explain() => _last is { } e
@@ -158,4 +159,7 @@ public sealed record GeometricScoringOptions
 {
     /// <summary>Gets the interval between baseline samples, in seconds.</summary>
     public double BaselineSampleSeconds { get; init; } = 1;
+
+    /// <summary>Gets how long the eyes must stay closed before AU43 counts, in seconds.</summary>
+    public double Au43MinClosedSeconds { get; init; } = 0.5;
 }

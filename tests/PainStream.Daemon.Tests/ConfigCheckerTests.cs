@@ -35,6 +35,58 @@ public sealed class ConfigCheckerTests
     }
 
     [Fact]
+    public void Check_AlertingRules_AreCheckedOnEveryResolvedPolicy_WithTheirKeys()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "ward-1": {
+                  "Url": "rtsp://10.0.0.1/s",
+                  "Alerting": { "OffThreshold": 6 },
+                  "Beds": {
+                    "bed-a": { "X": 0, "Y": 0, "Width": 0.5, "Height": 1, "Alerting": { "OnThreshold": 7, "OffThreshold": 8 } },
+                    "Bed B": { "X": 0.4, "Y": 0, "Width": 0.6, "Height": 1 }
+                  }
+                }
+              },
+              "Alerting": { "OnThreshold": 5, "OffThreshold": 3, "DwellSeconds": -1 }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.StartsWith("Alerting:DwellSeconds:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Cameras:ward-1:Beds:Bed B:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Cameras:ward-1:Beds:", StringComparison.Ordinal) && p.Contains("overlap", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Check_OffThresholdNotBelowOn_NamesTheCameraOrBed()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "ward-1": {
+                  "Url": "rtsp://10.0.0.1/s",
+                  "Alerting": { "OffThreshold": 6 },
+                  "Beds": { "bed-a": { "X": 0, "Y": 0, "Width": 0.5, "Height": 1, "Alerting": { "OnThreshold": 9, "OffThreshold": 9.5 } } }
+                },
+                "ward-2": { "Url": "rtsp://10.0.0.2/s", "Beds": { "bed-b": { "X": 0, "Y": 0, "Width": 1, "Height": 1, "Alerting": { "OnThreshold": 8 } } } }
+              },
+              "Alerting": { "OnThreshold": 5, "OffThreshold": 3 }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out _);
+
+        Assert.Contains(problems, p => p.StartsWith("Cameras:ward-1:Alerting: OffThreshold (6) must be less than OnThreshold (5)", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Cameras:ward-1:Beds:bed-a:Alerting: OffThreshold (9.5) must be less than OnThreshold (9)", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Contains("ward-2", StringComparison.Ordinal));
+        Assert.Equal(2, problems.Count);
+    }
+
+    [Fact]
     public void Check_TyposWrongTypesAndRuleViolations_ReportsEveryProblemWithItsKey()
     {
         var configuration = Json("""
@@ -47,7 +99,7 @@ public sealed class ConfigCheckerTests
               "Capture": { "Fps": "fast", "StallTimeoutSecs": 3 },
               "Mqtt": { "Port": 70000 },
               "Detection": { "Detector": "Yolo" },
-              "Alerting": { }
+              "Alarms": { }
             }
             """);
 
@@ -56,7 +108,7 @@ public sealed class ConfigCheckerTests
         Assert.Null(settings);
         Assert.Contains(problems, p => p.StartsWith("Cameras:bed-1:Fsp: unknown key", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Capture:StallTimeoutSecs: unknown key", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("Alerting: unknown section", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Alarms: unknown section", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("Capture:Fps", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("Detection:Detector", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Mqtt:Port:", StringComparison.Ordinal));

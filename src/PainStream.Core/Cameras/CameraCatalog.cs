@@ -71,7 +71,15 @@ public sealed class CameraCatalog
     {
         ArgumentNullException.ThrowIfNull(camera);
         ArgumentNullException.ThrowIfNull(alerting);
-        var whole = camera.Region is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : new NormalizedRegion(0, 0, 1, 1);
-        return [new BedSettings(CameraSettings.DefaultBed, whole, alerting.Resolve(camera.Alerting))];
+        if (camera.Beds is not { Count: > 0 } beds)
+        {
+            var whole = new NormalizedRegion(0, 0, 1, 1);
+            return [new BedSettings(CameraSettings.DefaultBed, whole, alerting.Resolve(camera.Alerting))];
+        }
+
+        // Ordinal name order, as the tracker's bed layout keeps them.
+        return beds.OrderBy(b => b.Key, StringComparer.Ordinal)
+            .Select(b => new BedSettings(b.Key, new NormalizedRegion(b.Value.X, b.Value.Y, b.Value.Width, b.Value.Height), alerting.Resolve(camera.Alerting, b.Value.Alerting)))
+            .ToList();
     }
 }

@@ -22,19 +22,31 @@ public static class AlertingRules
 
         foreach (var (name, camera) in cameras)
         {
-            if (camera?.Alerting is not { } overrides)
+            if (camera is null)
             {
                 continue;
             }
 
-            foreach (var problem in alerting.Resolve(overrides).Validate())
+            var cameraProblems = alerting.Resolve(camera.Alerting).Validate();
+            if (camera.Alerting is not null)
             {
-                if (global.Contains(problem))
+                foreach (var problem in cameraProblems.Except(global))
                 {
-                    continue; // Already reported once for the global section.
+                    problems.Add($"{CamerasOptions.SectionName}:{name}:Alerting: {problem}");
+                }
+            }
+
+            foreach (var (bed, options) in camera.Beds ?? [])
+            {
+                if (options?.Alerting is null)
+                {
+                    continue;
                 }
 
-                problems.Add($"{CamerasOptions.SectionName}:{name}:Alerting: {problem}");
+                foreach (var problem in alerting.Resolve(camera.Alerting, options.Alerting).Validate().Except(cameraProblems).Except(global))
+                {
+                    problems.Add($"{CamerasOptions.SectionName}:{name}:Beds:{bed}:Alerting: {problem}");
+                }
             }
         }
 

@@ -9,6 +9,7 @@ using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Scoring;
+using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
@@ -107,7 +108,8 @@ internal static class ScoreCommand
         }
 
         {
-            var analyzer = new LandmarkFaceAnalyzer(predictor);
+            var quality = settings.FaceQuality;
+            var analyzer = new LandmarkFaceAnalyzer(predictor, FaceTemplate.FromModel(predictor.Model, FaceAligner.DefaultSize), () => quality);
             var scorer = new GeometricPspiScorer();
             NeutralBaseline? baseline = null;
             var failed = false;

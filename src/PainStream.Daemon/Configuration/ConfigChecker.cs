@@ -26,6 +26,7 @@ internal static partial class ConfigChecker
         [DemoOptions.SectionName] = typeof(DemoOptions),
         [AlertingOptions.SectionName] = typeof(AlertingOptions),
         [ScoringOptions.SectionName] = typeof(ScoringOptions),
+        [FaceQualityOptions.SectionName] = typeof(FaceQualityOptions),
     };
 
     // Sections owned by the host, not by PainStream: their keys are not checked here.
@@ -59,6 +60,7 @@ internal static partial class ConfigChecker
         var demo = Bind<DemoOptions>(configuration, DemoOptions.SectionName, problems);
         var alerting = Bind<AlertingOptions>(configuration, AlertingOptions.SectionName, problems);
         var scoring = Bind<ScoringOptions>(configuration, ScoringOptions.SectionName, problems);
+        var quality = Bind<FaceQualityOptions>(configuration, FaceQualityOptions.SectionName, problems);
 
         Validate(new CamerasOptionsValidator(), CamerasOptions.SectionName, cameras, problems);
         Validate(new CaptureOptionsValidator(), CaptureOptions.SectionName, capture, problems);
@@ -70,13 +72,15 @@ internal static partial class ConfigChecker
         Validate(new DemoOptionsValidator(), DemoOptions.SectionName, demo, problems);
         Validate(new AlertingOptionsValidator(), AlertingOptions.SectionName, alerting, problems);
         Validate(new ScoringOptionsValidator(), ScoringOptions.SectionName, scoring, problems);
+        Validate(new FaceQualityOptionsValidator(), FaceQualityOptions.SectionName, quality, problems);
+        Validate(new FaceQualityOptionsRulesValidator(), FaceQualityOptions.SectionName, quality, problems);
         if (problems.Count == 0)
         {
             // Cross-field rules of every resolved policy (e.g. OffThreshold below OnThreshold after the overrides).
             problems.AddRange(AlertingRules.Check(alerting!, cameras!));
         }
 
-        settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!) : null;
+        settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!, quality!) : null;
         return problems;
     }
 
@@ -130,6 +134,11 @@ internal static partial class ConfigChecker
     private static string Normalise(string section, string failure)
     {
         const string PropertyPrefix = "Property ";
+        if (failure.StartsWith(section + ":", StringComparison.Ordinal))
+        {
+            return failure; // Already a full key path (e.g. a bed layout problem).
+        }
+
         if (failure.StartsWith(PropertyPrefix, StringComparison.Ordinal))
         {
             return failure[PropertyPrefix.Length..];

@@ -14,6 +14,7 @@ namespace PainStream.Daemon.Configuration;
 /// <param name="Demo">The <c>Demo</c> section.</param>
 /// <param name="Alerting">The <c>Alerting</c> section (hot-reloadable).</param>
 /// <param name="Scoring">The <c>Scoring</c> section (restart needed).</param>
+/// <param name="FaceQuality">The <c>FaceQuality</c> section (hot-reloadable).</param>
 internal sealed record PainStreamSettings(
     CamerasOptions Cameras,
     CaptureOptions Capture,
@@ -23,4 +24,5 @@ internal sealed record PainStreamSettings(
     HttpOptions Http,
     DemoOptions Demo,
     AlertingOptions Alerting,
-    ScoringOptions Scoring);
+    ScoringOptions Scoring,
+    FaceQualityOptions FaceQuality);

@@ -25,8 +25,8 @@ public sealed class BedLayoutTests
             Region = new RegionOptions { X = 0.1, Y = 0, Width = 0.8, Height = 1 },
             Beds = new()
             {
-                ["bed-1"] = new RegionOptions { X = 0, Y = 0.2, Width = 0.5, Height = 0.8 },
-                ["bed_2"] = new RegionOptions { X = 0.5, Y = 0.2, Width = 0.5, Height = 0.8 }, // shares an edge: fine
+                ["bed-1"] = new BedOptions { X = 0, Y = 0.2, Width = 0.5, Height = 0.8 },
+                ["bed_2"] = new BedOptions { X = 0.5, Y = 0.2, Width = 0.5, Height = 0.8 }, // shares an edge: fine
             },
         };
 
@@ -44,12 +44,12 @@ public sealed class BedLayoutTests
             Region = new RegionOptions { X = 0, Y = 0, Width = 0.5, Height = 0.5 },
             Beds = new()
             {
-                ["Bed 1"] = new RegionOptions { X = 0, Y = 0, Width = 0.3, Height = 0.3 },
-                ["a"] = new RegionOptions { X = 0.2, Y = 0.2, Width = 0.3, Height = 0.3 },
-                ["far"] = new RegionOptions { X = 0.7, Y = 0.7, Width = 0.3, Height = 0.3 },
-                ["wide"] = new RegionOptions { X = 0.8, Y = 0, Width = 0.5, Height = 0.1 },
+                ["Bed 1"] = new BedOptions { X = 0, Y = 0, Width = 0.3, Height = 0.3 },
+                ["a"] = new BedOptions { X = 0.2, Y = 0.2, Width = 0.3, Height = 0.3 },
+                ["far"] = new BedOptions { X = 0.7, Y = 0.7, Width = 0.3, Height = 0.3 },
+                ["wide"] = new BedOptions { X = 0.8, Y = 0, Width = 0.5, Height = 0.1 },
                 ["empty"] = null!,
-                ["tiny"] = new RegionOptions { X = 0.6, Y = 0.6, Width = 0, Height = double.NaN },
+                ["tiny"] = new BedOptions { X = 0.6, Y = 0.6, Width = 0, Height = double.NaN },
             },
         };
 
