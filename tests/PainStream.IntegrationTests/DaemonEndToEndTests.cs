@@ -47,11 +47,11 @@ public sealed class DaemonEndToEndTests
             Scenario.EmbeddedBroker(port));
         await using var daemon = DaemonProcess.Start(config);
         await FreePort.WaitUntilListeningAsync(port, Scenario.StartTimeout, Ct);
-        Assert.Contains($"embedded MQTT broker listening on 127.0.0.1:{port}", await WaitForOutputAsync(daemon, "embedded MQTT broker listening"), StringComparison.Ordinal);
+        Assert.Contains($"embedded MQTT broker listening on 127.0.0.1:{port}", await daemon.WaitForOutputAsync("embedded MQTT broker listening", Scenario.StartTimeout, Ct), StringComparison.Ordinal);
 
         // Subscribe once the daemon's own connection is up: MQTTnet's broker can miss a retained message published at the
         // very moment a subscription is being added (see the issue note), which Mosquitto does not.
-        await WaitForOutputAsync(daemon, "Connected to MQTT broker");
+        await daemon.WaitForOutputAsync("Connected to MQTT broker", Scenario.StartTimeout, Ct);
         await using var probe = await MqttProbe.ConnectAsync(port, "painstream/#", cancellationToken: Ct);
 
         await ExpectFlowAsync(probe, camera, daemon, "bed2");
@@ -163,7 +163,7 @@ public sealed class DaemonEndToEndTests
 
         var mark = probe.Count;
         await File.WriteAllTextAsync(daemon.ConfigFile, System.Text.Json.JsonSerializer.Serialize(config).Replace("\"Fps\":5", "\"Fps\":5,\"Fsp\":1", StringComparison.Ordinal), Ct);
-        await WaitForOutputAsync(daemon, "Configuration reload rejected");
+        await daemon.WaitForOutputAsync("Configuration reload rejected", Scenario.StartTimeout, Ct);
         Assert.Contains("Capture:Fsp", daemon.Output, StringComparison.Ordinal);
         await probe.SyncAsync(Ct);
         Assert.DoesNotContain(probe.Messages.Skip(mark), m => m.Topic.EndsWith("/status", StringComparison.Ordinal) && Scenario.Json(m, "state") != "online");
@@ -225,20 +225,6 @@ public sealed class DaemonEndToEndTests
     }
 
     private static int FfmpegPidFor(string marker) => Assert.Single(ProcessScan.Find(marker, "ffmpeg").Live).Pid;
-
-    private static async Task<string> WaitForOutputAsync(DaemonProcess daemon, string text)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!daemon.Output.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(clock.Elapsed < Scenario.StartTimeout, $"'{text}' not logged; output:\n{daemon.Output}");
-
-            // The daemon's log is a stream with no other signal to wait on.
-            await Task.Delay(50, Ct);
-        }
-
-        return daemon.Output;
-    }
 
     private static async Task<(int Status, string Body)> WaitForHttpAsync(DaemonProcess daemon, string path)
     {

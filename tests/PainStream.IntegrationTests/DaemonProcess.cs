@@ -61,10 +61,17 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
         // Each daemon gets its own alert outbox: the default (data/state under the repository) would be shared between
         // tests and worktrees, and an outbox file admits one process at a time.
+        // Likewise the patients' learnt baselines (data/state by default).
         config.TryAdd("Mqtt", new Dictionary<string, object>());
         if (config["Mqtt"] is Dictionary<string, object> mqtt)
         {
             mqtt.TryAdd("OutboxPath", Path.Combine(directory, "outbox.db"));
+        }
+
+        config.TryAdd("Scoring", new Dictionary<string, object>());
+        if (config["Scoring"] is Dictionary<string, object> scoring)
+        {
+            scoring.TryAdd("StateDirectory", Path.Combine(directory, "state"));
         }
 
         var file = Path.Combine(directory, "painstream.json");
@@ -118,6 +125,25 @@ internal sealed class DaemonProcess : IAsyncDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}{path}"), cancellationToken);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>Waits until the daemon's output contains <paramref name="text"/>.</summary>
+    /// <param name="text">The text (ordinal).</param>
+    /// <param name="timeout">How long to wait; the failure message carries the whole output.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The output at that moment.</returns>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < timeout, $"'{text}' not logged within {timeout}; output:\n{Output}");
+
+            // The daemon's log is a stream with no other signal to wait on.
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return Output;
     }
 
     /// <summary>Kills the daemon if it still runs and removes its temporary directory.</summary>

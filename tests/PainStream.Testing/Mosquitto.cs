@@ -8,7 +8,7 @@ namespace PainStream.Testing;
 
 /// <summary>
 /// A real Mosquitto broker (<c>/usr/sbin/mosquitto</c>) started by a test with its own configuration in a temporary
-/// directory: listener on 127.0.0.1 only, anonymous access, no persistence (a restart forgets retained messages).
+/// directory: listener on 127.0.0.1 only, anonymous access, no persistence unless asked for (without it a restart forgets retained messages and sessions).
 /// </summary>
 /// <remarks>Not thread-safe: one test drives it. Disposal always kills the process and deletes the directory.</remarks>
 public sealed class Mosquitto : IAsyncDisposable
@@ -23,7 +23,7 @@ public sealed class Mosquitto : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private Mosquitto(int port)
+    private Mosquitto(int port, bool persistent)
     {
         Port = port;
         _directory = Directory.CreateTempSubdirectory("painstream-mosquitto-").FullName;
@@ -31,7 +31,8 @@ public sealed class Mosquitto : IAsyncDisposable
         File.WriteAllText(_configPath, string.Join('\n', [
             string.Create(CultureInfo.InvariantCulture, $"listener {port} 127.0.0.1"),
             "allow_anonymous true",
-            "persistence false",
+            persistent ? "persistence true" : "persistence false",
+            "persistence_location " + _directory + "/",
 
             // Run as root, mosquitto would switch to the 'mosquitto' user; stay as whoever runs the tests.
             "user " + Environment.UserName,
@@ -70,28 +71,18 @@ public sealed class Mosquitto : IAsyncDisposable
     /// <param name="port">The port, or <see langword="null"/> for a free one.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running broker.</returns>
-    public static async Task<Mosquitto> StartAsync(int? port = null, CancellationToken cancellationToken = default)
-    {
-        // A free port can be taken between FreePort.Get and the bind: try a few when the port was ours to choose.
-        for (var attempt = 1; ; attempt++)
-        {
-            var broker = new Mosquitto(port ?? FreePort.Get());
-            try
-            {
-                await broker.StartProcessAsync(cancellationToken);
-                return broker;
-            }
-            catch (InvalidOperationException) when (port is null && attempt < 3)
-            {
-                await broker.DisposeAsync();
-            }
-            catch
-            {
-                await broker.DisposeAsync();
-                throw;
-            }
-        }
-    }
+    public static Task<Mosquitto> StartAsync(int? port = null, CancellationToken cancellationToken = default) =>
+        StartAsync(port, persistent: false, cancellationToken);
+
+    /// <summary>
+    /// Starts a broker on a free port that keeps retained messages, sessions and their queued QoS 1 messages across
+    /// <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> (Mosquitto writes its database on a clean stop), as a
+    /// production broker does.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running broker.</returns>
+    public static Task<Mosquitto> StartPersistentAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(port: null, persistent: true, cancellationToken);
 
     /// <summary>Kills the broker with SIGKILL (no goodbye to clients, like a crash) and reaps it.</summary>
     /// <returns>A task that completes when the process has exited.</returns>
@@ -118,6 +109,36 @@ public sealed class Mosquitto : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the broker cleanly with SIGTERM (it saves its database when persistent) and reaps it.</summary>
+    /// <returns>A task that completes when the process has exited.</returns>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _process, null) is not { } process)
+        {
+            return;
+        }
+
+        using (process)
+        {
+            ProcessScan.Signal(process.Id, "TERM");
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(cts.Token);
+        }
+    }
+
+    /// <summary>Starts the broker again on the same port after <see cref="StopAsync"/> or <see cref="KillAsync"/>.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the broker accepts connections again.</returns>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("The broker is still running.");
+        }
+
+        await StartProcessAsync(cancellationToken);
+    }
+
     /// <summary>Kills the broker if it runs and starts it again on the same port.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes when the broker accepts connections again.</returns>
@@ -138,6 +159,29 @@ public sealed class Mosquitto : IAsyncDisposable
         catch (IOException)
         {
             // Best effort: a temp directory left behind is harmless.
+        }
+    }
+
+    private static async Task<Mosquitto> StartAsync(int? port, bool persistent, CancellationToken cancellationToken)
+    {
+        // A free port can be taken between FreePort.Get and the bind: try a few when the port was ours to choose.
+        for (var attempt = 1; ; attempt++)
+        {
+            var broker = new Mosquitto(port ?? FreePort.Get(), persistent);
+            try
+            {
+                await broker.StartProcessAsync(cancellationToken);
+                return broker;
+            }
+            catch (InvalidOperationException) when (port is null && attempt < 3)
+            {
+                await broker.DisposeAsync();
+            }
+            catch
+            {
+                await broker.DisposeAsync();
+                throw;
+            }
         }
     }
 

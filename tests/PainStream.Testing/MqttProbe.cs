@@ -65,12 +65,22 @@ public sealed class MqttProbe : IAsyncDisposable
     /// <param name="port">The broker port.</param>
     /// <param name="filter">The topic filter. <value>The default value is <c>#</c>.</value></param>
     /// <param name="host">The broker host. <value>The default value is 127.0.0.1.</value></param>
+    /// <param name="session">
+    /// A client id whose session the broker keeps for an hour after a disconnect (clean start off): a later probe with the
+    /// same id receives the QoS 1 messages the broker queued meanwhile, even across a broker restart when the broker
+    /// persists its sessions. <see langword="null"/> (the default) for a fresh, clean session.
+    /// </param>
     /// <param name="cancellationToken">Cancels the connection.</param>
     /// <returns>The connected probe.</returns>
-    public static async Task<MqttProbe> ConnectAsync(int port, string filter = "#", string host = "127.0.0.1", CancellationToken cancellationToken = default)
+    public static async Task<MqttProbe> ConnectAsync(
+        int port,
+        string filter = "#",
+        string host = "127.0.0.1",
+        string? session = null,
+        CancellationToken cancellationToken = default)
     {
         var client = new MqttClientFactory().CreateMqttClient();
-        var id = "probe-" + Guid.NewGuid().ToString("N")[..12];
+        var id = session ?? "probe-" + Guid.NewGuid().ToString("N")[..12];
         var probe = new MqttProbe(client, "painstream-probe/" + id + "/sync");
         try
         {
@@ -78,7 +88,8 @@ public sealed class MqttProbe : IAsyncDisposable
                 .WithTcpServer(host, port)
                 .WithClientId(id)
                 .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithCleanStart(true)
+                .WithCleanStart(session is null)
+                .WithSessionExpiryInterval(session is null ? 0u : 3600u)
                 .WithTimeout(TimeSpan.FromSeconds(5))
                 .Build();
             await client.ConnectAsync(options, cancellationToken);

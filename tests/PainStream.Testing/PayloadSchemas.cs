@@ -2,12 +2,10 @@
 
 using System.Collections.Concurrent;
 using NJsonSchema;
-using PainStream.Testing;
-
-namespace PainStream.Alerts.Mqtt.Tests;
+namespace PainStream.Testing;
 
 /// <summary>The JSON Schemas of the MQTT contract (docs/schemas), and which topic each one describes.</summary>
-internal static class PayloadSchemas
+public static class PayloadSchemas
 {
     public const string AlertEvent = "alert-event";
     public const string BedAlert = "bed-alert";
