@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Diagnostics;
 using System.Globalization;
 using PainStream.Testing;
 
@@ -26,6 +27,12 @@ public sealed class GrimaceClip : IAsyncLifetime
     /// <summary>Gets the clip (640x360, 10 fps, H.264 MP4).</summary>
     public string Path => _directory.File("grimace.mp4");
 
+    /// <summary>Gets the clip's first frame (the neutral face, same size and framing) as a PNG.</summary>
+    public string NeutralFrame => _directory.File("neutral.png");
+
+    /// <summary>Gets a frame from the first quarter of the full grimace (eyes narrowed, not yet closed) as a PNG.</summary>
+    public string GrimaceFrame => _directory.File("grimace.png");
+
     /// <inheritdoc/>
     public async ValueTask InitializeAsync()
     {
@@ -38,6 +45,9 @@ public sealed class GrimaceClip : IAsyncLifetime
             "--ramp-seconds", RampSeconds.ToString(CultureInfo.InvariantCulture),
             "--grimace-seconds", GrimaceSeconds.ToString(CultureInfo.InvariantCulture));
         Assert.True(code == 0 && File.Exists(Path), $"demo-clip exited {code}:\n{output}");
+
+        await ExtractFrameAsync(0, NeutralFrame);
+        await ExtractFrameAsync(NeutralSeconds + RampSeconds + (GrimaceSeconds / 4.0), GrimaceFrame);
     }
 
     /// <inheritdoc/>
@@ -45,5 +55,19 @@ public sealed class GrimaceClip : IAsyncLifetime
     {
         _directory.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private async Task ExtractFrameAsync(double seconds, string output)
+    {
+        var ffmpeg = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-nostdin", "-loglevel", "error", "-y", "-ss", seconds.ToString(CultureInfo.InvariantCulture), "-i", Path, "-frames:v", "1", output })
+        {
+            ffmpeg.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(ffmpeg)!;
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0 && File.Exists(output), $"ffmpeg exited {process.ExitCode}: {errors}");
     }
 }

@@ -230,6 +230,7 @@ internal static class ScoreCommand
                     text.AppendLine(CultureInfo.InvariantCulture, $"    pose: yaw {pose.Yaw:F1} pitch {pose.Pitch:F1} roll {pose.Roll:F1} degrees");
                 }
 
+                text.AppendLine("    quality: " + (face.QualityIssue ?? "ok"));
                 text.AppendLine(CultureInfo.InvariantCulture, $"    proxies: EAR {proxies.EyeAspectRatio:F3} lid {proxies.LidAperture:F3} brow-lid {proxies.BrowToLid:F3} inner-brow {proxies.InnerBrowGap:F3} nose-lip {proxies.NoseToUpperLip:F3} root-lip {proxies.NoseRootToLip:F3} (inter-ocular {proxies.InterOcularPixels:F1} px)");
                 text.AppendLine(estimate.IsScorable
                     ? string.Create(CultureInfo.InvariantCulture, $"    AU4 {estimate.Au4:F2}  AU6/7 {estimate.Au6Or7:F2}  AU9/10 {estimate.Au9Or10:F2}  AU43 {estimate.Au43:F2}  PSPI {estimate.Pspi:F2} (confidence {estimate.Confidence:F2})")
