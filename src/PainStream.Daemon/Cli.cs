@@ -32,12 +32,12 @@ internal static class Cli
           score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--config FILE]
                                      detect, landmark and score every face in still images (exit 65 if an image
                                      cannot be read); with --json one JSON array, one object per image
-          demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--grimace-seconds S]
-                    [--ramp-seconds S] [--models DIR]
+          demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S]
+                    [--grimace-seconds S] [--ramp-seconds S] [--models DIR]
                                      make a pain demo clip (H.264 MP4, 640x360) from a face image: neutral (default
-                                     20 s), ramp (2 s), grimace (25 s), ramp, neutral; fps default 10. Exit 64 for a
-                                     bad option, a missing image or no face in it, 3 when a model or ffmpeg cannot be
-                                     loaded, 1 when encoding fails
+                                     12 s), ramp (1 s), grimace (20 s), ramp, neutral again (trailing, 20 s); fps
+                                     default 10. Exit 64 for a bad option, a missing image or no face in it, 3 when a
+                                     model or ffmpeg cannot be loaded, 1 when encoding fails
           help                       show this text
 
         Configuration: config/painstream.json under PAINSTREAM_HOME (or the working directory), overridden by

@@ -12,7 +12,7 @@ using PainStream.Vision.Synthesis;
 namespace PainStream.Daemon;
 
 /// <summary>
-/// <c>painstream demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--grimace-seconds S]
+/// <c>painstream demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S] [--grimace-seconds S]
 /// [--ramp-seconds S] [--models DIR]</c>: makes a pain demo clip from a face image (see <see cref="DemoClipBuilder"/>).
 /// </summary>
 /// <remarks>
@@ -24,7 +24,7 @@ namespace PainStream.Daemon;
 internal static class DemoClipCommand
 {
     /// <summary>The verb's synopsis, as the help text shows it.</summary>
-    public const string Synopsis = "demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--grimace-seconds S] [--ramp-seconds S] [--models DIR]";
+    public const string Synopsis = "demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S] [--grimace-seconds S] [--ramp-seconds S] [--models DIR]";
 
     private const string Prefix = "painstream: demo-clip: ";
 
@@ -143,13 +143,16 @@ internal static class DemoClipCommand
                 case "--neutral-seconds" when TrySeconds(value, out var seconds):
                     options = options with { NeutralSeconds = seconds };
                     break;
+                case "--trailing-seconds" when TrySeconds(value, out var seconds):
+                    options = options with { TrailingNeutralSeconds = seconds };
+                    break;
                 case "--grimace-seconds" when TrySeconds(value, out var seconds):
                     options = options with { GrimaceSeconds = seconds };
                     break;
                 case "--ramp-seconds" when TrySeconds(value, out var seconds):
                     options = options with { RampSeconds = seconds };
                     break;
-                case "--fps" or "--neutral-seconds" or "--grimace-seconds" or "--ramp-seconds":
+                case "--fps" or "--neutral-seconds" or "--trailing-seconds" or "--grimace-seconds" or "--ramp-seconds":
                     error = $"{name} needs a number, got '{value}'";
                     return false;
                 default:

@@ -20,14 +20,14 @@ public sealed class DemoClipCommandTests : IDisposable
 
         var (code, stdout, stderr) = await RunAsync(
             "--face", TestPaths.Fixture("astronaut.png"), "--out", output, "--models", TestPaths.Models,
-            "--fps", "5", "--neutral-seconds", "1", "--grimace-seconds", "2", "--ramp-seconds=0.4");
+            "--fps", "5", "--neutral-seconds", "1", "--grimace-seconds", "2", "--ramp-seconds=0.4", "--trailing-seconds", "1.6");
 
         Assert.True(code == 0, stderr);
-        Assert.Contains($"wrote {output}: 24 frames, 640x360 at 5 fps", stdout, StringComparison.Ordinal);
+        Assert.Contains($"wrote {output}: 27 frames, 640x360 at 5 fps", stdout, StringComparison.Ordinal);
         var (frames, width, height, codec) = await ProbeAsync(output);
 
-        // 1 s neutral + 0.4 s ramp + 2 s hold + 0.4 s ramp + 1 s neutral at 5 fps.
-        Assert.Equal(5 + 2 + 10 + 2 + 5, frames);
+        // 1 s neutral + 0.4 s ramp + 2 s hold + 0.4 s ramp + 1.6 s trailing neutral at 5 fps.
+        Assert.Equal(5 + 2 + 10 + 2 + 8, frames);
         Assert.Equal((640, 360, "h264"), (width, height, codec));
         Assert.False(File.Exists(output + ".partial"));
     }

@@ -6,7 +6,11 @@ namespace PainStream.Vision.Synthesis;
 /// <remarks>
 /// The timeline is neutral (<see cref="NeutralSeconds"/>) → ramp (<see cref="RampSeconds"/>) to the full grimace → hold
 /// (<see cref="GrimaceSeconds"/>, the eyes squeezed shut between <see cref="EyesClosedFrom"/> and <see cref="EyesClosedTo"/>
-/// of it) → ramp back (<see cref="RampSeconds"/>) → neutral (<see cref="NeutralSeconds"/>); see <see cref="DemoClipTimeline"/>.
+/// of it) → ramp back (<see cref="RampSeconds"/>) → neutral (<see cref="TrailingNeutralSeconds"/>); see <see cref="DemoClipTimeline"/>.
+/// The defaults fit one whole episode into the first minute under the default alerting: 12 s of neutral face cover the
+/// 10 s baseline learning; 20 s of grimace outlast the smoothing lag (≈ 3.5 s) plus the 15 s dwell with a few seconds to
+/// spare (alert <c>new</c> ≈ 33 s after start); the trailing 20 s of neutral face plus the next loop's 12 s outlast the
+/// smoothing lag plus the 20 s hold with ≈ 5 s to spare (<c>end</c> ≈ 59 s). Measured with README command 1.
 /// </remarks>
 public sealed record DemoClipOptions
 {
@@ -19,14 +23,20 @@ public sealed record DemoClipOptions
     /// <summary>Gets the frame rate. <value>The default value is 10.</value></summary>
     public int Fps { get; init; } = 10;
 
-    /// <summary>Gets the neutral time before the grimace, and again after it, in seconds. <value>The default value is 20.</value></summary>
-    public double NeutralSeconds { get; init; } = 20;
+    /// <summary>Gets the neutral time before the grimace, and again after it, in seconds. <value>The default value is 12.</value></summary>
+    public double NeutralSeconds { get; init; } = 12;
 
-    /// <summary>Gets the time to ramp from neutral to the full grimace, and back, in seconds. <value>The default value is 2.</value></summary>
-    public double RampSeconds { get; init; } = 2;
+    /// <summary>
+    /// Gets the neutral time after the grimace, in seconds; <see langword="null"/> for <see cref="NeutralSeconds"/>.
+    /// <value>The default value is 20.</value>
+    /// </summary>
+    public double? TrailingNeutralSeconds { get; init; } = 20;
 
-    /// <summary>Gets how long the full grimace is held, in seconds. <value>The default value is 25.</value></summary>
-    public double GrimaceSeconds { get; init; } = 25;
+    /// <summary>Gets the time to ramp from neutral to the full grimace, and back, in seconds. <value>The default value is 1.</value></summary>
+    public double RampSeconds { get; init; } = 1;
+
+    /// <summary>Gets how long the full grimace is held, in seconds. <value>The default value is 20.</value></summary>
+    public double GrimaceSeconds { get; init; } = 20;
 
     /// <summary>Gets where in the hold (0–1) the eyes start closing. <value>The default value is 0.4.</value></summary>
     public double EyesClosedFrom { get; init; } = 0.4;
@@ -67,6 +77,7 @@ public sealed record DemoClipOptions
         }
 
         Check(problems, "neutral", NeutralSeconds, allowZero: true);
+        Check(problems, "trailing neutral", TrailingNeutralSeconds ?? NeutralSeconds, allowZero: true);
         Check(problems, "ramp", RampSeconds, allowZero: true);
         Check(problems, "grimace", GrimaceSeconds, allowZero: false);
         Check(problems, "eye-closing", EyesCloseSeconds, allowZero: true);

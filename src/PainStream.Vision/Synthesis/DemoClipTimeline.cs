@@ -50,9 +50,10 @@ public sealed class DemoClipTimeline
 
         Fps = options.Fps;
         NeutralFrames = Frames(options.NeutralSeconds, Fps);
+        TrailingNeutralFrames = Frames(options.TrailingNeutralSeconds ?? options.NeutralSeconds, Fps);
         RampFrames = Frames(options.RampSeconds, Fps);
         HoldFrames = Math.Max(1, Frames(options.GrimaceSeconds, Fps));
-        FrameCount = (2 * NeutralFrames) + (2 * RampFrames) + HoldFrames;
+        FrameCount = NeutralFrames + (2 * RampFrames) + HoldFrames + TrailingNeutralFrames;
         _closeStart = (int)Math.Round(options.EyesClosedFrom * HoldFrames);
         _closeEnd = (int)Math.Round(options.EyesClosedTo * HoldFrames);
         _closeFrames = Frames(options.EyesCloseSeconds, Fps);
@@ -61,8 +62,11 @@ public sealed class DemoClipTimeline
     /// <summary>Gets the frame rate.</summary>
     public int Fps { get; }
 
-    /// <summary>Gets the number of frames of each neutral phase.</summary>
+    /// <summary>Gets the number of frames of the neutral phase before the grimace.</summary>
     public int NeutralFrames { get; }
+
+    /// <summary>Gets the number of frames of the neutral phase after the grimace.</summary>
+    public int TrailingNeutralFrames { get; }
 
     /// <summary>Gets the number of frames of each ramp.</summary>
     public int RampFrames { get; }

@@ -6,10 +6,28 @@ namespace PainStream.Vision.Tests.Synthesis;
 
 public sealed class DemoClipTimelineTests
 {
+    /// <summary>A symmetric clip (the trailing neutral as long as the leading one): 20 s, 2 s ramps, 25 s of grimace.</summary>
+    private static readonly DemoClipOptions Symmetric = new() { NeutralSeconds = 20, RampSeconds = 2, GrimaceSeconds = 25, TrailingNeutralSeconds = null };
+
     [Fact]
-    public void Constructor_Defaults_Make69SecondsAt10Fps()
+    public void Constructor_Defaults_Neutral12Ramp1Grimace20Trailing20At10Fps()
     {
         var timeline = new DemoClipTimeline(new DemoClipOptions());
+
+        Assert.Equal((120, 10, 200, 200), (timeline.NeutralFrames, timeline.RampFrames, timeline.HoldFrames, timeline.TrailingNeutralFrames));
+        Assert.Equal(TimeSpan.FromSeconds(54), timeline.Duration);
+        Assert.Equal(DemoClipPhase.NeutralBefore, timeline.PhaseAt(119));
+        Assert.Equal(DemoClipPhase.RampUp, timeline.PhaseAt(120));
+        Assert.Equal(DemoClipPhase.Hold, timeline.PhaseAt(130));
+        Assert.Equal(DemoClipPhase.RampDown, timeline.PhaseAt(330));
+        Assert.Equal(DemoClipPhase.NeutralAfter, timeline.PhaseAt(340));
+        Assert.Equal(DemoClipPhase.NeutralAfter, timeline.PhaseAt(539));
+    }
+
+    [Fact]
+    public void Constructor_SymmetricClip_Makes69SecondsAt10Fps()
+    {
+        var timeline = new DemoClipTimeline(Symmetric);
 
         Assert.Equal(690, timeline.FrameCount);
         Assert.Equal((200, 20, 250), (timeline.NeutralFrames, timeline.RampFrames, timeline.HoldFrames));
@@ -23,9 +41,9 @@ public sealed class DemoClipTimelineTests
     }
 
     [Fact]
-    public void ShapeAt_Defaults_NeutralThenRampsToTheFullGrimaceWithTheEyesShutMidHold()
+    public void ShapeAt_SymmetricClip_NeutralThenRampsToTheFullGrimaceWithTheEyesShutMidHold()
     {
-        var timeline = new DemoClipTimeline(new DemoClipOptions());
+        var timeline = new DemoClipTimeline(Symmetric);
 
         Assert.Equal(GrimaceShape.Neutral, timeline.ShapeAt(0));
         Assert.Equal(GrimaceShape.Neutral, timeline.ShapeAt(199));
