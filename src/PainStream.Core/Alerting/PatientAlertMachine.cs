@@ -64,9 +64,9 @@ public sealed class PatientAlertMachine
     /// <param name="camera">The camera.</param>
     /// <param name="bed">The bed name (<c>[a-z0-9_-]+</c>).</param>
     /// <param name="policy">The thresholds and timings.</param>
-    /// <param name="smootherCapacity">The most samples the smoother keeps in its window.</param>
+    /// <param name="smootherCapacity">The most samples the smoother keeps in its window, or <see langword="null"/> to size it from the window.</param>
     /// <exception cref="ArgumentException">The bed name or the policy is invalid.</exception>
-    public PatientAlertMachine(CameraId camera, string bed, AlertPolicy policy, int smootherCapacity = ScoreSmoother.DefaultCapacity)
+    public PatientAlertMachine(CameraId camera, string bed, AlertPolicy policy, int? smootherCapacity = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (!CameraId.IsValid(bed))
