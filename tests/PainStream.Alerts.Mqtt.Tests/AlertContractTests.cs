@@ -56,7 +56,7 @@ public sealed class AlertContractTests
             ("painstream/ward3/bed-12/snooze", """{"minutes":15,"by":"nurse-7"}"""),
             ("painstream/ward3/bed-12/baseline/reset", """{"by":"dr-who"}"""),
             ("painstream/ward3/bed-99/ack", string.Empty),
-            ("painstream/ward3/bed-12/snooze", """{"minutes":0}"""),
+            ("painstream/ward3/bed-12/snooze", """{"minutes":1441}"""),
             ("painstream/ward3/bed-12/snooze", """{"minutes":"ten"}"""),
             ("painstream/ward3/bed-12/ack", """{"by":"x","extra":1}"""),
             ("painstream/ward3/bed-12/ack", "{not json"),
