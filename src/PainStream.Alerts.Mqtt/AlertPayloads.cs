@@ -21,7 +21,10 @@ namespace PainStream.Alerts.Mqtt;
 /// <param name="Score">The smoothed score (0–16, two decimals), or <see langword="null"/>.</param>
 /// <param name="Peak">The episode's peak score, or <see langword="null"/>.</param>
 /// <param name="Reason"><c>pain</c>, <c>camera_offline</c>, <c>face_not_visible</c> or <c>scorer_failed</c>.</param>
-/// <param name="Cause">Why the event was emitted (<c>onset</c>, <c>peak_rise</c>, <c>escalation</c>, <c>re_alert</c>, <c>acknowledged</c>, <c>resolved</c>, <c>snoozed</c>).</param>
+/// <param name="Cause">
+/// Why the event was emitted (<c>onset</c>, <c>peak_rise</c>, <c>escalation</c>, <c>re_alert</c>, <c>acknowledged</c>,
+/// <c>resolved</c>, <c>snoozed</c>, <c>baseline_reset</c>, <c>removed</c>, <c>disabled</c>, <c>restarted</c>).
+/// </param>
 /// <param name="Acknowledged">Whether the nurse station has acknowledged the episode.</param>
 /// <param name="SnoozedUntil">The end of the bed's snooze (UTC), or <see langword="null"/>.</param>
 /// <param name="Model">The scorer, or <see langword="null"/>.</param>
@@ -136,8 +139,59 @@ internal sealed record AlertEventPayload(
         AlertCause.Acknowledged => "acknowledged",
         AlertCause.Resolved => "resolved",
         AlertCause.Snoozed => "snoozed",
+        AlertCause.BaselineReset => "baseline_reset",
+        AlertCause.Removed => "removed",
+        AlertCause.Disabled => "disabled",
+        AlertCause.Restarted => "restarted",
         _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, "not in the alert contract"),
     };
+
+    /// <summary>Maps the wire form back to an event (an episode's last event, stored to end it after a restart).</summary>
+    /// <returns>The event, or <see langword="null"/> when a name is not in the contract or the camera or bed is invalid.</returns>
+    public AlertEvent? ToEvent()
+    {
+        if (!TryParse(Type, TypeName, out AlertEventType type) || !TryParse(Priority, PriorityName, out AlertPriority priority)
+            || !TryParse(Reason, ReasonName, out AlertReason reason) || !TryParse(Cause, CauseName, out AlertCause cause)
+            || !Core.Frames.CameraId.IsValid(Camera) || !Core.Frames.CameraId.IsValid(Bed) || string.IsNullOrEmpty(Id))
+        {
+            return null;
+        }
+
+        return new AlertEvent
+        {
+            Id = Id,
+            Type = type,
+            Cause = cause,
+            Reason = reason,
+            Priority = priority,
+            Camera = new Core.Frames.CameraId(Camera),
+            Bed = Bed,
+            StartedAt = StartedAt,
+            Ts = Ts,
+            Score = Score,
+            Peak = Peak,
+            Acknowledged = Acknowledged,
+            SnoozedUntil = SnoozedUntil,
+            Model = Model,
+            Explanation = Explanation,
+        };
+    }
+
+    private static bool TryParse<T>(string? name, Func<T, string> nameOf, out T value)
+        where T : struct, Enum
+    {
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (string.Equals(nameOf(candidate), name, StringComparison.Ordinal))
+            {
+                value = candidate;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
 
     /// <summary>Rounds to two decimals; a non-finite value becomes <see langword="null"/> (unknown).</summary>
     /// <param name="value">The value.</param>

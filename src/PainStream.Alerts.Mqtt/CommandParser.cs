@@ -2,6 +2,7 @@
 
 using System.Globalization;
 using System.Text.Json;
+using PainStream.Core.Alerting;
 using PainStream.Core.Frames;
 using PainStream.Core.Publishing;
 
@@ -16,7 +17,8 @@ internal readonly record struct ParsedCommand(string Name, string? ReplyTopic, A
 
 /// <summary>
 /// Parses nurse-station commands strictly: <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/ack</c> (empty or <c>{"by":"…"}</c>),
-/// <c>…/snooze</c> (<c>{"minutes":n}</c>, n in 1–<see cref="MaxSnoozeMinutes"/>, optional <c>by</c>) and
+/// <c>…/snooze</c> (<c>{"minutes":n}</c>, n in 0–<see cref="MaxSnoozeMinutes"/> where 0 cancels a running snooze, optional
+/// <c>by</c>) and
 /// <c>…/baseline/reset</c> (empty or <c>{"by":"…"}</c>). Ids must match <c>[a-z0-9_-]{1,64}</c>; malformed JSON, a field of
 /// the wrong type, an unknown or repeated field, an out-of-range value or an unknown topic shape is an error that names
 /// the problem.
@@ -24,8 +26,8 @@ internal readonly record struct ParsedCommand(string Name, string? ReplyTopic, A
 /// <remarks>Pure and thread-safe.</remarks>
 internal static class CommandParser
 {
-    /// <summary>The longest snooze, in minutes.</summary>
-    public const int MaxSnoozeMinutes = 240;
+    /// <summary>The longest snooze, in minutes (a day); the same bound as the alert state machine's.</summary>
+    public const int MaxSnoozeMinutes = PatientAlertMachine.MaxSnoozeMinutes;
 
     /// <summary>The longest <c>by</c> value, in characters.</summary>
     public const int MaxByLength = 64;
@@ -109,7 +111,7 @@ internal static class CommandParser
 
         if (IsBlank(payload))
         {
-            return snooze ? $"'{MinutesField}' is required: {{\"{MinutesField}\":n}} with n from 1 to {MaxSnoozeMinutes}" : null;
+            return snooze ? $"'{MinutesField}' is required: {{\"{MinutesField}\":n}} with n from 0 (cancel) to {MaxSnoozeMinutes}" : null;
         }
 
         if (!System.Text.Unicode.Utf8.IsValid(payload))
@@ -150,9 +152,9 @@ internal static class CommandParser
 
                         seenMinutes = true;
                         if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out minutes)
-                            || minutes < 1 || minutes > MaxSnoozeMinutes)
+                            || minutes < 0 || minutes > MaxSnoozeMinutes)
                         {
-                            return $"'{MinutesField}' must be an integer from 1 to {MaxSnoozeMinutes}";
+                            return $"'{MinutesField}' must be an integer from 0 (cancels the snooze) to {MaxSnoozeMinutes}";
                         }
 
                         break;
@@ -178,7 +180,7 @@ internal static class CommandParser
             }
 
             return snooze && !seenMinutes
-                ? $"'{MinutesField}' is required: {{\"{MinutesField}\":n}} with n from 1 to {MaxSnoozeMinutes}"
+                ? $"'{MinutesField}' is required: {{\"{MinutesField}\":n}} with n from 0 (cancel) to {MaxSnoozeMinutes}"
                 : null;
         }
     }

@@ -81,4 +81,13 @@ internal static partial class Log
 
     [LoggerMessage(4026, LogLevel.Warning, "Command queue full: dropped the command on {Topic} (no reply is sent)")]
     public static partial void CommandQueueFull(this ILogger logger, string topic);
+
+    [LoggerMessage(4027, LogLevel.Information, "Ended {Count} alert episodes the previous run left open (cause restarted)")]
+    public static partial void EpisodesEndedAfterRestart(this ILogger logger, int count);
+
+    [LoggerMessage(4028, LogLevel.Warning, "The alert outbox records an open {Reason} episode on {Camera}/{Bed} that cannot be read; no end is sent for it")]
+    public static partial void OpenEpisodeUnreadable(this ILogger logger, string camera, string bed, string reason);
+
+    [LoggerMessage(4029, LogLevel.Error, "Cannot read the open alert episodes from the outbox; the previous run's episodes are ended at the next start")]
+    public static partial void OpenEpisodesUnreadable(this ILogger logger, Exception exception);
 }

@@ -58,10 +58,108 @@ public sealed partial class MqttPublisher
     {
         ArgumentNullException.ThrowIfNull(alert);
         cancellationToken.ThrowIfCancellationRequested();
+        EnqueueAlert(alert);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// At start: ends, with cause <c>restarted</c>, every episode the outbox still records as open. Episodes are not carried
+    /// over a restart (the smoothing window, the timers and the snooze are gone), and without an <c>end</c> the bed's
+    /// retained state on the broker would say <c>active</c> for ever. A condition that persists opens a new episode.
+    /// </summary>
+    /// <remarks>
+    /// The open episodes are written in the same transaction as their events, so this is exact after a crash too. A failure
+    /// to store an <c>end</c> is logged and the episode stays recorded: it is ended at the next start.
+    /// </remarks>
+    internal void EndEpisodesOfPreviousRun()
+    {
+        IReadOnlyList<OpenEpisode> leftovers;
+        try
+        {
+            leftovers = _outbox.OpenEpisodes();
+        }
+        catch (SqliteException ex)
+        {
+            // By design: the daemon still starts; the episodes stay recorded for the next start.
+            _logger.OpenEpisodesUnreadable(ex);
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var ends = new List<AlertEvent>(leftovers.Count);
+        lock (_alertGate)
+        {
+            foreach (var leftover in leftovers)
+            {
+                AlertEventPayload? last = null;
+                try
+                {
+                    last = JsonSerializer.Deserialize(leftover.Payload, MqttJsonContext.Wire.AlertEventPayload);
+                }
+                catch (JsonException)
+                {
+                    // Reported below, like a name this version does not know.
+                }
+
+                if (last?.ToEvent() is not { } open)
+                {
+                    _logger.OpenEpisodeUnreadable(leftover.Camera, leftover.Bed, leftover.Reason);
+                    continue;
+                }
+
+                // As it was before the restart, so that the bed state after the last end is "none".
+                var key = (leftover.Camera, leftover.Bed);
+                if (!_openEpisodes.TryGetValue(key, out var episodes))
+                {
+                    _openEpisodes[key] = episodes = [];
+                }
+
+                episodes[open.Reason] = last;
+                ends.Add(open with
+                {
+                    Type = AlertEventType.End,
+                    Cause = AlertCause.Restarted,
+                    Ts = now,
+                    Score = null,
+                    SnoozedUntil = null,
+                    Explanation = null,
+                });
+            }
+        }
+
+        var ended = 0;
+        foreach (var end in ends)
+        {
+            try
+            {
+                EnqueueAlert(end);
+                ended++;
+            }
+            catch (SqliteException)
+            {
+                // Logged by EnqueueAlert; the episode stays recorded as open and is ended at the next start.
+            }
+        }
+
+        if (ended > 0)
+        {
+            _logger.EpisodesEndedAfterRestart(ended);
+        }
+    }
+
+    private void EnqueueAlert(AlertEvent alert)
+    {
         var camera = alert.Camera.Value;
         ThrowIfInvalidLevel(camera, nameof(alert));
         ThrowIfInvalidLevel(alert.Bed, nameof(alert));
 
+        // The episode's latest event is kept with the messages (its seq does not matter), to end it after a restart.
+        var reason = AlertEventPayload.ReasonName(alert.Reason);
+        var episode = new OpenEpisode(
+            camera,
+            alert.Bed,
+            reason,
+            alert.Type == AlertEventType.End ? null : JsonSerializer.SerializeToUtf8Bytes(AlertEventPayload.From(alert, 0), MqttJsonContext.Wire.AlertEventPayload));
         lock (_alertGate)
         {
             var key = (camera, alert.Bed);
@@ -95,7 +193,8 @@ public sealed partial class MqttPublisher
                         new OutboxMessage(_topics.Alerts, JsonSerializer.SerializeToUtf8Bytes(payload, MqttJsonContext.Wire.AlertEventPayload), Retain: false, kind, alert.Id + ":" + seq),
                         new OutboxMessage(_topics.BedAlert(camera, alert.Bed), statePayload, Retain: true, OutboxKind.State, camera + "/" + alert.Bed + ":" + seq),
                     ];
-                });
+                },
+                episode);
             }
             catch (Exception ex)
             {
@@ -118,7 +217,6 @@ public sealed partial class MqttPublisher
         }
 
         _wake.Writer.TryWrite(true);
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Publishes a score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); dropped and counted while disconnected.</summary>

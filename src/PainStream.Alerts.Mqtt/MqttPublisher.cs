@@ -158,6 +158,9 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             _outbox.Dispose();
             throw;
         }
+
+        // Before anything else is enqueued: the ends of the previous run's episodes come first, in seq order.
+        EndEpisodesOfPreviousRun();
     }
 
     /// <inheritdoc/>

@@ -147,9 +147,10 @@ public sealed class CaptureSupervisor : IAsyncDisposable
             await Task.WhenAll(captures.Select(static c => c.DisposeAsync().AsTask()));
 
             // Dashboards read the retained per-camera status: it must not keep saying "online" after we stopped watching.
+            // Not an outage, though: the beds must not raise camera-offline alarms while the pipeline drains.
             foreach (var capture in captures)
             {
-                _registry.SetOffline(capture.Camera, "PainStream stopped");
+                _registry.SetStopped(capture.Camera, "PainStream stopped");
             }
 
             _logger.SupervisorStopped(captures.Length);

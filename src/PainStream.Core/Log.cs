@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(1108, LogLevel.Information, "Command {Command} applied to {CameraId}/{Bed} (by {By})")]
     public static partial void CommandApplied(this ILogger logger, string command, string cameraId, string bed, string by);
+
+    [LoggerMessage(1109, LogLevel.Information, "Stopped following patient {CameraId}/{Bed} (camera disabled)")]
+    public static partial void PatientDisabled(this ILogger logger, string cameraId, string bed);
 }

@@ -189,8 +189,13 @@ internal static class DaemonHost
             Path.IsPathRooted(settings.Scoring.StateDirectory) ? settings.Scoring.StateDirectory : Path.Combine(paths.Home, settings.Scoring.StateDirectory),
             sp.GetRequiredService<ILogger<BaselineStore>>(),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IPatientScorerFactory>(sp => new GeometricPatientScorerFactory(
-            sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring, sp.GetRequiredService<BaselineStore>()));
+        services.AddSingleton<IPatientScorerFactory>(sp =>
+        {
+            // The scorer gates pose and face size with the hot-reloaded FaceQuality limits, as the quality gate does.
+            var reload = sp.GetRequiredService<ConfigReloadService>();
+            return new GeometricPatientScorerFactory(
+                sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring, sp.GetRequiredService<BaselineStore>(), () => reload.Current.FaceQuality);
+        });
         services.AddSingleton<IBedAssigner>(_ => new TrackingBedAssigner());
         services.AddSingleton(sp => new PatientStage(
             sp.GetRequiredService<IPatientScorerFactory>(),

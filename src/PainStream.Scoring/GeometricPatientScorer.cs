@@ -20,7 +20,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
     /// <summary>Reason given while the baseline has too few samples.</summary>
     public const string LearningBaselineReason = "learning baseline";
 
-    private readonly GeometricPspiScorer _scorer;
+    private readonly Func<GeometricPspiScorer> _scorer;
     private readonly BaselineLearner _learner;
     private readonly TimeSpan _sampleInterval;
     private readonly BlinkFilter _blinks;
@@ -34,7 +34,18 @@ public sealed class GeometricPatientScorer : IPatientScorer
     /// <param name="learner">This patient's baseline learner (possibly restored from disk).</param>
     /// <param name="options">Sampling settings.</param>
     public GeometricPatientScorer(GeometricPspiScorer scorer, BaselineLearner learner, GeometricScoringOptions options)
+        : this(() => scorer, learner, options)
     {
+        ArgumentNullException.ThrowIfNull(scorer);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="GeometricPatientScorer"/> class whose limits follow a hot reload.</summary>
+    /// <param name="scorer">Returns the current shared, immutable scorer (read per frame; cheap: a cached instance).</param>
+    /// <param name="learner">This patient's baseline learner (possibly restored from disk).</param>
+    /// <param name="options">Sampling settings.</param>
+    public GeometricPatientScorer(Func<GeometricPspiScorer> scorer, BaselineLearner learner, GeometricScoringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(options);
         _scorer = scorer;
         _learner = learner;
@@ -82,9 +93,10 @@ public sealed class GeometricPatientScorer : IPatientScorer
             return PspiEstimate.CannotScore(GeometricPspiScorer.BadLandmarksReason);
         }
 
+        var scorer = _scorer();
         HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
-        var gated = pose is { } hp && (MathF.Abs(hp.YawDegrees) > _scorer.Options.MaxYawDegrees || MathF.Abs(hp.PitchDegrees) > _scorer.Options.MaxPitchDegrees);
-        if (learnBaseline && !gated && ts - _lastLearnt >= _sampleInterval && proxies.InterOcularPixels >= _scorer.Options.MinInterOcularPixels)
+        var gated = pose is { } hp && (MathF.Abs(hp.YawDegrees) > scorer.Options.MaxYawDegrees || MathF.Abs(hp.PitchDegrees) > scorer.Options.MaxPitchDegrees);
+        if (learnBaseline && !gated && ts - _lastLearnt >= _sampleInterval && proxies.InterOcularPixels >= scorer.Options.MinInterOcularPixels)
         {
             if (_learner.Add(proxies))
             {
@@ -99,7 +111,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
             _baselineStale = !_learner.TryGetBaseline(out _baseline);
         }
 
-        return _baseline.IsValid ? _scorer.Score(proxies, _baseline, pose) : PspiEstimate.CannotScore(LearningBaselineReason);
+        return _baseline.IsValid ? scorer.Score(proxies, _baseline, pose) : PspiEstimate.CannotScore(LearningBaselineReason);
     }
 
     /// <inheritdoc/>

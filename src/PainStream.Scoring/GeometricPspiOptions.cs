@@ -1,5 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Core.Options;
+
 namespace PainStream.Scoring;
 
 /// <summary>Quality limits of the geometric scorer (DESIGN.md §5: near-frontal faces only).</summary>
@@ -19,4 +21,21 @@ public sealed record GeometricPspiOptions
 
     /// <summary>Gets the confidence factor applied when no head pose is given (default 0.7).</summary>
     public float UnknownPoseConfidence { get; init; } = 0.7f;
+
+    /// <summary>
+    /// Returns these options with the pose and size limits of the <c>FaceQuality</c> section, so the scorer gates faces as
+    /// the quality gate does (a face the gate lets through must not be refused by the scorer, nor the other way round).
+    /// </summary>
+    /// <param name="quality">The <c>FaceQuality</c> settings.</param>
+    /// <returns>The options with <see cref="MaxYawDegrees"/>, <see cref="MaxPitchDegrees"/> and <see cref="MinInterOcularPixels"/> taken from <paramref name="quality"/>.</returns>
+    public GeometricPspiOptions WithLimitsOf(FaceQualityOptions quality)
+    {
+        ArgumentNullException.ThrowIfNull(quality);
+        return this with
+        {
+            MaxYawDegrees = (float)quality.MaxYawDegrees,
+            MaxPitchDegrees = (float)quality.MaxPitchDegrees,
+            MinInterOcularPixels = (float)quality.MinInterOcularPixels,
+        };
+    }
 }

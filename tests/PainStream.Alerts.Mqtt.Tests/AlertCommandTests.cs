@@ -52,9 +52,9 @@ public sealed class AlertCommandTests
         await using var setup = await Setup.StartAsync("ps-cmd-bad", handler);
         (string Topic, string Payload, string Command, string Error)[] bad =
         [
-            (Bed + "/snooze", """{"minutes":0}""", "snooze", "'minutes' must be an integer from 1 to 240"),
-            (Bed + "/snooze", """{"minutes":241,"by":"x"}""", "snooze", "'minutes' must be an integer from 1 to 240"),
-            (Bed + "/snooze", """{"minutes":"5"}""", "snooze", "'minutes' must be an integer from 1 to 240"),
+            (Bed + "/snooze", """{"minutes":-1}""", "snooze", "'minutes' must be an integer from 0 (cancels the snooze) to 1440"),
+            (Bed + "/snooze", """{"minutes":1441,"by":"x"}""", "snooze", "'minutes' must be an integer from 0 (cancels the snooze) to 1440"),
+            (Bed + "/snooze", """{"minutes":"5"}""", "snooze", "'minutes' must be an integer from 0 (cancels the snooze) to 1440"),
             (Bed + "/snooze", string.Empty, "snooze", "'minutes' is required"),
             (Bed + "/ack", "{\"by\":", "ack", "malformed JSON"),
             (Bed + "/ack", """{"by":"x","room":12}""", "ack", "unknown field 'room'"),

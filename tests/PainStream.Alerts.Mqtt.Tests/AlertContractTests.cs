@@ -56,7 +56,7 @@ public sealed class AlertContractTests
             ("painstream/ward3/bed-12/snooze", """{"minutes":15,"by":"nurse-7"}"""),
             ("painstream/ward3/bed-12/baseline/reset", """{"by":"dr-who"}"""),
             ("painstream/ward3/bed-99/ack", string.Empty),
-            ("painstream/ward3/bed-12/snooze", """{"minutes":0}"""),
+            ("painstream/ward3/bed-12/snooze", """{"minutes":1441}"""),
             ("painstream/ward3/bed-12/snooze", """{"minutes":"ten"}"""),
             ("painstream/ward3/bed-12/ack", """{"by":"x","extra":1}"""),
             ("painstream/ward3/bed-12/ack", "{not json"),
@@ -176,8 +176,47 @@ public sealed class AlertContractTests
         Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.BedAlert, """{"state":"active","seq":3,"ts":"2026-03-04T05:06:07Z"}"""));
         Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.BedAlert, """{"state":"none","seq":3,"ts":"2026-03-04T05:06:07Z","episode":null}"""));
         Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandReply, """{"command":"ack","ok":true,"error":null}"""));
-        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandSnooze, """{"minutes":241}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandSnooze, """{"minutes":1441}"""));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandSnooze, """{"minutes":-1}"""));
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandSnooze, """{"minutes":0}""")); // cancels the snooze
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandSnooze, """{"minutes":1440}"""));
         Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.CommandAck, """{"by":""}"""));
+    }
+
+    [Fact]
+    public async Task Schema_CauseAndReasonEnums_ListEveryValueTheDaemonSends()
+    {
+        var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(PayloadSchemas.Directory, PayloadSchemas.AlertEvent + ".schema.json"), Ct))!;
+        var causes = schema["properties"]!["cause"]!["enum"]!.AsArray().Select(n => (string)n!).ToList();
+        var reasons = schema["properties"]!["reason"]!["enum"]!.AsArray().Select(n => (string)n!).ToList();
+
+        Assert.Equal(Enum.GetValues<AlertCause>().Select(AlertEventPayload.CauseName), causes);
+        Assert.Equal(Enum.GetValues<AlertReason>().Select(AlertEventPayload.ReasonName), reasons);
+
+        // And an end with each of the new causes validates.
+        var end = AlertScenario.Episode("ward3", "bed-1", 0)[^1];
+        foreach (var cause in (AlertCause[])[AlertCause.BaselineReset, AlertCause.Removed, AlertCause.Disabled, AlertCause.Restarted])
+        {
+            var json = JsonSerializer.Serialize(AlertEventPayload.From(end with { Cause = cause }, 1_772_600_767_000_001), MqttJsonContext.Default.AlertEventPayload);
+            Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, json));
+        }
+    }
+
+    [Fact]
+    public void AlertEventPayload_ToEvent_RoundTripsTheWireForm()
+    {
+        var events = AlertScenario.PainWithTechnicalAlarm();
+        foreach (var e in events)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(AlertEventPayload.From(e, 7), MqttJsonContext.Wire.AlertEventPayload);
+            var back = JsonSerializer.Deserialize(json, MqttJsonContext.Wire.AlertEventPayload)!.ToEvent();
+
+            Assert.NotNull(back);
+            Assert.Equal(AlertEventPayload.From(e, 7) with { Explanation = null }, AlertEventPayload.From(back, 7) with { Explanation = null });
+            Assert.Equal(e.Explanation?.Count, back.Explanation?.Count);
+        }
+
+        Assert.Null((AlertEventPayload.From(events[0], 1) with { Reason = "fire" }).ToEvent());
     }
 
     private static string Mutate(string json, Action<JsonNode> change)

@@ -158,18 +158,70 @@ public sealed class AlertDeliveryTests
         await broker.StartAsync(Ct);
         await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
         await using var second = new PublisherHarness(broker.PublisherOptions("ps-kill-2"), path);
-        Assert.Equal(2 * (bed1.Count + bed2.Count), second.Publisher.OutboxDepth);
+        Assert.Equal(2 * (bed1.Count + bed2.Count + 1), second.Publisher.OutboxDepth);
         await second.StartAsync();
 
-        var received = await WaitForEventsAsync(probe, bed1.Count + bed2.Count);
-        AssertSameEvents([.. bed1, .. bed2], received);
-        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => 1L + (2 * i)), received.Select(e => e.Seq));
+        // The queued events first, in order, then the end of bed-2's episode, which the killed daemon left open.
+        var received = await WaitForEventsAsync(probe, bed1.Count + bed2.Count + 1);
+        AssertSameEvents([.. bed1, .. bed2], received[..^1]);
+        Assert.Equal(Enumerable.Range(0, received.Count).Select(i => received[0].Seq + (2 * i)), received.Select(e => e.Seq));
+        var restarted = JsonNode.Parse(received[^1].Payload)!;
+        Assert.Equal((bed2[0].Id, "end", "restarted"), ((string)restarted["id"]!, (string)restarted["type"]!, (string)restarted["cause"]!));
         await using var late = await MqttProbe.ConnectAsync(broker.Port, "painstream/+/+/alert", cancellationToken: Ct);
         Assert.Equal("none", (string)JsonNode.Parse((await late.WaitForAsync(m => m.Topic == "painstream/ward3/bed-1/alert")).Payload)!["state"]!);
         var bed2State = JsonNode.Parse((await late.WaitForAsync(m => m.Topic == "painstream/ward3/bed-2/alert")).Payload)!;
-        Assert.Equal("active", (string)bed2State["state"]!);
-        Assert.Equal(bed2[0].Id, (string)bed2State["episode"]!["id"]!);
+        Assert.Equal("none", (string)bed2State["state"]!);
+        Assert.Equal(received[^1].Seq, (long)bed2State["seq"]!);
         second.AssertNoErrorsLogged();
+    }
+
+    [Fact]
+    public async Task Restart_EpisodesLeftOpen_EndedWithCauseRestarted_AndTheBedStatesGoBackToNone()
+    {
+        await using var broker = TestBroker.NotStarted(BrokerKind.Embedded);
+        using var directory = new TempDirectory();
+        var path = directory.File("outbox.db");
+        var pain = AlertScenario.Episode("ward3", "bed-1", updates: 2)[..^1];
+        var offline = AlertScenario.Episode("ward3", "bed-1", updates: 0, start: PublisherHarness.T0.AddMinutes(1), reason: AlertReason.CameraOffline)[..^1];
+        var ended = AlertScenario.Episode("ward3", "bed-2", updates: 1);
+        long lastSeq;
+        await using (var first = new PublisherHarness(broker.PublisherOptions("ps-restart-1"), path))
+        {
+            foreach (var e in pain.Concat(offline).Concat(ended))
+            {
+                await first.Publisher.EnqueueAlertAsync(e, Ct);
+            }
+
+            lastSeq = first.Publisher.Outbox.LastSequence;
+            first.Kill();
+        }
+
+        await using var second = new PublisherHarness(broker.PublisherOptions("ps-restart-2"), path);
+
+        // Behind what was queued: one end per open episode (bed-2's had ended), each with the bed's new state.
+        var added = second.Publisher.Outbox.Peek(1000).Where(e => e.Sequence > lastSeq).ToList();
+        Assert.Equal(4, added.Count);
+        var ends = added.Where(e => e.Kind == Mqtt.Outbox.OutboxKind.End).Select(e => JsonNode.Parse(e.Payload)!).ToList();
+        Assert.Equal([(offline[0].Id, "camera_offline"), (pain[0].Id, "pain")], ends.Select(n => ((string)n["id"]!, (string)n["reason"]!)));
+        Assert.All(ends, n => Assert.Equal(("end", "restarted", "bed-1"), ((string)n["type"]!, (string)n["cause"]!, (string)n["bed"]!)));
+        foreach (var end in ends)
+        {
+            Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, end.ToJsonString()));
+        }
+
+        Assert.Equal((double)pain[^1].Peak!, (double)ends[1]["peak"]!);
+        Assert.Null(ends[1]["score"]);
+        var states = added.Where(e => e.Kind == Mqtt.Outbox.OutboxKind.State).Select(e => (string)JsonNode.Parse(e.Payload)!["state"]!).ToList();
+        Assert.Equal(["active", "none"], states); // after the first end the pain episode is still open
+        Assert.Empty(second.Publisher.Outbox.OpenEpisodes());
+        Assert.Contains(second.Logger.Collector.GetSnapshot(), r => r.Id.Id == 4027);
+
+        // Ended once: a third start has nothing left to end.
+        var depth = second.Publisher.OutboxDepth;
+        second.Kill();
+        await using var third = new PublisherHarness(broker.PublisherOptions("ps-restart-3"), path);
+        Assert.Equal(depth, third.Publisher.OutboxDepth);
+        third.AssertNoErrorsLogged();
     }
 
     [Fact]

@@ -87,6 +87,33 @@ public sealed class ConfigCheckerTests
     }
 
     [Fact]
+    public void Check_OverridesOutOfRange_CameraAndBed_ReportedWithTheirFullKeyPaths()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "ward3-room2": {
+                  "Url": "rtsp://10.0.0.1/s",
+                  "Alerting": { "ReAlertMinutes": 0.01 },
+                  "Beds": {
+                    "bed-a": { "X": 0, "Y": 0, "Width": 0.5, "Height": 1, "Alerting": { "ReAlertMinutes": 0.01, "MinConfidence": 2 } },
+                    "bed-b": { "X": 0.5, "Y": 0, "Width": 0.5, "Height": 1, "Alerting": { "ReAlertMinutes": 30 } }
+                  }
+                }
+              }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Null(settings);
+        Assert.Single(problems, p => p.StartsWith("Cameras:ward3-room2:Alerting:ReAlertMinutes: ", StringComparison.Ordinal));
+        Assert.Single(problems, p => p.StartsWith("Cameras:ward3-room2:Beds:bed-a:Alerting:ReAlertMinutes: ", StringComparison.Ordinal));
+        Assert.Single(problems, p => p.StartsWith("Cameras:ward3-room2:Beds:bed-a:Alerting:MinConfidence: ", StringComparison.Ordinal));
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Fact]
     public void Check_TyposWrongTypesAndRuleViolations_ReportsEveryProblemWithItsKey()
     {
         var configuration = Json("""

@@ -100,6 +100,9 @@ public sealed class ScriptedPatientScorer : PainStream.Core.Scoring.IPatientScor
     /// <summary>Gets or sets an exception to throw from <see cref="Score"/>.</summary>
     public Exception? Throw { get; set; }
 
+    /// <summary>Gets or sets why every face cannot be scored (e.g. <c>learning baseline</c>), or <see langword="null"/> to score.</summary>
+    public string? CannotScoreReason { get; set; }
+
     /// <summary>Gets the number of baseline resets.</summary>
     public int Resets { get; private set; }
 
@@ -124,7 +127,7 @@ public sealed class ScriptedPatientScorer : PainStream.Core.Scoring.IPatientScor
             throw ex;
         }
 
-        return face.QualityIssue is { } issue ? PainStream.Core.Alerting.ScoreSample.CannotScore(issue) : new(Pspi, 1);
+        return (face.QualityIssue ?? CannotScoreReason) is { } issue ? PainStream.Core.Alerting.ScoreSample.CannotScore(issue) : new(Pspi, 1);
     }
 
     /// <inheritdoc/>

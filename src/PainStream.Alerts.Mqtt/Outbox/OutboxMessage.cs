@@ -40,3 +40,10 @@ internal sealed record OutboxEntry(long Sequence, string Topic, byte[] Payload, 
 /// <param name="firstSequence">The sequence the first message will get; the next ones follow by one.</param>
 /// <returns>The messages, in delivery order (at least one).</returns>
 internal delegate IReadOnlyList<OutboxMessage> OutboxBatchBuilder(long firstSequence);
+
+/// <summary>An open episode as the outbox keeps it, to end it after a restart (see <see cref="SqliteAlertOutbox.OpenEpisodes"/>).</summary>
+/// <param name="Camera">The camera.</param>
+/// <param name="Bed">The bed.</param>
+/// <param name="Reason">The episode's reason (wire name); one open episode per camera, bed and reason.</param>
+/// <param name="Payload">The episode's latest event (UTF-8 JSON of <see cref="AlertEventPayload"/>), or <see langword="null"/> in a change that ends it.</param>
+internal sealed record OpenEpisode(string Camera, string Bed, string Reason, byte[]? Payload);

@@ -19,6 +19,13 @@ namespace PainStream.Alerts.Mqtt.Outbox;
 /// dropped once older than <c>maxAge</c>. <c>new</c> and <c>end</c> events are never dropped, so the outbox may exceed its
 /// bound when only they are left (logged once per overrun). Every drop is counted
 /// (<see cref="PainStreamInstruments.MqttOutboxDropped"/>, by kind and reason) and logged.</para>
+/// <para><b>Sequences.</b> A fresh file starts its sequence at the wall clock (Unix milliseconds × 1000), not at 1, so a file
+/// that replaces a corrupt or deleted one continues above every sequence a subscriber has seen (a dashboard ignores a bed
+/// state with a lower <c>seq</c>). The factor leaves room for a thousand messages per millisecond of the previous file's
+/// life, and the values stay below 2^53 (exact in JavaScript) until the year 2255.</para>
+/// <para><b>Open episodes.</b> Beside the messages, the file keeps the latest event of every open episode
+/// (<see cref="OpenEpisode"/>), written in the same transaction as the event, so that after a restart or a crash the
+/// publisher knows exactly which episodes the previous run left open.</para>
 /// <para><b>Corruption.</b> A file SQLite cannot read (not a database, or a failed <c>quick_check</c>) is moved aside to
 /// <c>&lt;file&gt;.corrupt-&lt;UTC timestamp&gt;</c> (with its <c>-wal</c>), reported with an error log, and a fresh file
 /// is created: its content is kept for an engineer, never silently emptied. Corruption found later by a write is handled
@@ -29,8 +36,11 @@ namespace PainStream.Alerts.Mqtt.Outbox;
 /// </remarks>
 internal sealed class SqliteAlertOutbox : IDisposable
 {
-    /// <summary>The schema version stored in <c>PRAGMA user_version</c>.</summary>
-    internal const int SchemaVersion = 1;
+    /// <summary>The schema version stored in <c>PRAGMA user_version</c> (2 added the <c>open_episodes</c> table).</summary>
+    internal const int SchemaVersion = 2;
+
+    /// <summary>How many sequence numbers a fresh file leaves per millisecond of wall-clock time (see the remarks).</summary>
+    internal const long SequencesPerMillisecond = 1000;
 
     /// <summary>Metric tag carrying the dropped message's kind (<c>update</c>, <c>state</c>).</summary>
     internal const string KindTag = "kind";
@@ -147,7 +157,16 @@ internal sealed class SqliteAlertOutbox : IDisposable
     /// <returns>The sequence of the first stored message.</returns>
     /// <exception cref="SqliteException">The store failed (e.g. disk full); nothing was stored.</exception>
     /// <exception cref="ObjectDisposedException">The outbox is disposed.</exception>
-    public long Enqueue(OutboxBatchBuilder build)
+    public long Enqueue(OutboxBatchBuilder build) => Enqueue(build, episode: null);
+
+    /// <summary>
+    /// Stores the messages built by <paramref name="build"/> and the change of one open episode in one transaction, then
+    /// applies the bounds (see <see cref="Enqueue(OutboxBatchBuilder)"/>).
+    /// </summary>
+    /// <param name="build">Builds the messages once their first sequence is known; called under the outbox lock.</param>
+    /// <param name="episode">The episode's latest event (it is open), its end (<see cref="OpenEpisode.Payload"/> <see langword="null"/>), or <see langword="null"/> for none.</param>
+    /// <returns>The sequence of the first stored message.</returns>
+    public long Enqueue(OutboxBatchBuilder build, OpenEpisode? episode)
     {
         ArgumentNullException.ThrowIfNull(build);
         long first;
@@ -158,13 +177,13 @@ internal sealed class SqliteAlertOutbox : IDisposable
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             try
             {
-                first = EnqueueLocked(build, out overflow, out aged);
+                first = EnqueueLocked(build, episode, out overflow, out aged);
             }
             catch (SqliteException ex) when (IsCorruption(ex))
             {
                 // Nothing of this batch was stored in the damaged file; store it in a fresh one.
                 RecoverLocked(ex.Message);
-                first = EnqueueLocked(build, out overflow, out aged);
+                first = EnqueueLocked(build, episode, out overflow, out aged);
             }
         }
 
@@ -177,6 +196,27 @@ internal sealed class SqliteAlertOutbox : IDisposable
     /// <param name="messages">The messages, in delivery order.</param>
     /// <returns>The sequence of the first stored message.</returns>
     public long Enqueue(params IReadOnlyList<OutboxMessage> messages) => Enqueue(_ => messages);
+
+    /// <summary>Returns the episodes stored as open (see <see cref="Enqueue(OutboxBatchBuilder, OpenEpisode?)"/>).</summary>
+    /// <returns>Their latest events, by camera, bed and reason.</returns>
+    /// <exception cref="SqliteException">The read failed.</exception>
+    public IReadOnlyList<OpenEpisode> OpenEpisodes()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            using var select = _connection.CreateCommand();
+            select.CommandText = "SELECT camera, bed, reason, payload FROM open_episodes ORDER BY camera, bed, reason";
+            using var reader = select.ExecuteReader();
+            var episodes = new List<OpenEpisode>();
+            while (reader.Read())
+            {
+                episodes.Add(new OpenEpisode(reader.GetString(0), reader.GetString(1), reader.GetString(2), (byte[])reader.GetValue(3)));
+            }
+
+            return episodes;
+        }
+    }
 
     /// <summary>Returns the oldest queued messages, in delivery order, without removing them.</summary>
     /// <param name="max">The most messages to return.</param>
@@ -281,7 +321,7 @@ internal sealed class SqliteAlertOutbox : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private long EnqueueLocked(OutboxBatchBuilder build, out DropCounts overflow, out DropCounts aged)
+    private long EnqueueLocked(OutboxBatchBuilder build, OpenEpisode? episode, out DropCounts overflow, out DropCounts aged)
     {
         var first = _lastSequence + 1;
         var messages = build(first);
@@ -318,6 +358,24 @@ internal sealed class SqliteAlertOutbox : IDisposable
                     key.Value = message.DedupeKey;
                     insert.ExecuteNonQuery();
                 }
+            }
+
+            if (episode is not null)
+            {
+                using var write = _connection.CreateCommand();
+                write.Transaction = tx;
+                write.CommandText = episode.Payload is null
+                    ? "DELETE FROM open_episodes WHERE camera = $camera AND bed = $bed AND reason = $reason"
+                    : "INSERT OR REPLACE INTO open_episodes (camera, bed, reason, payload) VALUES ($camera, $bed, $reason, $payload)";
+                write.Parameters.AddWithValue("$camera", episode.Camera);
+                write.Parameters.AddWithValue("$bed", episode.Bed);
+                write.Parameters.AddWithValue("$reason", episode.Reason);
+                if (episode.Payload is { } latest)
+                {
+                    write.Parameters.Add("$payload", SqliteType.Blob).Value = latest;
+                }
+
+                write.ExecuteNonQuery();
             }
 
             var count = _count + messages.Count;
@@ -551,15 +609,27 @@ internal sealed class SqliteAlertOutbox : IDisposable
                         dedupe_key TEXT NOT NULL,
                         enqueued_at INTEGER NOT NULL);
                     CREATE INDEX IF NOT EXISTS messages_state_topic ON messages (topic, seq) WHERE kind = 'state';
+                    CREATE TABLE IF NOT EXISTS open_episodes (
+                        camera TEXT NOT NULL,
+                        bed TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        PRIMARY KEY (camera, bed, reason)) WITHOUT ROWID;
                     PRAGMA user_version = {SchemaVersion};
                     """;
                 create.ExecuteNonQuery();
-                if (seedSequence > 0)
+
+                // A file that never stored a message has no sequence yet: start it above anything an earlier file (one
+                // that was corrupt, deleted or lost) can have handed out, so subscribers' "newer seq wins" keeps working.
+                using var started = connection.CreateCommand();
+                started.Transaction = tx;
+                started.CommandText = "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'messages'";
+                if (Convert.ToInt64(started.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
                 {
                     using var seed = connection.CreateCommand();
                     seed.Transaction = tx;
                     seed.CommandText = "INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', $seq)";
-                    seed.Parameters.AddWithValue("$seq", seedSequence);
+                    seed.Parameters.AddWithValue("$seq", Math.Max(seedSequence, ClockSequence()));
                     seed.ExecuteNonQuery();
                 }
 
@@ -588,6 +658,8 @@ internal sealed class SqliteAlertOutbox : IDisposable
             throw;
         }
     }
+
+    private long ClockSequence() => Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds()) * SequencesPerMillisecond;
 
     private struct DropCounts
     {

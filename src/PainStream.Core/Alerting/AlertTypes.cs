@@ -67,6 +67,24 @@ public enum AlertCause
 
     /// <summary>The nurse station snoozed the bed, which ends the open pain episode (<see cref="AlertEventType.End"/>).</summary>
     Snoozed,
+
+    /// <summary>
+    /// The nurse station reset the patient's neutral baseline (a new patient), which ends the open pain episode
+    /// (<see cref="AlertEventType.End"/>): it was scored against the old baseline, and no new one is learnt while it is open.
+    /// </summary>
+    BaselineReset,
+
+    /// <summary>The bed, or its camera, was removed from the configuration: every open episode of the bed ends (<see cref="AlertEventType.End"/>).</summary>
+    Removed,
+
+    /// <summary>The bed's camera was disabled (<c>Enabled=false</c>): every open episode of the bed ends (<see cref="AlertEventType.End"/>).</summary>
+    Disabled,
+
+    /// <summary>
+    /// The daemon restarted while the episode was open; episodes are not carried over a restart, so it ends
+    /// (<see cref="AlertEventType.End"/>, sent at start). A condition that persists opens a new episode.
+    /// </summary>
+    Restarted,
 }
 
 /// <summary>The pain state of one patient (see <see cref="PatientAlertMachine"/> for the exact rules).</summary>

@@ -34,7 +34,9 @@ namespace PainStream.Core.Alerting;
 /// <para>Commands: <see cref="Acknowledge"/> marks every open episode acknowledged (pain escalation stops until the next
 /// re-alert). <see cref="Snooze"/> ends the open pain episode at once (an <see cref="AlertEventType.End"/> with cause
 /// <see cref="AlertCause.Snoozed"/>, so the bed's retained state clears) and holds back new pain episodes until it ends; it
-/// does not mute technical alarms.</para>
+/// does not mute technical alarms; zero minutes cancels a running snooze. <see cref="ResetBaseline"/> (a new patient) ends the
+/// open pain episode (cause <see cref="AlertCause.BaselineReset"/>) and forgets the smoothed score, so the new baseline can be
+/// learnt. <see cref="EndAll"/> ends every open episode when the bed is no longer watched (removed, camera disabled).</para>
 /// <para>Technical alarms have their own episodes and fixed priorities (no escalation): <see cref="AlertReason.CameraOffline"/>
 /// and <see cref="AlertReason.ScorerFailed"/> Medium while reported, <see cref="AlertReason.FaceNotVisible"/> Low when an
 /// online, working camera has had no accepted sample for <see cref="AlertPolicy.FaceNotVisibleAfter"/>; it ends with the
@@ -43,6 +45,9 @@ namespace PainStream.Core.Alerting;
 /// </remarks>
 public sealed class PatientAlertMachine
 {
+    /// <summary>The longest snooze, in minutes (a day).</summary>
+    public const int MaxSnoozeMinutes = 24 * 60;
+
     private const int MaxTransitionsPerStep = 4;
     private static readonly IReadOnlyList<AlertEvent> NoEvents = [];
 
@@ -64,9 +69,9 @@ public sealed class PatientAlertMachine
     /// <param name="camera">The camera.</param>
     /// <param name="bed">The bed name (<c>[a-z0-9_-]+</c>).</param>
     /// <param name="policy">The thresholds and timings.</param>
-    /// <param name="smootherCapacity">The most samples the smoother keeps in its window.</param>
+    /// <param name="smootherCapacity">The most samples the smoother keeps in its window, or <see langword="null"/> to size it from the window.</param>
     /// <exception cref="ArgumentException">The bed name or the policy is invalid.</exception>
-    public PatientAlertMachine(CameraId camera, string bed, AlertPolicy policy, int smootherCapacity = ScoreSmoother.DefaultCapacity)
+    public PatientAlertMachine(CameraId camera, string bed, AlertPolicy policy, int? smootherCapacity = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (!CameraId.IsValid(bed))
@@ -159,13 +164,13 @@ public sealed class PatientAlertMachine
     /// The nurse station snoozed the bed: an open pain episode ends now, and no pain episode starts before
     /// <paramref name="now"/> + <paramref name="minutes"/>. Zero minutes cancels a running snooze.
     /// </summary>
-    /// <param name="minutes">The snooze length, 0–1440.</param>
+    /// <param name="minutes">The snooze length, 0–<see cref="MaxSnoozeMinutes"/>.</param>
     /// <param name="now">The current time.</param>
     /// <returns>The <see cref="AlertCause.Snoozed"/> end of the pain episode, if one was open.</returns>
     public IReadOnlyList<AlertEvent> Snooze(int minutes, DateTimeOffset now)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minutes);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(minutes, 24 * 60);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minutes, MaxSnoozeMinutes);
         List<AlertEvent>? events = null;
         if (minutes == 0)
         {
@@ -184,6 +189,40 @@ public sealed class PatientAlertMachine
         return events ?? NoEvents;
     }
 
+    /// <summary>
+    /// The patient's neutral baseline was reset (<c>baseline/reset</c>: a new patient): the open pain episode ends, a pending
+    /// onset is dropped and the smoothed score is forgotten, since all of them were measured against the old baseline. The
+    /// machine is then Idle, which is what lets the scorer learn the new baseline. Technical alarms and a running snooze stay.
+    /// </summary>
+    /// <param name="now">The current time.</param>
+    /// <returns>The <see cref="AlertCause.BaselineReset"/> end of the pain episode, if one was open.</returns>
+    public IReadOnlyList<AlertEvent> ResetBaseline(DateTimeOffset now)
+    {
+        List<AlertEvent>? events = null;
+        Close(ref _pain, AlertCause.BaselineReset, now, ref events);
+        State = PainAlertState.Idle;
+        _smoother.Reset();
+        return events ?? NoEvents;
+    }
+
+    /// <summary>
+    /// The bed is no longer watched (removed from the configuration, or its camera disabled): every open episode, pain and
+    /// technical, ends with <paramref name="cause"/>, so the bed's retained state goes back to <c>none</c>.
+    /// </summary>
+    /// <param name="cause">Why (e.g. <see cref="AlertCause.Removed"/> or <see cref="AlertCause.Disabled"/>).</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>One <see cref="AlertEventType.End"/> per open episode.</returns>
+    public IReadOnlyList<AlertEvent> EndAll(AlertCause cause, DateTimeOffset now)
+    {
+        List<AlertEvent>? events = null;
+        Close(ref _pain, cause, now, ref events);
+        Close(ref _offline, cause, now, ref events);
+        Close(ref _faceNotVisible, cause, now, ref events);
+        Close(ref _scorerFailed, cause, now, ref events);
+        State = PainAlertState.Idle;
+        return events ?? NoEvents;
+    }
+
     /// <summary>The camera went offline or came back: opens or closes the <see cref="AlertReason.CameraOffline"/> episode.</summary>
     /// <param name="online">Whether the camera delivers frames.</param>
     /// <param name="now">The current time.</param>
@@ -191,11 +230,17 @@ public sealed class PatientAlertMachine
     public IReadOnlyList<AlertEvent> SetCameraOnline(bool online, DateTimeOffset now)
     {
         List<AlertEvent>? events = null;
+        var wasOffline = _cameraOffline;
         _cameraOffline = !online;
         if (online)
         {
-            // The face-not-visible clock starts again with the frames.
-            _lastSeenAt = now;
+            // The face-not-visible clock starts again when the frames come back; not on every call, or a caller that
+            // reports the camera state every second would keep that alarm from ever firing.
+            if (wasOffline)
+            {
+                _lastSeenAt = now;
+            }
+
             Close(ref _offline, AlertCause.Resolved, now, ref events);
         }
         else

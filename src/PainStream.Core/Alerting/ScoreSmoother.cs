@@ -10,18 +10,25 @@ namespace PainStream.Core.Alerting;
 /// (<see langword="null"/>) and the average starts again from the next sample.
 /// </summary>
 /// <remarks>
-/// Not thread-safe: one instance per patient, owned by its <see cref="PatientAlertMachine"/>. Samples live in a fixed ring
-/// buffer, so adding a sample does not allocate; when the buffer is full the oldest sample is overwritten.
+/// Not thread-safe: one instance per patient, owned by its <see cref="PatientAlertMachine"/>. Samples live in a ring buffer
+/// that starts small and doubles while the window holds more samples than it has room for, up to what the window can hold at
+/// <see cref="MaxSampleRate"/> (or a fixed capacity given to the constructor); once it has grown to the patient's frame rate,
+/// adding a sample does not allocate. Only at that bound is the oldest sample overwritten.
 /// </remarks>
 public sealed class ScoreSmoother
 {
-    /// <summary>The default ring-buffer capacity: 5 s at 25 fps with room to spare.</summary>
-    public const int DefaultCapacity = 256;
+    /// <summary>The highest sample rate the window is sized for, per second: the largest analysis rate (<c>Cameras:&lt;name&gt;:Fps</c>).</summary>
+    public const double MaxSampleRate = 60;
 
-    private readonly long[] _ticks;
-    private readonly double[] _values;
-    private readonly double[] _confidences;
-    private readonly double[] _scratch;
+    /// <summary>The ring buffer's first size: 12 s at 5 fps.</summary>
+    internal const int InitialCapacity = 64;
+
+    private readonly int? _fixedCapacity;
+    private long[] _ticks;
+    private double[] _values;
+    private double[] _confidences;
+    private double[] _scratch;
+    private int _maxCapacity;
     private int _head;
     private int _count;
     private TimeSpan _window;
@@ -33,15 +40,24 @@ public sealed class ScoreSmoother
 
     /// <summary>Initializes a new instance of the <see cref="ScoreSmoother"/> class.</summary>
     /// <param name="policy">Where the window, time constant and minimum confidence come from.</param>
-    /// <param name="capacity">The most samples kept in the window.</param>
-    public ScoreSmoother(AlertPolicy policy, int capacity = DefaultCapacity)
+    /// <param name="capacity">
+    /// The most samples kept in the window, or <see langword="null"/> (the default) for as many as the window holds at
+    /// <see cref="MaxSampleRate"/>.
+    /// </param>
+    public ScoreSmoother(AlertPolicy policy, int? capacity = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ticks = new long[capacity];
-        _values = new double[capacity];
-        _confidences = new double[capacity];
-        _scratch = new double[capacity];
+        if (capacity is { } fixedCapacity)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(fixedCapacity, 1);
+        }
+
+        _fixedCapacity = capacity;
         Reconfigure(policy);
+        var initial = Math.Min(InitialCapacity, _maxCapacity);
+        _ticks = new long[initial];
+        _values = new double[initial];
+        _confidences = new double[initial];
+        _scratch = new double[initial];
     }
 
     /// <summary>Gets the smoothed score, or <see langword="null"/> while no accepted sample is in the window.</summary>
@@ -70,6 +86,9 @@ public sealed class ScoreSmoother
     /// <summary>Gets the number of accepted samples in the window.</summary>
     public int Count => _count;
 
+    /// <summary>Gets the most samples the window may hold (the ring buffer grows up to it).</summary>
+    public int MaxCapacity => _maxCapacity;
+
     /// <summary>Takes the window, time constant and minimum confidence of a new policy, keeping the samples and the average.</summary>
     /// <param name="policy">The policy.</param>
     public void Reconfigure(AlertPolicy policy)
@@ -78,6 +97,9 @@ public sealed class ScoreSmoother
         _window = policy.SmoothingWindow;
         _timeConstant = policy.SmoothingTimeConstant;
         _minConfidence = policy.MinConfidence;
+
+        // A window shortened by a reload keeps the buffer it has (the samples expire); a longer one may grow it further.
+        _maxCapacity = _fixedCapacity ?? (int)Math.Clamp(Math.Ceiling(policy.SmoothingWindow.TotalSeconds * MaxSampleRate) + 1, 1, Array.MaxLength / 2);
     }
 
     /// <summary>Adds a sample taken at <paramref name="now"/> (after expiring old ones).</summary>
@@ -96,9 +118,18 @@ public sealed class ScoreSmoother
         var value = Math.Clamp(sample.Pspi, 0, AlertPolicy.MaxPspi);
         if (_count == _ticks.Length)
         {
-            // Full: overwrite the oldest rather than grow, so the hot path never allocates.
-            _head = (_head + 1) % _ticks.Length;
-            _count--;
+            if (_ticks.Length < _maxCapacity)
+            {
+                // Every sample is still inside the window (they were just expired): make room, doubling so that growing to
+                // the patient's frame rate takes a few steps and then never happens again.
+                Grow(Math.Min(Math.Max(_ticks.Length * 2, 1), _maxCapacity));
+            }
+            else
+            {
+                // At the bound: overwrite the oldest rather than grow further.
+                _head = (_head + 1) % _ticks.Length;
+                _count--;
+            }
         }
 
         var slot = Index(_count);
@@ -150,6 +181,26 @@ public sealed class ScoreSmoother
         {
             _hasEma = false;
         }
+    }
+
+    private void Grow(int capacity)
+    {
+        var ticks = new long[capacity];
+        var values = new double[capacity];
+        var confidences = new double[capacity];
+        for (var i = 0; i < _count; i++)
+        {
+            var from = Index(i);
+            ticks[i] = _ticks[from];
+            values[i] = _values[from];
+            confidences[i] = _confidences[from];
+        }
+
+        _ticks = ticks;
+        _values = values;
+        _confidences = confidences;
+        _scratch = new double[capacity];
+        _head = 0;
     }
 
     private double Median()

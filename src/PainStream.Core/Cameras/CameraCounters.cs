@@ -59,7 +59,26 @@ public sealed class CameraCounters
     /// <summary>Gets the camera state (1 online, 0 otherwise) for the <c>camera.up</c> gauge.</summary>
     public int Up => State == CameraState.Online ? 1 : 0;
 
+    /// <summary>
+    /// Gets what capture last reported about the camera: <see langword="true"/> online (frames flow), <see langword="false"/>
+    /// offline (a session failed, stalled or never delivered a first frame), or <see langword="null"/> when it has reported
+    /// nothing yet (starting, just enabled, disabled, or stopped by PainStream itself). Only a reported outage is an alarm.
+    /// </summary>
+    public bool? CaptureOnline
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return State == CameraState.Online ? true : OutageReported ? false : null;
+            }
+        }
+    }
+
     internal object Gate { get; } = new();
+
+    // Whether the current offline state is an outage reported by capture (not the initial state nor PainStream's own stop).
+    internal bool OutageReported { get; set; }
 
     internal CameraState State { get; set; } = CameraState.Offline;
 

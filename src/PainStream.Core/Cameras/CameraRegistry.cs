@@ -55,16 +55,24 @@ public sealed class CameraRegistry
 
     /// <summary>Marks <paramref name="camera"/> online (first frame of a capture session) and publishes the change.</summary>
     /// <param name="camera">The camera.</param>
-    public void SetOnline(CameraId camera) => Transition(camera, CameraState.Online, error: null);
+    public void SetOnline(CameraId camera) => Transition(camera, CameraState.Online, error: null, outage: false);
 
     /// <summary>Marks <paramref name="camera"/> offline with the reason and publishes the change.</summary>
     /// <param name="camera">The camera.</param>
     /// <param name="error">Why, without credentials.</param>
-    public void SetOffline(CameraId camera, string error) => Transition(camera, CameraState.Offline, error);
+    public void SetOffline(CameraId camera, string error) => Transition(camera, CameraState.Offline, error, outage: true);
+
+    /// <summary>
+    /// Marks <paramref name="camera"/> offline because PainStream itself stopped watching it (shutdown), and publishes the
+    /// change: unlike <see cref="SetOffline"/> this is not an outage, so it raises no camera-offline alarm.
+    /// </summary>
+    /// <param name="camera">The camera.</param>
+    /// <param name="error">The status text (e.g. <c>PainStream stopped</c>).</param>
+    public void SetStopped(CameraId camera, string error) => Transition(camera, CameraState.Offline, error, outage: false);
 
     /// <summary>Marks <paramref name="camera"/> disabled and publishes the change.</summary>
     /// <param name="camera">The camera.</param>
-    public void SetDisabled(CameraId camera) => Transition(camera, CameraState.Disabled, error: null);
+    public void SetDisabled(CameraId camera) => Transition(camera, CameraState.Disabled, error: null, outage: false);
 
     /// <summary>Forgets a camera that was removed from the configuration and clears its published status.</summary>
     /// <param name="camera">The camera.</param>
@@ -96,7 +104,7 @@ public sealed class CameraRegistry
         }
     }
 
-    private void Transition(CameraId camera, CameraState state, string? error)
+    private void Transition(CameraId camera, CameraState state, string? error, bool outage)
     {
         var counters = Get(camera);
 
@@ -104,6 +112,11 @@ public sealed class CameraRegistry
         // order of the transitions, and nothing is published for a camera after its removal.
         lock (counters.Gate)
         {
+            if (!counters.Removed)
+            {
+                counters.OutageReported = outage;
+            }
+
             var changed = counters.State != state || !string.Equals(counters.Error, error, StringComparison.Ordinal);
             if (!changed || counters.Removed)
             {

@@ -37,14 +37,22 @@ public sealed partial class DemoOptionsValidator : IValidateOptions<DemoOptions>
 [OptionsValidator]
 public sealed partial class AlertingOptionsValidator : IValidateOptions<AlertingOptions>;
 
+/// <summary>
+/// Validates <see cref="AlertingOverrides"/>: a bed's overrides (a camera's are validated with the camera, through
+/// <see cref="ValidateObjectMembersAttribute"/>; a bed sits in a dictionary, which the generated validators do not walk).
+/// </summary>
+[OptionsValidator]
+public sealed partial class AlertingOverridesValidator : IValidateOptions<AlertingOverrides>;
+
 /// <summary>Validates <see cref="ScoringOptions"/>.</summary>
 [OptionsValidator]
 public sealed partial class ScoringOptionsValidator : IValidateOptions<ScoringOptions>;
 
-/// <summary>Validates every camera: its name, its own fields and its region.</summary>
+/// <summary>Validates every camera: its name, its own fields and its region, and its beds' layout and alert overrides.</summary>
 public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
 {
     private readonly CameraOptionsValidator _camera = new();
+    private readonly AlertingOverridesValidator _overrides = new();
 
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, CamerasOptions options)
@@ -74,6 +82,15 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
             foreach (var problem in Tracking.BedLayout.Validate(id, camera))
             {
                 builder.AddError(problem);
+            }
+
+            // The same ranges as the camera's overrides, named by the bed's full key path.
+            foreach (var (bed, bedOptions) in camera.Beds ?? [])
+            {
+                if (bedOptions?.Alerting is { } overrides)
+                {
+                    builder.AddResult(_overrides.Validate($"{path}:Beds:{bed}:Alerting", overrides));
+                }
             }
         }
 

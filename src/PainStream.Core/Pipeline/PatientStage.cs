@@ -18,9 +18,13 @@ namespace PainStream.Core.Pipeline;
 /// station's commands and runs the technical alarms on a one-second tick.
 /// </summary>
 /// <remarks>
-/// One gate serialises the three callers (observations, the tick and commands), so each patient's scorer and machine see
+/// <para>One gate serialises the three callers (observations, the tick and commands), so each patient's scorer and machine see
 /// their inputs in time order. The machines run on processing time (<see cref="TimeProvider.GetUtcNow"/>), not capture
-/// time, so ticks and frames never go backwards; the score messages carry the capture time.
+/// time, so ticks and frames never go backwards; the score messages carry the capture time.</para>
+/// <para>Every bed of every enabled camera is followed from the first tick, not from its camera's first frame, so a camera
+/// that never delivers one still raises its camera-offline alarm (once capture reports the outage). A bed that is removed
+/// from the configuration, or whose camera is disabled, is no longer followed: its open episodes end (causes
+/// <see cref="AlertCause.Removed"/>, <see cref="AlertCause.Disabled"/>) and its state is saved.</para>
 /// </remarks>
 public sealed class PatientStage : IAlertCommandHandler, IDisposable
 {
@@ -117,9 +121,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     public async Task StepAsync(FaceObservation observation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observation);
-        if (!_catalog.Current.TryGetValue(observation.Camera, out var settings))
+        if (!_catalog.Current.TryGetValue(observation.Camera, out var settings) || !settings.Enabled)
         {
-            return; // Removed since the frame was captured.
+            return; // Removed or disabled since the frame was captured.
         }
 
         await _gate.WaitAsync(cancellationToken);
@@ -150,7 +154,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         }
     }
 
-    /// <summary>Runs the time-driven part once: camera states, technical alarms, dwell/hold timers, removals, saves.</summary>
+    /// <summary>
+    /// Runs the time-driven part once: follows new beds, camera states, technical alarms, dwell/hold timers, removals, saves.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the wait for the outbox.</param>
     /// <returns>A task that completes when the events of this tick are stored.</returns>
     public async Task TickAsync(CancellationToken cancellationToken)
@@ -160,12 +166,30 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         {
             var now = _time.GetUtcNow();
             var cameras = _catalog.Current;
-            List<(CameraId, string)>? removed = null;
+            foreach (var settings in cameras.Values)
+            {
+                if (settings.Enabled)
+                {
+                    foreach (var bed in settings.Beds)
+                    {
+                        await GetPatientAsync(settings.Camera, bed, cancellationToken);
+                    }
+                }
+            }
+
+            List<((CameraId Camera, string Bed) Key, AlertCause Cause)>? stopped = null;
             foreach (var (key, patient) in _patients)
             {
                 if (!cameras.TryGetValue(key.Camera, out var settings) || FindBed(settings, key.Bed) is not { } bed)
                 {
-                    (removed ??= []).Add(key);
+                    (stopped ??= []).Add((key, AlertCause.Removed));
+                    continue;
+                }
+
+                if (!settings.Enabled)
+                {
+                    // Switched off on purpose: not an outage to alarm about, the bed is simply no longer watched.
+                    (stopped ??= []).Add((key, AlertCause.Disabled));
                     continue;
                 }
 
@@ -175,17 +199,31 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                     _logger.PolicyUpdated(key.Camera.Value, key.Bed);
                 }
 
-                var online = settings.Enabled && _registry.Find(key.Camera) is { Up: 1 };
-                await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), cancellationToken);
+                // Only what capture reported counts: a camera still starting (no first frame, no failure yet) is no outage.
+                if (_registry.Find(key.Camera)?.CaptureOnline is { } online)
+                {
+                    await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), cancellationToken);
+                }
+
                 await EmitAsync(patient, patient.Machine.Tick(now), cancellationToken);
             }
 
-            foreach (var key in removed ?? [])
+            foreach (var (key, cause) in stopped ?? [])
             {
                 var patient = _patients[key];
+
+                // Ended first, so the bed's retained state goes back to "none" rather than staying active for a bed no one watches.
+                await EmitAsync(patient, patient.Machine.EndAll(cause, now), cancellationToken);
                 _patients.Remove(key);
                 await SaveAsync(patient, cancellationToken);
-                _logger.PatientRemoved(key.Item1.Value, key.Item2);
+                if (cause == AlertCause.Disabled)
+                {
+                    _logger.PatientDisabled(key.Camera.Value, key.Bed);
+                }
+                else
+                {
+                    _logger.PatientRemoved(key.Camera.Value, key.Bed);
+                }
             }
 
             if (now >= _nextSave)
@@ -212,6 +250,11 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             return AlertCommandResult.Fail($"unknown camera '{command.Camera.Value}'");
         }
 
+        if (!settings.Enabled)
+        {
+            return AlertCommandResult.Fail($"camera '{command.Camera.Value}' is disabled");
+        }
+
         if (FindBed(settings, command.Bed) is not { } bed)
         {
             return AlertCommandResult.Fail($"unknown bed '{command.Bed}' on camera '{command.Camera.Value}'");
@@ -228,14 +271,17 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                     await EmitAsync(patient, patient.Machine.Acknowledge(now), cancellationToken);
                     break;
                 case AlertCommandKind.Snooze:
-                    if (command.Minutes is < 1 or > 24 * 60)
+                    if (command.Minutes is < 0 or > PatientAlertMachine.MaxSnoozeMinutes)
                     {
-                        return AlertCommandResult.Fail("minutes must be between 1 and 1440");
+                        return AlertCommandResult.Fail($"minutes must be between 0 (cancels the snooze) and {PatientAlertMachine.MaxSnoozeMinutes}");
                     }
 
                     await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), cancellationToken);
                     break;
                 case AlertCommandKind.BaselineReset:
+                    // The open pain episode ends first: it was scored against the old baseline, and the new one is only learnt
+                    // while no episode is open, so keeping it would leave the bed "learning baseline" and alerting for ever.
+                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), cancellationToken);
                     await patient.Scorer.ResetBaselineAsync(cancellationToken);
                     break;
                 default:

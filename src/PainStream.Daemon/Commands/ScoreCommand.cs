@@ -110,7 +110,7 @@ internal static class ScoreCommand
         {
             var quality = settings.FaceQuality;
             var analyzer = new LandmarkFaceAnalyzer(predictor, FaceTemplate.FromModel(predictor.Model, FaceAligner.DefaultSize), () => quality);
-            var scorer = new GeometricPspiScorer();
+            var scorer = CreateScorer(quality);
             NeutralBaseline? baseline = null;
             var failed = false;
             if (baselineImage is not null)
@@ -122,7 +122,12 @@ internal static class ScoreCommand
                     return ExitBadImage;
                 }
 
-                baseline = new NeutralBaseline(AuProxies.FromLandmarks(Largest(reference.Faces).Landmarks));
+                baseline = TryBaseline(Largest(reference.Faces), scorer, out var problem);
+                if (baseline is null)
+                {
+                    await Console.Error.WriteLineAsync($"painstream: baseline image {baselineImage}: the face cannot serve as a neutral baseline: {problem}");
+                    return ExitBadImage;
+                }
             }
 
             var results = new List<ImageResult>(images.Count);
@@ -137,6 +142,41 @@ internal static class ScoreCommand
             await Console.Out.WriteAsync(output);
             return failed ? ExitBadImage : 0;
         }
+    }
+
+    /// <summary>The geometric scorer with the pose and size limits of the <c>FaceQuality</c> section, as the daemon uses it.</summary>
+    /// <param name="quality">The <c>FaceQuality</c> settings.</param>
+    /// <returns>The scorer.</returns>
+    internal static GeometricPspiScorer CreateScorer(FaceQualityOptions quality) => new(new GeometricPspiOptions().WithLimitsOf(quality));
+
+    /// <summary>
+    /// Takes a face as the neutral baseline only if it passes the same checks as a face to score (the quality gate, then the
+    /// scorer's own pose and size limits): a baseline from a face turned away, too small, dark or blurred would make every
+    /// score against it wrong.
+    /// </summary>
+    /// <param name="face">The baseline image's face.</param>
+    /// <param name="scorer">The scorer the images are scored with.</param>
+    /// <param name="problem">Why the face cannot serve, or <see langword="null"/>.</param>
+    /// <returns>The baseline, or <see langword="null"/> when the face cannot serve.</returns>
+    internal static NeutralBaseline? TryBaseline(FaceAnalysis face, GeometricPspiScorer scorer, out string? problem)
+    {
+        if (face.QualityIssue is { } issue)
+        {
+            problem = issue;
+            return null;
+        }
+
+        if (!AuProxies.TryFromLandmarks(face.Landmarks, out var proxies))
+        {
+            problem = GeometricPspiScorer.BadLandmarksReason;
+            return null;
+        }
+
+        HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
+        var baseline = new NeutralBaseline(proxies);
+        var self = scorer.Score(proxies, baseline, pose);
+        problem = self.IsScorable ? null : self.CannotScoreReason;
+        return self.IsScorable ? baseline : null;
     }
 
     private static async Task<IFaceDetector?> CreateDetectorAsync(DetectionOptions detection, string home)

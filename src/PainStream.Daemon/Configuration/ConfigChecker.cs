@@ -130,7 +130,9 @@ internal static partial class ConfigChecker
     }
 
     // Every problem starts with its key path. The generated validators say "Url: The Cameras:bed-2.Url field is required."
-    // and hand-written rules "Property Cameras:bed-2:Region: …"; both become "Cameras:bed-2:Url: …".
+    // (a nested object adds ".Alerting" to the owner: "ReAlertMinutes: The field Cameras:bed-2.Alerting.ReAlertMinutes …")
+    // and hand-written rules "Property Cameras:bed-2:Region: …"; all become "Cameras:bed-2:Url: …",
+    // "Cameras:bed-2:Alerting:ReAlertMinutes: …".
     private static string Normalise(string section, string failure)
     {
         const string PropertyPrefix = "Property ";
@@ -149,8 +151,8 @@ internal static partial class ConfigChecker
         {
             var name = member.Groups["member"].Value;
             var text = member.Groups["text"].Value;
-            var owner = Regex.Match(text, $@"(?:The field |The )(?<owner>[^.']+)\.{Regex.Escape(name)}\b", RegexOptions.CultureInvariant);
-            return $"{(owner.Success ? owner.Groups["owner"].Value : section)}:{name}: {text}";
+            var owner = Regex.Match(text, $@"^(?:The field |The )(?<owner>[^']+?)\.{Regex.Escape(name)}\b", RegexOptions.CultureInvariant);
+            return $"{(owner.Success ? owner.Groups["owner"].Value.Replace('.', ':') : section)}:{name}: {text}";
         }
 
         return $"{section}: {failure}";

@@ -24,6 +24,9 @@ public sealed class SqliteAlertOutboxTests : IDisposable
 
     private string DbPath => _directory.File("state/outbox.db");
 
+    // Where a fresh file starts its sequence at the test's clock (2026-03-04T05:06:07Z).
+    private long Start => _time.GetUtcNow().ToUnixTimeMilliseconds() * SqliteAlertOutbox.SequencesPerMillisecond;
+
     public void Dispose()
     {
         _meters.Dispose();
@@ -39,11 +42,11 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         var second = outbox.Enqueue(Event("a", 2, OutboxKind.Update), State("bed-1", 2));
         var third = outbox.Enqueue(Event("a", 3, OutboxKind.End));
 
-        Assert.Equal(1, first);
-        Assert.Equal(3, second);
-        Assert.Equal(5, third);
+        Assert.Equal(Start + 1, first);
+        Assert.Equal(Start + 3, second);
+        Assert.Equal(Start + 5, third);
         var entries = outbox.Peek(100);
-        Assert.Equal([1L, 2, 3, 4, 5], entries.Select(e => e.Sequence));
+        Assert.Equal([Start + 1, Start + 2, Start + 3, Start + 4, Start + 5], entries.Select(e => e.Sequence));
         Assert.Equal(["a/1", "state/bed-1/1", "a/2", "state/bed-1/2", "a/3"], entries.Select(e => Encoding.UTF8.GetString(e.Payload)));
         Assert.Equal([OutboxKind.New, OutboxKind.State, OutboxKind.Update, OutboxKind.State, OutboxKind.End], entries.Select(e => e.Kind));
         Assert.Equal([false, true, false, true, false], entries.Select(e => e.Retain));
@@ -51,8 +54,8 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         Assert.Equal("a:1", entries[0].DedupeKey);
         Assert.All(entries, e => Assert.Equal(_time.GetUtcNow(), e.EnqueuedAt));
         Assert.Equal(5, outbox.Count);
-        Assert.Equal(5, outbox.LastSequence);
-        Assert.Equal([1L, 2], outbox.Peek(2).Select(e => e.Sequence));
+        Assert.Equal(Start + 5, outbox.LastSequence);
+        Assert.Equal([Start + 1, Start + 2], outbox.Peek(2).Select(e => e.Sequence));
         Assert.True(Directory.Exists(_directory.File("state")));
     }
 
@@ -69,9 +72,9 @@ public sealed class SqliteAlertOutboxTests : IDisposable
             return [Event("a", seq, OutboxKind.New), State("bed-1", seq)];
         });
 
-        Assert.Equal(2, seen);
-        Assert.Equal(2, first);
-        Assert.Equal("a/2", Encoding.UTF8.GetString(outbox.Peek(10)[1].Payload));
+        Assert.Equal(Start + 2, seen);
+        Assert.Equal(Start + 2, first);
+        Assert.Equal("a/" + (Start + 2), Encoding.UTF8.GetString(outbox.Peek(10)[1].Payload));
     }
 
     [Fact]
@@ -83,7 +86,7 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => outbox.Enqueue(_ => throw new InvalidOperationException("cannot serialise")));
 
         Assert.Equal(1, outbox.Count);
-        Assert.Equal(2, outbox.Enqueue(Event("a", 2, OutboxKind.End)));
+        Assert.Equal(Start + 2, outbox.Enqueue(Event("a", 2, OutboxKind.End)));
     }
 
     [Fact]
@@ -95,12 +98,12 @@ public sealed class SqliteAlertOutboxTests : IDisposable
             outbox.Enqueue(Event("a", i, OutboxKind.Update));
         }
 
-        Assert.Equal(2, outbox.DeleteThrough(2));
+        Assert.Equal(2, outbox.DeleteThrough(Start + 2));
 
-        Assert.Equal([3L, 4, 5], outbox.Peek(10).Select(e => e.Sequence));
+        Assert.Equal([Start + 3, Start + 4, Start + 5], outbox.Peek(10).Select(e => e.Sequence));
         Assert.Equal(3, outbox.Count);
-        Assert.Equal(0, outbox.DeleteThrough(2));
-        Assert.Equal(3, outbox.DeleteThrough(5));
+        Assert.Equal(0, outbox.DeleteThrough(Start + 2));
+        Assert.Equal(3, outbox.DeleteThrough(Start + 5));
         Assert.Empty(outbox.Peek(10));
         Assert.Equal(0, outbox.Count);
     }
@@ -108,26 +111,29 @@ public sealed class SqliteAlertOutboxTests : IDisposable
     [Fact]
     public void Reopen_AfterDispose_KeepsQueuedMessagesOrderAndSequence()
     {
+        var origin = Start;
         using (var outbox = Open())
         {
             outbox.Enqueue(Event("a", 1, OutboxKind.New), State("bed-1", 1));
             outbox.Enqueue(Event("a", 3, OutboxKind.Update), State("bed-1", 3));
-            outbox.DeleteThrough(1);
+            outbox.DeleteThrough(origin + 1);
         }
 
+        // Later, so a file that wrongly started afresh would show it.
+        _time.Advance(TimeSpan.FromMinutes(5));
         using (var reopened = Open())
         {
             Assert.Equal(3, reopened.Count);
-            Assert.Equal(4, reopened.LastSequence);
-            Assert.Equal([2L, 3, 4], reopened.Peek(10).Select(e => e.Sequence));
-            Assert.Equal(5, reopened.Enqueue(Event("a", 5, OutboxKind.End)));
-            reopened.DeleteThrough(5);
+            Assert.Equal(origin + 4, reopened.LastSequence);
+            Assert.Equal([origin + 2, origin + 3, origin + 4], reopened.Peek(10).Select(e => e.Sequence));
+            Assert.Equal(origin + 5, reopened.Enqueue(Event("a", 5, OutboxKind.End)));
+            reopened.DeleteThrough(origin + 5);
         }
 
         // Emptied, and still no sequence is reused (a subscriber's dedupe key must not repeat).
         using var again = Open();
         Assert.Equal(0, again.Count);
-        Assert.Equal(6, again.Enqueue(Event("b", 6, OutboxKind.New)));
+        Assert.Equal(origin + 6, again.Enqueue(Event("b", 6, OutboxKind.New)));
         Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Id.Id == 4013);
     }
 
@@ -221,7 +227,7 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         Assert.Single(_logger.Collector.GetSnapshot(), r => r.Id.Id == 4017);
 
         // Back under the bound re-arms the warning.
-        outbox.DeleteThrough(6);
+        outbox.DeleteThrough(Start + 6);
         for (var i = 7; i <= 10; i++)
         {
             outbox.Enqueue(Event("e" + i, i, OutboxKind.New));
@@ -276,11 +282,75 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         Assert.True(File.Exists(aside), "the corrupt file was not moved aside");
         Assert.Equal(garbage, File.ReadAllBytes(aside));
         Assert.Equal(0, outbox.Count);
-        Assert.Equal(1, outbox.Enqueue(Event("a", 1, OutboxKind.New)));
+        Assert.Equal(Start + 1, outbox.Enqueue(Event("a", 1, OutboxKind.New)));
         var error = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
         Assert.Equal(4014, error.Id.Id);
         Assert.Contains(aside, error.Message, StringComparison.Ordinal);
         Assert.Contains("NOT delivered", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_FreshFile_SequenceStartsAtTheWallClock()
+    {
+        using var outbox = Open();
+
+        Assert.Equal(Start, outbox.LastSequence);
+        Assert.Equal(1_772_600_767_000_000, Start); // 2026-03-04T05:06:07Z in Unix ms, × 1000
+        Assert.True(Start + 1 < (1L << 53), "seq must stay exact in a JavaScript dashboard");
+    }
+
+    [Fact]
+    public void Open_CorruptFileReplacedAtStart_SequencesContinueAboveTheEarlierFile()
+    {
+        long last;
+        using (var outbox = Open())
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                outbox.Enqueue(Event("a", i, OutboxKind.New), State("bed-1", i));
+            }
+
+            last = outbox.LastSequence;
+        }
+
+        // The daemon restarts a few seconds later and finds the file damaged: it is moved aside and a fresh one created.
+        _time.Advance(TimeSpan.FromSeconds(3));
+        File.WriteAllText(DbPath, "not a database any more");
+        using var fresh = Open();
+
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(DbPath)!, "outbox.db.corrupt-*"));
+        var first = fresh.Enqueue(Event("b", 1, OutboxKind.New), State("bed-1", 1));
+        Assert.True(first > last, $"seq restarted at {first}, below {last} already published: dashboards would ignore the new bed states");
+    }
+
+    [Fact]
+    public void Enqueue_WithOpenEpisode_KeptWithTheMessagesUntilItsEnd()
+    {
+        using (var outbox = Open())
+        {
+            outbox.Enqueue(_ => [Event("a", 1, OutboxKind.New)], new OpenEpisode("cam", "bed-1", "pain", "a/1"u8.ToArray()));
+            outbox.Enqueue(_ => [Event("b", 2, OutboxKind.New)], new OpenEpisode("cam", "bed-2", "camera_offline", "b/2"u8.ToArray()));
+            outbox.Enqueue(_ => [Event("a", 3, OutboxKind.Update)], new OpenEpisode("cam", "bed-1", "pain", "a/3"u8.ToArray()));
+            outbox.DeleteThrough(outbox.LastSequence); // delivered: the episodes are still open
+        }
+
+        using var reopened = Open();
+        var open = reopened.OpenEpisodes();
+        Assert.Equal([("bed-1", "pain", "a/3"), ("bed-2", "camera_offline", "b/2")], open.Select(e => (e.Bed, e.Reason, Encoding.UTF8.GetString(e.Payload!))));
+
+        reopened.Enqueue(_ => [Event("a", 4, OutboxKind.End)], new OpenEpisode("cam", "bed-1", "pain", null));
+
+        Assert.Equal(["bed-2"], reopened.OpenEpisodes().Select(e => e.Bed));
+    }
+
+    [Fact]
+    public void Enqueue_BuilderThrowsWithAnEpisode_EpisodeNotStoredEither()
+    {
+        using var outbox = Open();
+
+        Assert.Throws<InvalidOperationException>(() => outbox.Enqueue(_ => throw new InvalidOperationException("cannot serialise"), new OpenEpisode("cam", "bed-1", "pain", [1])));
+
+        Assert.Empty(outbox.OpenEpisodes());
     }
 
     [Fact]
@@ -356,7 +426,7 @@ public sealed class SqliteAlertOutboxTests : IDisposable
         }
 
         await writing;
-        Assert.Equal(Enumerable.Range(1, Batches * 2).Select(i => (long)i), delivered);
+        Assert.Equal(Enumerable.Range(1, Batches * 2).Select(i => Start + i), delivered);
         Assert.Equal(0, outbox.Count);
     }
 

@@ -160,7 +160,8 @@ public sealed class PatientAlertMachineTests
     [Fact]
     public void Step_SteadyStateWithoutEvents_DoesNotAllocate()
     {
-        var driver = new AlertDriver().Feed(1, TimeSpan.FromSeconds(10));
+        // Warmed up at the rate measured below: the smoother's buffer grows to the frame rate once, then stays.
+        var driver = new AlertDriver().Feed(1, TimeSpan.FromSeconds(10), stepMs: 40);
         var machine = driver.Machine;
         var now = driver.Now;
         var sample = new ScoreSample(1, 0.9);
@@ -396,6 +397,69 @@ public sealed class PatientAlertMachineTests
 
         Assert.Equal(2, driver.Events.Count);
         Assert.Equal((AlertEventType.End, alarm.Id), (driver.Events[1].Type, driver.Events[1].Id));
+    }
+
+    [Fact]
+    public void SetCameraOnline_ReportedOnlineEverySecond_FaceNotVisibleStillFires()
+    {
+        var driver = new AlertDriver().Feed(1, Second);
+
+        // As the patient stage does: the camera state on every one-second tick, with no scorable face.
+        for (var i = 0; i < 301; i++)
+        {
+            driver.Time.Advance(Second);
+            driver.Record(driver.Machine.SetCameraOnline(true, driver.Now));
+            driver.Record(driver.Machine.Tick(driver.Now));
+        }
+
+        var alarm = Assert.Single(driver.Events);
+        Assert.Equal((AlertReason.FaceNotVisible, AlertEventType.New), (alarm.Reason, alarm.Type));
+    }
+
+    [Fact]
+    public void ResetBaseline_ActiveEpisode_EndsItForgetsTheScoreAndGoesIdle()
+    {
+        var driver = new AlertDriver(AlertDriver.Raw);
+        var pain = driver.FeedUntilEvent(8, TimeSpan.FromMinutes(1))!;
+        driver.Record(driver.Machine.SetScorerFailed(true, driver.Now));
+
+        var events = driver.Machine.ResetBaseline(driver.Now);
+
+        var end = Assert.Single(events);
+        Assert.Equal((AlertEventType.End, AlertCause.BaselineReset, pain.Id), (end.Type, end.Cause, end.Id));
+        Assert.Equal(8, end.Score);
+        Assert.Equal(PainAlertState.Idle, driver.Machine.State);
+        Assert.Null(driver.Machine.Smoothed);
+        Assert.NotNull(driver.Machine.GetOpenEpisode(AlertReason.ScorerFailed)); // technical alarms are about the bed, not the patient
+        Assert.Empty(driver.Machine.ResetBaseline(driver.Now));
+    }
+
+    [Fact]
+    public void ResetBaseline_Pending_DropsTheOnsetWithoutAnEvent()
+    {
+        var driver = new AlertDriver(AlertDriver.Raw).Feed(8, Second);
+        Assert.Equal(PainAlertState.Pending, driver.Machine.State);
+
+        Assert.Empty(driver.Machine.ResetBaseline(driver.Now));
+
+        Assert.Equal(PainAlertState.Idle, driver.Machine.State);
+        Assert.Empty(driver.Events);
+    }
+
+    [Fact]
+    public void EndAll_PainAndTechnicalOpen_EndsEveryEpisodeWithTheCause()
+    {
+        var driver = new AlertDriver(AlertDriver.Raw);
+        driver.FeedUntilEvent(8, TimeSpan.FromMinutes(1));
+        driver.Record(driver.Machine.SetCameraOnline(false, driver.Now));
+        driver.Record(driver.Machine.SetScorerFailed(true, driver.Now));
+
+        var ends = driver.Machine.EndAll(AlertCause.Removed, driver.Now);
+
+        Assert.Equal([AlertReason.Pain, AlertReason.CameraOffline, AlertReason.ScorerFailed], ends.Select(e => e.Reason));
+        Assert.All(ends, e => Assert.Equal((AlertEventType.End, AlertCause.Removed), (e.Type, e.Cause)));
+        Assert.All(Enum.GetValues<AlertReason>(), r => Assert.Null(driver.Machine.GetOpenEpisode(r)));
+        Assert.Equal(PainAlertState.Idle, driver.Machine.State);
     }
 
     [Fact]

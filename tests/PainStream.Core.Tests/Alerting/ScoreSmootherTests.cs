@@ -84,6 +84,50 @@ public sealed class ScoreSmootherTests
     }
 
     [Fact]
+    public void Add_LongWindow_KeepsEverySampleOfTheWindow()
+    {
+        // Two minutes at 10 fps: 1200 samples, far more than a fixed 256-sample buffer would keep.
+        var smoother = new ScoreSmoother(MedianOnly with { SmoothingWindow = TimeSpan.FromMinutes(2) });
+        for (var i = 0; i < 1190; i++)
+        {
+            smoother.Add(new ScoreSample(i < 700 ? 9 : 1, 0.9), At(i * 100));
+        }
+
+        Assert.Equal(1190, smoother.Count);
+        Assert.Equal(9, smoother.Smoothed); // 700 high samples and 490 low ones are all in the window
+    }
+
+    [Fact]
+    public void MaxCapacity_FollowsTheWindow_AtTheHighestAnalysisRate()
+    {
+        var smoother = new ScoreSmoother(AlertPolicy.Default with { SmoothingWindow = TimeSpan.FromSeconds(600) });
+        Assert.Equal(36_001, smoother.MaxCapacity);
+
+        smoother.Reconfigure(AlertPolicy.Default);
+        Assert.Equal(301, smoother.MaxCapacity);
+        Assert.Equal(4, new ScoreSmoother(AlertPolicy.Default, capacity: 4).MaxCapacity);
+    }
+
+    [Fact]
+    public void Add_LongWindowOnceGrown_DoesNotAllocate()
+    {
+        var smoother = new ScoreSmoother(AlertPolicy.Default with { SmoothingWindow = TimeSpan.FromSeconds(600) });
+        for (var i = 0; i < 3000; i++)
+        {
+            smoother.Add(new ScoreSample(i % 7, 0.9), At(i * 200));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 3000; i < 4000; i++)
+        {
+            smoother.Add(new ScoreSample(i % 7, 0.9), At(i * 200));
+        }
+
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(3000, smoother.Count);
+    }
+
+    [Fact]
     public void Add_SteadyState_DoesNotAllocate()
     {
         var smoother = new ScoreSmoother(AlertPolicy.Default);

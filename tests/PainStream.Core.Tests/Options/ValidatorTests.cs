@@ -29,6 +29,34 @@ public sealed class ValidatorTests
     }
 
     [Fact]
+    public void CamerasValidator_BedOverridesOutOfRange_FailLikeCameraOverrides()
+    {
+        var cameras = new CamerasOptions
+        {
+            ["ward3-room2"] = new CameraOptions
+            {
+                Url = "rtsp://cam/1",
+                Alerting = new AlertingOverrides { ReAlertMinutes = 0.01 },
+                Beds = new Dictionary<string, BedOptions>
+                {
+                    ["bed-a"] = new BedOptions { Width = 0.5, Alerting = new AlertingOverrides { ReAlertMinutes = 0.01, MinConfidence = 2 } },
+                    ["bed-b"] = new BedOptions { X = 0.5, Width = 0.5, Alerting = new AlertingOverrides { ReAlertMinutes = 30 } },
+                },
+            },
+        };
+
+        var result = new CamerasOptionsValidator().Validate(null, cameras);
+
+        Assert.True(result.Failed);
+        var failures = result.Failures!.ToList();
+        Assert.Single(failures, f => f.Contains("Cameras:ward3-room2.Alerting.ReAlertMinutes", StringComparison.Ordinal));
+        Assert.Single(failures, f => f.Contains("Cameras:ward3-room2:Beds:bed-a:Alerting.ReAlertMinutes", StringComparison.Ordinal));
+        Assert.Single(failures, f => f.Contains("Cameras:ward3-room2:Beds:bed-a:Alerting.MinConfidence", StringComparison.Ordinal));
+        Assert.DoesNotContain(failures, f => f.Contains("bed-b", StringComparison.Ordinal));
+        Assert.Equal(3, failures.Count);
+    }
+
+    [Fact]
     public void CaptureValidators_OutOfRangeAndInconsistent_Fail()
     {
         var options = new CaptureOptions { Fps = 0, Width = 641, BackoffInitialSeconds = 10, BackoffMaxSeconds = 5 };

@@ -144,8 +144,160 @@ public sealed class PatientStageTests : IDisposable
         var badCamera = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, new CameraId("nope"), "left"), TestContext.Current.CancellationToken);
         Assert.False(badCamera.Ok);
         Assert.Contains("unknown camera 'nope'", badCamera.Error, StringComparison.Ordinal);
-        var badMinutes = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 0), TestContext.Current.CancellationToken);
+        var badMinutes = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 1441), TestContext.Current.CancellationToken);
         Assert.False(badMinutes.Ok);
+        Assert.False((await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: -1), TestContext.Current.CancellationToken)).Ok);
+    }
+
+    [Fact]
+    public async Task Snooze_ZeroMinutes_CancelsTheRunningSnooze()
+    {
+        var scorer = await RaiseEpisodeAsync();
+        Assert.True((await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 1440), TestContext.Current.CancellationToken)).Ok);
+        Assert.Equal(AlertCause.Snoozed, _alerts.Alerts.Last().Cause);
+        for (var i = 0; i < 20; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Equal(2, _alerts.Alerts.Count); // the pain goes on, but the snooze holds it back
+
+        var cancel = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 0), TestContext.Current.CancellationToken);
+        Assert.True(cancel.Ok, cancel.Error);
+        await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+
+        // The onset was pending through the snooze: with the snooze cancelled it alerts at once, as a new episode.
+        var renewed = _alerts.Alerts.Last();
+        Assert.Equal((AlertEventType.New, AlertReason.Pain), (renewed.Type, renewed.Reason));
+        Assert.NotEqual(_alerts.Alerts.First().Id, renewed.Id);
+        Assert.Equal(9, scorer.Pspi);
+    }
+
+    [Fact]
+    public async Task BaselineReset_DuringAnOpenEpisode_EndsItAndTheNewBaselineIsLearnt()
+    {
+        var scorer = await RaiseEpisodeAsync();
+        var episode = _alerts.Alerts.Single().Id;
+
+        var reset = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.BaselineReset, Cam, "left", By: "nurse 4"), TestContext.Current.CancellationToken);
+
+        Assert.True(reset.Ok);
+        Assert.Equal(1, scorer.Resets);
+        var end = _alerts.Alerts.Last();
+        Assert.Equal((AlertEventType.End, AlertCause.BaselineReset, episode), (end.Type, end.Cause, end.Id));
+
+        // Like the geometric scorer after a reset: nothing scorable until the new baseline is learnt. The bed is idle, so it
+        // learns, and no re-alert or escalation of the old episode comes (ReAlert/EscalateAfter are minutes; 15 min pass).
+        scorer.CannotScoreReason = "learning baseline";
+        for (var i = 0; i < 900; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromSeconds(1));
+            await _stage.TickAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(scorer.LearnFlags[^1]);
+        Assert.Equal(2, _alerts.Alerts.Count(a => a.Reason == AlertReason.Pain));
+    }
+
+    [Fact]
+    public async Task RemovedBed_WithAnOpenEpisode_EndsIt_SoTheBedStateClears()
+    {
+        await RaiseEpisodeAsync();
+        var episode = _alerts.Alerts.Single().Id;
+
+        SetBeds(("right", new NormalizedRegion(0.5, 0, 0.5, 1), Fast));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        var end = _alerts.Alerts.Last();
+        Assert.Equal((AlertEventType.End, AlertCause.Removed, episode, "left"), (end.Type, end.Cause, end.Id, end.Bed));
+        Assert.Equal(1, _stage.PatientCount);
+    }
+
+    [Fact]
+    public async Task RemovedCamera_EndsEveryOpenEpisodeOfItsBeds_PainAndTechnical()
+    {
+        await RaiseEpisodeAsync();
+        _registry.SetOffline(Cam, "connection refused");
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(2, _alerts.Alerts.Count(a => a is { Reason: AlertReason.CameraOffline, Type: AlertEventType.New }));
+
+        _catalog.Update(FrozenDictionary<CameraId, CameraSettings>.Empty);
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        var ends = _alerts.Alerts.Where(a => a.Type == AlertEventType.End).ToList();
+        Assert.Equal(3, ends.Count); // left: pain and camera offline; right: camera offline
+        Assert.All(ends, e => Assert.Equal(AlertCause.Removed, e.Cause));
+        Assert.Equal(0, _stage.PatientCount);
+    }
+
+    [Fact]
+    public async Task ConfiguredCameraWithoutAFrame_BedsFollowedFromStart_OfflineAlarmOnceCaptureReportsTheOutage()
+    {
+        var late = new CameraId("ward-9");
+        _catalog.Update(new Dictionary<CameraId, CameraSettings>
+        {
+            [late] = new(late, "rtsp://cam9/stream", true, 5, 800, 400, null) { Beds = [new BedSettings("bed", new NormalizedRegion(0, 0, 1, 1), Fast)] },
+        }.ToFrozenDictionary());
+
+        // Capture is still starting: the bed is followed, but that is no outage yet.
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, _stage.PatientCount);
+        Assert.Empty(_alerts.Alerts);
+
+        _registry.SetOffline(late, "connection refused");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        var alarm = Assert.Single(_alerts.Alerts);
+        Assert.Equal((AlertReason.CameraOffline, AlertEventType.New, "bed"), (alarm.Reason, alarm.Type, alarm.Bed));
+    }
+
+    [Fact]
+    public async Task CaptureStoppedByPainStream_IsNoOutage()
+    {
+        await PrimeAsync();
+        _registry.SetStopped(Cam, "PainStream stopped");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        Assert.Empty(_alerts.Alerts);
+    }
+
+    [Fact]
+    public async Task DisabledCamera_NoOfflineAlarm_OpenEpisodeEndsAndItsBedsAreNoLongerFollowed()
+    {
+        await RaiseEpisodeAsync();
+        var episode = _alerts.Alerts.Single().Id;
+
+        SetBeds(enabled: false, ("left", new NormalizedRegion(0, 0, 0.5, 1), Fast), ("right", new NormalizedRegion(0.5, 0, 0.5, 1), Fast));
+        _registry.SetDisabled(Cam);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        await AdvanceAndStepAsync(TimeSpan.FromSeconds(1));
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        var end = Assert.Single(_alerts.Alerts, a => a.Type == AlertEventType.End);
+        Assert.Equal((AlertCause.Disabled, episode), (end.Cause, end.Id));
+        Assert.DoesNotContain(_alerts.Alerts, a => a.Reason == AlertReason.CameraOffline);
+        Assert.Equal(0, _stage.PatientCount);
+        var ack = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "left"), TestContext.Current.CancellationToken);
+        Assert.False(ack.Ok);
+        Assert.Contains("disabled", ack.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OnlineCameraWithoutAFace_FaceNotVisibleAlarmFiresDespiteTheTicks()
+    {
+        var slow = Fast with { FaceNotVisibleAfter = TimeSpan.FromSeconds(30) };
+        SetBeds(("left", new NormalizedRegion(0, 0, 0.5, 1), slow), ("right", new NormalizedRegion(0.5, 0, 0.5, 1), slow));
+        for (var i = 0; i < 31; i++)
+        {
+            await _stage.TickAsync(TestContext.Current.CancellationToken);
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await StepAsync();
+        }
+
+        Assert.Equal(2, _alerts.Alerts.Count(a => a is { Reason: AlertReason.FaceNotVisible, Type: AlertEventType.New }));
     }
 
     [Fact]
@@ -239,10 +391,12 @@ public sealed class PatientStageTests : IDisposable
             Analyses = faces,
         };
 
-    private void SetBeds(params (string Name, NormalizedRegion Region, AlertPolicy Policy)[] beds) =>
+    private void SetBeds(params (string Name, NormalizedRegion Region, AlertPolicy Policy)[] beds) => SetBeds(enabled: true, beds);
+
+    private void SetBeds(bool enabled, params (string Name, NormalizedRegion Region, AlertPolicy Policy)[] beds) =>
         _catalog.Update(new Dictionary<CameraId, CameraSettings>
         {
-            [Cam] = new(Cam, "lavfi:x", true, 5, 800, 400, null) { Beds = beds.Select(b => new BedSettings(b.Name, b.Region, b.Policy)).ToList() },
+            [Cam] = new(Cam, "lavfi:x", enabled, 5, 800, 400, null) { Beds = beds.Select(b => new BedSettings(b.Name, b.Region, b.Policy)).ToList() },
         }.ToFrozenDictionary());
 
     private Task StepAsync(params FaceAnalysis[] faces) => _stage.StepAsync(Observation(faces), TestContext.Current.CancellationToken);

@@ -1,0 +1,26 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Options;
+using PainStream.Testing;
+
+namespace PainStream.Daemon.Tests;
+
+public sealed class SystemdUnitTests
+{
+    /// <summary>Every setting that names a file or directory the daemon writes (their defaults lie under the read-only install).</summary>
+    public static TheoryData<string> WrittenPaths => [$"{MqttOptions.SectionName}__{nameof(MqttOptions.OutboxPath)}", $"{ScoringOptions.SectionName}__{nameof(ScoringOptions.StateDirectory)}"];
+
+    [Theory]
+    [MemberData(nameof(WrittenPaths))]
+    public void Unit_PointsEveryWrittenPathIntoItsStateDirectory(string key)
+    {
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "systemd", "painstream.service"));
+        var state = Assert.Single(lines, l => l.StartsWith("StateDirectory=", StringComparison.Ordinal))["StateDirectory=".Length..];
+        Assert.Contains(lines, l => l == "ProtectSystem=strict");
+        Assert.Contains(lines, l => l == "ReadWritePaths=/var/lib/" + state);
+
+        var setting = Assert.Single(lines, l => l.StartsWith($"Environment=PAINSTREAM__{key}=", StringComparison.Ordinal));
+
+        Assert.StartsWith($"/var/lib/{state}/", setting[$"Environment=PAINSTREAM__{key}=".Length..], StringComparison.Ordinal);
+    }
+}
