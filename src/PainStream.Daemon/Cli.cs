@@ -35,7 +35,7 @@ internal static class Cli
           demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S]
                     [--grimace-seconds S] [--ramp-seconds S] [--models DIR]
                                      make a pain demo clip (H.264 MP4, 640x360) from a face image: neutral (default
-                                     12 s), ramp (1 s), grimace (20 s), ramp, neutral again (trailing, 20 s); fps
+                                     12 s), ramp (1 s), grimace (18 s), ramp, neutral again (trailing, 20 s); fps
                                      default 10. Exit 64 for a bad option, a missing image or no face in it, 3 when a
                                      model or ffmpeg cannot be loaded, 1 when encoding fails
           help                       show this text

@@ -8,9 +8,10 @@ namespace PainStream.Vision.Synthesis;
 /// (<see cref="GrimaceSeconds"/>, the eyes squeezed shut between <see cref="EyesClosedFrom"/> and <see cref="EyesClosedTo"/>
 /// of it) → ramp back (<see cref="RampSeconds"/>) → neutral (<see cref="TrailingNeutralSeconds"/>); see <see cref="DemoClipTimeline"/>.
 /// The defaults fit one whole episode into the first minute under the default alerting: 12 s of neutral face cover the
-/// 10 s baseline learning; 20 s of grimace outlast the smoothing lag (≈ 3.5 s) plus the 15 s dwell with a few seconds to
-/// spare (alert <c>new</c> ≈ 33 s after start); the trailing 20 s of neutral face plus the next loop's 12 s outlast the
-/// smoothing lag plus the 20 s hold with ≈ 5 s to spare (<c>end</c> ≈ 59 s). Measured with README command 1.
+/// 10 s baseline learning; 18 s of grimace outlast the smoothing lag (≈ 3.5 s on the way up, the same on the way down)
+/// plus the 15 s dwell with ≈ 4 s to spare (alert <c>new</c> ≈ 33 s after start); the trailing 20 s of neutral face plus
+/// the next loop's 12 s outlast the smoothing lag plus the 20 s hold with ≈ 8 s to spare (<c>end</c> ≈ 58 s).
+/// Measured with README command 1.
 /// </remarks>
 public sealed record DemoClipOptions
 {
@@ -35,8 +36,8 @@ public sealed record DemoClipOptions
     /// <summary>Gets the time to ramp from neutral to the full grimace, and back, in seconds. <value>The default value is 1.</value></summary>
     public double RampSeconds { get; init; } = 1;
 
-    /// <summary>Gets how long the full grimace is held, in seconds. <value>The default value is 20.</value></summary>
-    public double GrimaceSeconds { get; init; } = 20;
+    /// <summary>Gets how long the full grimace is held, in seconds. <value>The default value is 18.</value></summary>
+    public double GrimaceSeconds { get; init; } = 18;
 
     /// <summary>Gets where in the hold (0–1) the eyes start closing. <value>The default value is 0.4.</value></summary>
     public double EyesClosedFrom { get; init; } = 0.4;

@@ -10,18 +10,18 @@ public sealed class DemoClipTimelineTests
     private static readonly DemoClipOptions Symmetric = new() { NeutralSeconds = 20, RampSeconds = 2, GrimaceSeconds = 25, TrailingNeutralSeconds = null };
 
     [Fact]
-    public void Constructor_Defaults_Neutral12Ramp1Grimace20Trailing20At10Fps()
+    public void Constructor_Defaults_Neutral12Ramp1Grimace18Trailing20At10Fps()
     {
         var timeline = new DemoClipTimeline(new DemoClipOptions());
 
-        Assert.Equal((120, 10, 200, 200), (timeline.NeutralFrames, timeline.RampFrames, timeline.HoldFrames, timeline.TrailingNeutralFrames));
-        Assert.Equal(TimeSpan.FromSeconds(54), timeline.Duration);
+        Assert.Equal((120, 10, 180, 200), (timeline.NeutralFrames, timeline.RampFrames, timeline.HoldFrames, timeline.TrailingNeutralFrames));
+        Assert.Equal(TimeSpan.FromSeconds(52), timeline.Duration);
         Assert.Equal(DemoClipPhase.NeutralBefore, timeline.PhaseAt(119));
         Assert.Equal(DemoClipPhase.RampUp, timeline.PhaseAt(120));
         Assert.Equal(DemoClipPhase.Hold, timeline.PhaseAt(130));
-        Assert.Equal(DemoClipPhase.RampDown, timeline.PhaseAt(330));
-        Assert.Equal(DemoClipPhase.NeutralAfter, timeline.PhaseAt(340));
-        Assert.Equal(DemoClipPhase.NeutralAfter, timeline.PhaseAt(539));
+        Assert.Equal(DemoClipPhase.RampDown, timeline.PhaseAt(310));
+        Assert.Equal(DemoClipPhase.NeutralAfter, timeline.PhaseAt(320));
+        Assert.Equal(DemoClipPhase.NeutralAfter, timeline.PhaseAt(519));
     }
 
     [Fact]
