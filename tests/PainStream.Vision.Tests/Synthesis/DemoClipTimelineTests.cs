@@ -74,7 +74,7 @@ public sealed class DemoClipTimelineTests
     [Fact]
     public void Constructor_ShortDurations_RoundToWholeFrames()
     {
-        var timeline = new DemoClipTimeline(new DemoClipOptions { Fps = 5, NeutralSeconds = 1, RampSeconds = 0.5, GrimaceSeconds = 2 });
+        var timeline = new DemoClipTimeline(new DemoClipOptions { Fps = 5, NeutralSeconds = 1, RampSeconds = 0.5, GrimaceSeconds = 2, TrailingNeutralSeconds = null });
 
         Assert.Equal(5 + 3 + 10 + 3 + 5, timeline.FrameCount);
         Assert.Equal(GrimaceShape.FullGrimace, timeline.ShapeAt(7));
