@@ -135,10 +135,12 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 var patient = await GetPatientAsync(observation.Camera, bed, cancellationToken);
                 var face = _bedFaces[b];
                 var sample = ScoreFace(patient, face, observation.CapturedAt);
-                await EmitAsync(patient, patient.Machine.Step(sample, now), cancellationToken);
+
+                // Events raised by this frame's score carry its capture time, for the capture → broker-acknowledged latency.
+                await EmitAsync(patient, patient.Machine.Step(sample, now), observation.CaptureTimestamp, cancellationToken);
                 if (patient.ScorerFailed != patient.Machine.GetOpenEpisode(AlertReason.ScorerFailed) is not null)
                 {
-                    await EmitAsync(patient, patient.Machine.SetScorerFailed(patient.ScorerFailed, now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.SetScorerFailed(patient.ScorerFailed, now), observation.CaptureTimestamp, cancellationToken);
                 }
 
                 PublishScore(patient, observation.CapturedAt, sample, face);
@@ -176,8 +178,8 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 }
 
                 var online = settings.Enabled && _registry.Find(key.Camera) is { Up: 1 };
-                await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), cancellationToken);
-                await EmitAsync(patient, patient.Machine.Tick(now), cancellationToken);
+                await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), null, cancellationToken);
+                await EmitAsync(patient, patient.Machine.Tick(now), null, cancellationToken);
             }
 
             foreach (var key in removed ?? [])
@@ -225,7 +227,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             switch (command.Kind)
             {
                 case AlertCommandKind.Acknowledge:
-                    await EmitAsync(patient, patient.Machine.Acknowledge(now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Acknowledge(now), null, cancellationToken);
                     break;
                 case AlertCommandKind.Snooze:
                     if (command.Minutes is < 1 or > 24 * 60)
@@ -233,7 +235,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                         return AlertCommandResult.Fail("minutes must be between 1 and 1440");
                     }
 
-                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), null, cancellationToken);
                     break;
                 case AlertCommandKind.BaselineReset:
                     await patient.Scorer.ResetBaselineAsync(cancellationToken);
@@ -329,7 +331,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             patient.Scorer.Name));
     }
 
-    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, CancellationToken cancellationToken)
+    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken)
     {
         foreach (var evt in events)
         {
@@ -337,6 +339,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             {
                 Model = patient.Scorer.Name,
                 Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
+                CaptureTimestamp = captureTimestamp,
             };
             await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
             _metrics.RecordAlert(enriched);
