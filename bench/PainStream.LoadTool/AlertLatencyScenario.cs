@@ -163,6 +163,7 @@ internal static class AlertLatencyScenario
         direct.Sort();
         return new AlertLatencyFigures
         {
+            Note = after.Has(LatencyBuckets) ? null : $"the daemon exports no {LatencyBuckets}: it predates the metric, publish it again (bench/run --rebuild-daemon)",
             Clips = [.. clips.Select(Path.GetFileName).OfType<string>()],
             LoopSeconds = loop,
             Settings = settings,

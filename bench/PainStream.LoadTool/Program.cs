@@ -186,5 +186,9 @@ static void Print(ScenarioResult r)
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"[load]   alerts timed {string.Join(", ", a.TimedByType.Select(kv => $"{kv.Key} {kv.Value}"))}; capture -> PUBACK p50/p95 {a.P50Ms:F0}/{a.P95Ms:F0} ms (new: {a.NewP50Ms:F0}/{a.NewP95Ms:F0} ms, all <= {a.MaxBoundMs:F0} ms); emit -> subscriber p50/p95/max {a.EmitToSubscriberP50Ms:F1}/{a.EmitToSubscriberP95Ms:F1}/{a.EmitToSubscriberMaxMs:F1} ms over {a.Received} events; load average {r.LoadAverage}"));
+        if (a.Note is not null)
+        {
+            Console.WriteLine($"[load]   WARNING: {a.Note}");
+        }
     }
 }

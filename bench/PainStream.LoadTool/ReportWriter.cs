@@ -114,6 +114,12 @@ internal static class ReportWriter
             sb.AppendLine(c, $"| {r.Cameras} | {r.WindowSeconds:F1} | {(r.AllHeld ? "yes" : "**no**")} | {minFps:F2} | {r.FramesDropped} | {types} | {Pair(a.P50Ms, a.P95Ms, "F0")} | {Pair(a.NewP50Ms, a.NewP95Ms, "F0")} | {Show(a.MaxBoundMs, "F0")} | {Pair(a.EmitToSubscriberP50Ms, a.EmitToSubscriberP95Ms)} / {Show(a.EmitToSubscriberMaxMs)} ({a.Received}) | {Pair(r.LatencyP50Ms, r.LatencyP95Ms)} | {r.CoresUsed:F2} | {r.OtherCoresBusy:F2} | {r.LoadAverage ?? "—"} |");
         }
 
+        foreach (var note in runs.Select(r => r.Alerts!.Note).OfType<string>().Distinct())
+        {
+            sb.AppendLine();
+            sb.AppendLine(c, $"**Warning:** {note}.");
+        }
+
         sb.AppendLine();
         sb.AppendLine("capture → PUBACK: the daemon's `painstream_alert_latency_seconds` (from the capture timestamp of the frame whose score raised the event to the broker's PUBACK), "
             + "window delta of the buckets, interpolated inside a bucket (bounds 25 ms apart from 25 to 300 ms, so within about 12 ms there). "

@@ -153,6 +153,9 @@ internal sealed record AlertLatencyFigures
 
     /// <summary>Gets the largest of the same, in ms.</summary>
     public double? EmitToSubscriberMaxMs { get; init; }
+
+    /// <summary>Gets what went wrong with the measurement, if anything (e.g. a daemon without the metric).</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>What one sweep concluded for a source size.</summary>
