@@ -121,9 +121,9 @@ internal static class ReportWriter
         }
 
         sb.AppendLine();
-        sb.AppendLine("capture → PUBACK: the daemon's `painstream_alert_latency_seconds` (from the capture timestamp of the frame whose score raised the event to the broker's PUBACK), "
-            + "window delta of the buckets, interpolated inside a bucket (bounds 25 ms apart from 25 to 300 ms, so within about 12 ms there). "
-            + "Events raised by the one-second tick (a timer, no frame) are not timed. "
+        sb.AppendLine("capture → PUBACK: the daemon's `painstream_alert_latency_seconds` (from the capture timestamp of the frame whose processing raised the event to the broker's PUBACK), "
+            + "window delta of the buckets, interpolated inside a bucket (bounds 2.5–5 ms apart below 25 ms, then 25 ms apart up to 300 ms, so within about 12 ms there). "
+            + "Events raised by the one-second tick (a timer, no frame) or a command are not timed. "
             + "emit → subscriber: exact per event, the load tool's own MQTT subscriber's receipt time minus the event's `ts` (when the patient stage raised it): the outbox commit, the broker and the subscriber's wake-up. "
             + "capture → detected: `painstream_pipeline_latency_seconds` over all frames (the front part of the same path). "
             + "The smoothing delay between the face starting to grimace and the smoothed score crossing the threshold is a property of the alert policy and not part of either.");
