@@ -104,6 +104,20 @@ internal static class VisionFixtures
             [.. regressors.OrderByDescending(r => r.Anchors).SelectMany(r => r.Data)]);
     }
 
+    /// <summary>Decodes an image file into packed BGR24 pixels.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The pixels (stride <c>Width * 3</c>) and the size.</returns>
+    public static (byte[] Pixels, int Width, int Height) LoadBgr(string path)
+    {
+        using var image = Cv2.ImRead(path, ImreadModes.Color);
+        if (image.Empty())
+        {
+            throw new InvalidDataException($"OpenCV could not decode '{path}'.");
+        }
+
+        return (ToBytes(image), image.Cols, image.Rows);
+    }
+
     private static byte[] ToBytes(Mat mat)
     {
         var rows = mat.Rows;

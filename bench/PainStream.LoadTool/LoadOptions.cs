@@ -41,7 +41,7 @@ internal sealed class LoadOptions
                                  waits until the daemon's JIT tiering thread is quiet (at most 60 s more)
           --cameras LIST         camera counts to sweep, comma-separated (default 1,2,4,8,16,32)
           --sizes LIST           source sizes, e.g. 640x360,1920x1080 or 360,1080 (default 640x360,1920x1080)
-          --scenarios LIST       decode,pipeline (default both)
+          --scenarios LIST       decode,pipeline,alert-latency (default decode,pipeline)
           --fps F                analysed frames per second per camera (default 5)
           --analysis WxH         analysis size ffmpeg scales to (default 640x360, the daemon's default)
           --min-fps-ratio R      a camera holds when analysed fps >= R * fps (default 0.95)
@@ -54,6 +54,16 @@ internal sealed class LoadOptions
           --out DIR              results directory (default bench/results)
           --repo DIR             repository root (default: found from the working directory)
           --quick                smoke test: --seconds 6 --warmup 2 --cameras 1,2 --sizes 640x360
+                                 (alert-latency: --alert-cameras 1 --alert-seconds 30)
+
+        alert-latency (capture -> alert PUBACK with dwell 0; the demo clip, see bench/README.md):
+          --alert-cameras LIST   camera counts (default 1,4,32)
+          --alert-seconds T      measured window per camera count (default 78: three loops of the default clip)
+          --alert-phases K       time-shifted copies of the clip the cameras cycle through (default 8; 1 = all in step)
+          --alert-neutral S      neutral seconds at each end of the clip (default 8)
+          --alert-grimace S      grimace seconds in the middle (default 6)
+          --alert-hold S         Alerting:HoldSeconds (default 1)
+          --alert-baseline S     Scoring:BaselineMinSeconds (default 3)
           -h, --help             this text
         """;
 
@@ -74,6 +84,30 @@ internal sealed class LoadOptions
 
     /// <summary>Gets a value indicating whether the full-daemon scenario runs.</summary>
     public bool RunPipeline { get; private set; } = true;
+
+    /// <summary>Gets a value indicating whether the capture → alert-published scenario runs.</summary>
+    public bool RunAlertLatency { get; private set; }
+
+    /// <summary>Gets the camera counts of the alert-latency scenario.</summary>
+    public IReadOnlyList<int> AlertCameras { get; private set; } = [1, 4, 32];
+
+    /// <summary>Gets the alert-latency scenario's measured window.</summary>
+    public double AlertSeconds { get; private set; } = 78;
+
+    /// <summary>Gets the number of time-shifted copies of the demo clip.</summary>
+    public int AlertPhases { get; private set; } = 8;
+
+    /// <summary>Gets the demo clip's neutral seconds at each end.</summary>
+    public double AlertNeutralSeconds { get; private set; } = 8;
+
+    /// <summary>Gets the demo clip's grimace seconds.</summary>
+    public double AlertGrimaceSeconds { get; private set; } = 6;
+
+    /// <summary>Gets the daemon's <c>Alerting:HoldSeconds</c> in the alert-latency scenario.</summary>
+    public double AlertHoldSeconds { get; private set; } = 1;
+
+    /// <summary>Gets the daemon's <c>Scoring:BaselineMinSeconds</c> in the alert-latency scenario.</summary>
+    public int AlertBaselineMinSeconds { get; private set; } = 3;
 
     /// <summary>Gets the analysed frames per second per camera.</summary>
     public double Fps { get; private set; } = 5;
@@ -133,12 +167,25 @@ internal sealed class LoadOptions
                     var set = Next().Split(',', StringSplitOptions.RemoveEmptyEntries);
                     o.RunDecode = set.Contains("decode");
                     o.RunPipeline = set.Contains("pipeline");
-                    if (!o.RunDecode && !o.RunPipeline)
+                    o.RunAlertLatency = set.Contains("alert-latency");
+                    if (set.Except(["decode", "pipeline", "alert-latency"]).FirstOrDefault() is { } unknown)
                     {
-                        throw new ArgumentException("--scenarios takes decode, pipeline or both.");
+                        throw new ArgumentException($"--scenarios takes decode, pipeline and alert-latency, not '{unknown}'.");
+                    }
+
+                    if (!o.RunDecode && !o.RunPipeline && !o.RunAlertLatency)
+                    {
+                        throw new ArgumentException("--scenarios takes decode, pipeline and alert-latency.");
                     }
 
                     break;
+                case "--alert-cameras": o.AlertCameras = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--alert-seconds": o.AlertSeconds = Number(); break;
+                case "--alert-phases": o.AlertPhases = (int)Number(); break;
+                case "--alert-neutral": o.AlertNeutralSeconds = Number(); break;
+                case "--alert-grimace": o.AlertGrimaceSeconds = Number(); break;
+                case "--alert-hold": o.AlertHoldSeconds = Number(); break;
+                case "--alert-baseline": o.AlertBaselineMinSeconds = (int)Number(); break;
                 case "--fps": o.Fps = Number(); break;
                 case "--analysis": o.Analysis = SourceSize.Parse(Next()); break;
                 case "--min-fps-ratio": o.MinFpsRatio = Number(); break;
@@ -155,6 +202,8 @@ internal sealed class LoadOptions
                     o.WarmupSeconds = 2;
                     o.Cameras = [1, 2];
                     o.Sizes = [new(640, 360)];
+                    o.AlertCameras = [1];
+                    o.AlertSeconds = 30;
                     break;
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
@@ -164,6 +213,12 @@ internal sealed class LoadOptions
         if (o.Seconds <= 0 || o.WarmupSeconds < 0 || o.Fps <= 0 || o.Cameras.Count == 0 || o.Cameras.Any(n => n < 1))
         {
             throw new ArgumentException("--seconds, --fps and --cameras must be positive, --warmup not negative.");
+        }
+
+        if (o.AlertSeconds <= 0 || o.AlertPhases < 1 || o.AlertCameras.Count == 0 || o.AlertCameras.Any(n => n < 1)
+            || o.AlertNeutralSeconds < 1 || o.AlertGrimaceSeconds < 1 || o.AlertHoldSeconds < 0 || o.AlertBaselineMinSeconds < 1)
+        {
+            throw new ArgumentException("--alert-seconds, --alert-phases, --alert-cameras, --alert-baseline must be positive, --alert-neutral and --alert-grimace at least 1, --alert-hold not negative.");
         }
 
         o.Repo = Path.GetFullPath(repo ?? FindRepo());

@@ -39,11 +39,13 @@ internal static class PipelineScenario
     /// <param name="http">The HTTP client for <c>/metrics</c>.</param>
     /// <param name="cancellationToken">Stops the run (Ctrl-C).</param>
     /// <returns>The figures.</returns>
-    public static async Task<ScenarioResult> RunAsync(LoadOptions options, SourceSize size, string clip, int cameras, ChildProcesses children, HttpClient http, CancellationToken cancellationToken)
+    /// <param name="hooks">What another scenario run on the same daemon adds (configuration, a subscriber, extra figures), or <see langword="null"/>.</param>
+    public static async Task<ScenarioResult> RunAsync(LoadOptions options, SourceSize size, string clip, int cameras, ChildProcesses children, HttpClient http, CancellationToken cancellationToken, DaemonRunHooks? hooks = null)
     {
+        hooks ??= new DaemonRunHooks();
         if (!File.Exists(options.DaemonDll))
         {
-            return Failed(size, cameras, $"{options.DaemonDll} does not exist: build it with scripts/setup (or pass --daemon).", null);
+            return Failed(hooks.Kind, size, cameras, $"{options.DaemonDll} does not exist: build it with scripts/setup (or pass --daemon).", null);
         }
 
         var work = Directory.CreateTempSubdirectory("painstream-load-");
@@ -51,7 +53,9 @@ internal static class PipelineScenario
         var httpPort = FreePort();
         var mqttPort = FreePort();
         var config = Path.Combine(work.FullName, "painstream.json");
-        await File.WriteAllTextAsync(config, BuildConfig(options, clip, names, httpPort, mqttPort, Path.Combine(work.FullName, "outbox.db")), cancellationToken);
+        var root = BuildConfig(options, clip, names, httpPort, mqttPort, work.FullName);
+        hooks.Configure?.Invoke(root, names);
+        await File.WriteAllTextAsync(config, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         var metricsUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{httpPort}/metrics"));
 
         var info = new ProcessStartInfo("dotnet")
@@ -82,12 +86,12 @@ internal static class PipelineScenario
                 cancellationToken.ThrowIfCancellationRequested();
                 if (daemon.HasExited)
                 {
-                    return Failed(size, cameras, $"the daemon exited with code {daemon.ExitCode} during start-up", await TailAsync(log));
+                    return Failed(hooks.Kind, size, cameras, $"the daemon exited with code {daemon.ExitCode} during start-up", await TailAsync(log));
                 }
 
                 if (ready.Elapsed > StartupTimeout)
                 {
-                    return Failed(size, cameras, $"not every camera had a processed frame on {metricsUrl} after {StartupTimeout.TotalSeconds} s", await TailAsync(log));
+                    return Failed(hooks.Kind, size, cameras, $"not every camera had a processed frame on {metricsUrl} after {StartupTimeout.TotalSeconds} s", await TailAsync(log));
                 }
 
                 var scrape = await TryScrapeAsync(http, metricsUrl, cancellationToken);
@@ -100,19 +104,26 @@ internal static class PipelineScenario
             }
 
             var readySeconds = ready.Elapsed.TotalSeconds;
-            var warmup = await WarmUpAsync(daemon.Id, options.WarmupSeconds, cancellationToken);
+            if (hooks.OnReadyAsync is { } onReady)
+            {
+                await onReady(mqttPort, cancellationToken);
+            }
+
+            var warmup = await WarmUpAsync(daemon.Id, Math.Max(options.WarmupSeconds, hooks.MinWarmupSeconds), cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[load]   daemon ready in {readySeconds:F1} s; warmed up in {warmup:F1} s"));
 
+            var seconds = hooks.WindowSeconds ?? options.Seconds;
             var before = await SnapshotAsync(daemon.Id, http, metricsUrl, cancellationToken);
+            hooks.OnWindowStart?.Invoke();
             var clock = Stopwatch.StartNew();
             double rssPeak = 0;
             double ffmpegRssPeak = 0;
-            while (clock.Elapsed.TotalSeconds < options.Seconds)
+            while (clock.Elapsed.TotalSeconds < seconds)
             {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, options.Seconds - clock.Elapsed.TotalSeconds + 0.001)), cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, seconds - clock.Elapsed.TotalSeconds + 0.001)), cancellationToken);
                 if (daemon.HasExited)
                 {
-                    return Failed(size, cameras, $"the daemon exited with code {daemon.ExitCode} during the run", await TailAsync(log));
+                    return Failed(hooks.Kind, size, cameras, $"the daemon exited with code {daemon.ExitCode} during the run", await TailAsync(log));
                 }
 
                 rssPeak = Math.Max(rssPeak, (ProcFs.TryReadStatusBytes(daemon.Id, "VmRSS") ?? 0) / 1048576.0);
@@ -121,13 +132,16 @@ internal static class PipelineScenario
             }
 
             var after = await SnapshotAsync(daemon.Id, http, metricsUrl, cancellationToken);
+            hooks.OnWindowEnd?.Invoke();
             var window = clock.Elapsed.TotalSeconds;
             var rss = ProcFs.TryReadStatusBytes(daemon.Id, "VmRSS") / 1048576.0;
             var hwm = ProcFs.TryReadStatusBytes(daemon.Id, "VmHWM") / 1048576.0;
 
             leftovers = await children.StopAsync(daemon, graceful: true, TimeSpan.FromSeconds(15));
-            return Measure(options, size, cameras, names, before, after, window) with
+            var result = Measure(options, size, cameras, names, before, after, window) with
             {
+                Kind = hooks.Kind,
+                LoadAverage = ProcFs.LoadAverages(),
                 WarmupSeconds = warmup,
                 ReadySeconds = readySeconds,
                 DaemonRssMiB = rss,
@@ -135,6 +149,7 @@ internal static class PipelineScenario
                 FfmpegRssMiB = ffmpegRssPeak,
                 LeftoverChildren = leftovers,
             };
+            return hooks.OnMeasured is { } measured ? measured(result, before.Metrics, after.Metrics) : result;
         }
         finally
         {
@@ -251,9 +266,9 @@ internal static class PipelineScenario
         return byName.OrderByDescending(kv => kv.Value).Take(10).ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 2), StringComparer.Ordinal);
     }
 
-    private static ScenarioResult Failed(SourceSize size, int cameras, string error, string? tail) => new()
+    private static ScenarioResult Failed(string kind, SourceSize size, int cameras, string error, string? tail) => new()
     {
-        Kind = "pipeline",
+        Kind = kind,
         Source = size.ToString(),
         Cameras = cameras,
         WindowSeconds = 0,
@@ -262,7 +277,7 @@ internal static class PipelineScenario
         LogTail = tail,
     };
 
-    private static string BuildConfig(LoadOptions options, string clip, string[] names, int httpPort, int mqttPort, string outboxPath)
+    private static JsonObject BuildConfig(LoadOptions options, string clip, string[] names, int httpPort, int mqttPort, string work)
     {
         var cams = new JsonObject();
         foreach (var n in names)
@@ -281,7 +296,9 @@ internal static class PipelineScenario
                 ["Height"] = options.Analysis.Height,
             },
             // Its own alert outbox: the default under the repository's data/ would be shared, and an outbox allows one process.
-            ["Mqtt"] = new JsonObject { ["EmbeddedPort"] = mqttPort, ["OutboxPath"] = outboxPath },
+            ["Mqtt"] = new JsonObject { ["EmbeddedPort"] = mqttPort, ["OutboxPath"] = Path.Combine(work, "outbox.db") },
+            // Its own baselines too: a baseline saved by an earlier run (or by the developer's daemon) would be restored.
+            ["Scoring"] = new JsonObject { ["StateDirectory"] = Path.Combine(work, "state") },
             ["Http"] = new JsonObject { ["Url"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{httpPort}") },
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
         };
@@ -290,7 +307,7 @@ internal static class PipelineScenario
             root["Detection"] = new JsonObject { ["Workers"] = workers };
         }
 
-        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        return root;
     }
 
     private static int FreePort()

@@ -214,6 +214,20 @@ internal static class ProcFs
         }
     }
 
+    /// <summary>Gets the 1-, 5- and 15-minute load averages as <c>/proc/loadavg</c> shows them (e.g. <c>0.52 0.61 0.70</c>).</summary>
+    /// <returns>The three figures, or <see langword="null"/>.</returns>
+    public static string? LoadAverages()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(3));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Gets the whole machine's busy and total CPU ticks from <c>/proc/stat</c> (all cores), to show how busy the machine was.</summary>
     /// <returns>(busy, total) ticks.</returns>
     public static (long Busy, long Total) MachineTicks()

@@ -58,7 +58,7 @@ using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 var exit = 0;
 try
 {
-    foreach (var size in options.Sizes)
+    foreach (var size in options.RunDecode || options.RunPipeline ? options.Sizes : [])
     {
         var clip = await Clips.EnsureAsync(options, size, children, cts.Token);
         int? heldDecode = null;
@@ -110,6 +110,21 @@ try
 
         var (fixedCores, msPerFrame) = FitDaemonCost(report.Scenarios.Where(r => r.Kind == "pipeline" && r.Completed && r.Source == size.ToString()));
         report.Summary.Add(new SweepSummary(size.ToString(), heldDecode, heldPipeline, ratios, fixedCores, msPerFrame, options.Cameras.Max()));
+    }
+
+    if (options.RunAlertLatency && exit == 0)
+    {
+        var clips = await AlertLatencyScenario.EnsureClipsAsync(options, children, cts.Token);
+        report.Settings["alert-latency clip"] = string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(clips[0])} ({options.AlertNeutralSeconds} s neutral, {AlertLatencyScenario.RampSeconds} s ramp, {options.AlertGrimaceSeconds} s grimace, ramp, neutral: {AlertLatencyScenario.LoopSeconds(options)} s loop, {AlertLatencyScenario.ClipFps} fps) in {clips.Count} phase(s)");
+        report.Settings["alert-latency window s"] = options.AlertSeconds.ToString(CultureInfo.InvariantCulture);
+        foreach (var n in options.AlertCameras)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[load] alert-latency {n} cameras, {options.AlertSeconds} s"));
+            var run = await AlertLatencyScenario.RunAsync(options, clips, n, children, http, cts.Token);
+            report.Scenarios.Add(run);
+            Print(run);
+            await Task.Delay(1000, cts.Token);
+        }
     }
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
@@ -166,4 +181,14 @@ static void Print(ScenarioResult r)
     Console.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
         $"[load]   frames {r.FramesCaptured} captured, {r.FramesProcessed} processed, {r.FramesDropped} dropped; min fps {minFps:F2}; held {r.AllHeld}; CPU {r.CpuSeconds:F2} s = {r.CpuMsPerFrame:F2} ms/frame ({r.CoresUsed:F2} cores, other load {r.OtherCoresBusy:F2} cores)"));
+    if (r.Alerts is { } a)
+    {
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"[load]   alerts timed {string.Join(", ", a.TimedByType.Select(kv => $"{kv.Key} {kv.Value}"))}; capture -> PUBACK p50/p95 {a.P50Ms:F0}/{a.P95Ms:F0} ms (new: {a.NewP50Ms:F0}/{a.NewP95Ms:F0} ms, all <= {a.MaxBoundMs:F0} ms); emit -> subscriber p50/p95/max {a.EmitToSubscriberP50Ms:F1}/{a.EmitToSubscriberP95Ms:F1}/{a.EmitToSubscriberMaxMs:F1} ms over {a.Received} events; load average {r.LoadAverage}"));
+        if (a.Note is not null)
+        {
+            Console.WriteLine($"[load]   WARNING: {a.Note}");
+        }
+    }
 }

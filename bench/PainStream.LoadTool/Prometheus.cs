@@ -100,12 +100,29 @@ internal sealed class PromScrape
     /// </summary>
     /// <param name="bucketName">The <c>…_bucket</c> metric name.</param>
     /// <returns>The buckets.</returns>
-    public List<(double UpperBound, double Count)> Histogram(string bucketName)
+    public List<(double UpperBound, double Count)> Histogram(string bucketName) => Histogram(bucketName, null);
+
+    /// <summary>As <see cref="Histogram(string)"/>, over the label sets that have <paramref name="label"/> = <paramref name="value"/>.</summary>
+    /// <param name="bucketName">The <c>…_bucket</c> metric name.</param>
+    /// <param name="label">The label to filter on.</param>
+    /// <param name="value">Its value.</param>
+    /// <returns>The buckets.</returns>
+    public List<(double UpperBound, double Count)> Histogram(string bucketName, string label, string value) =>
+        Histogram(bucketName, labels => labels.TryGetValue(label, out var v) && v == value);
+
+    /// <summary>Gets the distinct values of <paramref name="label"/> among the samples of <paramref name="name"/>.</summary>
+    /// <param name="name">The metric name.</param>
+    /// <param name="label">The label.</param>
+    /// <returns>The values, sorted.</returns>
+    public IReadOnlyList<string> LabelValues(string name, string label) =>
+        [.. _samples.Where(s => s.Name == name && s.Labels.ContainsKey(label)).Select(s => s.Labels[label]).Distinct().Order(StringComparer.Ordinal)];
+
+    private List<(double UpperBound, double Count)> Histogram(string bucketName, Func<IReadOnlyDictionary<string, string>, bool>? filter)
     {
         var buckets = new SortedDictionary<double, double>();
         foreach (var s in _samples)
         {
-            if (s.Name == bucketName && s.Labels.TryGetValue("le", out var le) && TryParseValue(le, out var bound))
+            if (s.Name == bucketName && (filter is null || filter(s.Labels)) && s.Labels.TryGetValue("le", out var le) && TryParseValue(le, out var bound))
             {
                 buckets[bound] = buckets.GetValueOrDefault(bound) + s.Value;
             }

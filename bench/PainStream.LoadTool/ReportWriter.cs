@@ -10,6 +10,8 @@ namespace PainStream.LoadTool;
 /// <summary>Writes a load run as JSON (every figure) and Markdown (the tables people read), and prints the summary.</summary>
 internal static class ReportWriter
 {
+    private static readonly string[] EventTypes = ["new", "update", "end"];
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -24,7 +26,9 @@ internal static class ReportWriter
     public static async Task<string> WriteAsync(LoadReport report, LoadOptions options)
     {
         Directory.CreateDirectory(options.OutDir);
-        var stem = Path.Combine(options.OutDir, string.Create(CultureInfo.InvariantCulture, $"load-{report.StartedAt.ToLocalTime():yyyyMMdd-HHmm}"));
+        // A run of the alert-latency scenario alone is named after it, so it does not read as a throughput sweep.
+        var name = report.Scenarios.Count > 0 && report.Scenarios.TrueForAll(r => r.Kind == "alert-latency") ? "alert-latency" : "load";
+        var stem = Path.Combine(options.OutDir, string.Create(CultureInfo.InvariantCulture, $"{name}-{report.StartedAt.ToLocalTime():yyyyMMdd-HHmm}"));
         await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(report, Json));
         await File.WriteAllTextAsync(stem + ".md", Markdown(report));
         return stem + ".md";
@@ -54,6 +58,20 @@ internal static class ReportWriter
         sb.AppendLine();
         sb.AppendLine("CPU is utime+stime from /proc (decode: the ffmpeg processes; pipeline: the daemon's whole process tree) over the measured window, divided by the frames captured in it. "
             + "`other cores` is the rest of the machine's load during the window: when it is not near 0 the run shared the machine and wall-clock figures (latency, fps held) are pessimistic; CPU per frame is the robust figure.");
+        AppendAlertLatency(sb, report);
+        if (report.Summary.Count > 0)
+        {
+            AppendSummary(sb, report);
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Scenarios");
+        return AppendScenarios(sb, report);
+    }
+
+    private static void AppendSummary(StringBuilder sb, LoadReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
         sb.AppendLine();
         sb.AppendLine("## Summary");
         sb.AppendLine();
@@ -68,9 +86,52 @@ internal static class ReportWriter
         sb.AppendLine();
         sb.AppendLine("daemon fixed cores / ms per frame: a least-squares line through the pipeline runs of that size, daemon-process CPU per second against analysed frames per second "
             + "(the ffmpeg children excluded). The fixed part (host, HTTP, MQTT, timers) is why the ratio is worst with few cameras.");
+    }
+
+    private static void AppendAlertLatency(StringBuilder sb, LoadReport report)
+    {
+        var runs = report.Scenarios.Where(r => r.Alerts is not null).ToList();
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var first = runs[0].Alerts!;
+        sb.AppendLine();
+        sb.AppendLine("## Alert latency (capture → alert published, dwell 0)");
+        sb.AppendLine();
+        sb.AppendLine(c, $"Daemon settings: {string.Join(", ", first.Settings.Select(kv => string.Create(c, $"{kv.Key} {kv.Value}")))}; everything else default. "
+            + $"Clip loop {first.LoopSeconds} s in {first.Clips.Count} time-shifted phase(s) ({string.Join(", ", first.Clips)}); camera i plays phase i mod {first.Clips.Count}.");
+        sb.AppendLine();
+        sb.AppendLine("| N | window s | all held | min cam fps | dropped | events timed (new/update/end) | capture → PUBACK p50/p95 ms | new only p50/p95 ms | all ≤ ms | emit → subscriber p50/p95/max ms (events) | capture → detected p50/p95 ms | cores used | other cores | load avg at end |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in runs)
+        {
+            var a = r.Alerts!;
+            var minFps = r.PerCamera.Count == 0 ? double.NaN : r.PerCamera.Min(p => p.AnalysedFps);
+            var types = string.Join("/", EventTypes.Select(t => a.TimedByType.GetValueOrDefault(t).ToString(c)));
+            sb.AppendLine(c, $"| {r.Cameras} | {r.WindowSeconds:F1} | {(r.AllHeld ? "yes" : "**no**")} | {minFps:F2} | {r.FramesDropped} | {types} | {Pair(a.P50Ms, a.P95Ms, "F0")} | {Pair(a.NewP50Ms, a.NewP95Ms, "F0")} | {Show(a.MaxBoundMs, "F0")} | {Pair(a.EmitToSubscriberP50Ms, a.EmitToSubscriberP95Ms)} / {Show(a.EmitToSubscriberMaxMs)} ({a.Received}) | {Pair(r.LatencyP50Ms, r.LatencyP95Ms)} | {r.CoresUsed:F2} | {r.OtherCoresBusy:F2} | {r.LoadAverage ?? "—"} |");
+        }
+
+        foreach (var note in runs.Select(r => r.Alerts!.Note).OfType<string>().Distinct())
+        {
+            sb.AppendLine();
+            sb.AppendLine(c, $"**Warning:** {note}.");
+        }
 
         sb.AppendLine();
-        sb.AppendLine("## Scenarios");
+        sb.AppendLine("capture → PUBACK: the daemon's `painstream_alert_latency_seconds` (from the capture timestamp of the frame whose processing raised the event to the broker's PUBACK), "
+            + "window delta of the buckets, interpolated inside a bucket (bounds 2.5–5 ms apart below 25 ms, then 25 ms apart up to 300 ms, so within about 12 ms there). "
+            + "Events raised by the one-second tick (a timer, no frame) or a command are not timed. "
+            + "emit → subscriber: exact per event, the load tool's own MQTT subscriber's receipt time minus the event's `ts` (when the patient stage raised it): the outbox commit, the broker and the subscriber's wake-up. "
+            + "capture → detected: `painstream_pipeline_latency_seconds` over all frames (the front part of the same path). "
+            + "The smoothing delay between the face starting to grimace and the smoothed score crossing the threshold is a property of the alert policy and not part of either.");
+    }
+
+    private static string AppendScenarios(StringBuilder sb, LoadReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
         sb.AppendLine();
         sb.AppendLine("| kind | source | N | window s | captured | processed | dropped | min cam fps | all held | CPU s | ffmpeg CPU s | host CPU s | CPU ms/frame | cores used | other cores | detect p50/p95 ms | latency p50/p95 ms | daemon RSS/HWM MiB | ffmpeg RSS MiB | leftover children |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");

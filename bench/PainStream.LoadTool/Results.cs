@@ -104,6 +104,58 @@ internal sealed record ScenarioResult
 
     /// <summary>Gets the last lines of the daemon's output when it failed.</summary>
     public string? LogTail { get; init; }
+
+    /// <summary>Gets the machine's 1-, 5- and 15-minute load averages at the end of the window (pipeline and alert-latency).</summary>
+    public string? LoadAverage { get; init; }
+
+    /// <summary>Gets the alert-latency figures (alert-latency scenario only).</summary>
+    public AlertLatencyFigures? Alerts { get; init; }
+}
+
+/// <summary>What the alert-latency scenario measured in its window, besides the pipeline figures.</summary>
+internal sealed record AlertLatencyFigures
+{
+    /// <summary>Gets the clips the cameras played (camera i plays clip i mod count), each a phase of the same loop.</summary>
+    public required IReadOnlyList<string> Clips { get; init; }
+
+    /// <summary>Gets the length of one loop of the clip, in seconds.</summary>
+    public required double LoopSeconds { get; init; }
+
+    /// <summary>Gets the alerting and scoring settings the daemon ran with.</summary>
+    public required IReadOnlyDictionary<string, double> Settings { get; init; }
+
+    /// <summary>Gets the events timed by <c>painstream_alert_latency_seconds</c> in the window, by type (new, update, end).</summary>
+    public required IReadOnlyDictionary<string, long> TimedByType { get; init; }
+
+    /// <summary>Gets the median capture → PUBACK latency of every timed event, in ms (interpolated inside a bucket).</summary>
+    public double? P50Ms { get; init; }
+
+    /// <summary>Gets the 95th percentile of the same, in ms.</summary>
+    public double? P95Ms { get; init; }
+
+    /// <summary>Gets the upper bound of the highest non-empty bucket, in ms: every timed event took at most this long.</summary>
+    public double? MaxBoundMs { get; init; }
+
+    /// <summary>Gets the median capture → PUBACK latency of <c>new</c> events (the ones that page a nurse), in ms.</summary>
+    public double? NewP50Ms { get; init; }
+
+    /// <summary>Gets the 95th percentile of the same, in ms.</summary>
+    public double? NewP95Ms { get; init; }
+
+    /// <summary>Gets the events received by the load tool's own MQTT subscriber on <c>&lt;prefix&gt;/alerts</c> in the window.</summary>
+    public int Received { get; init; }
+
+    /// <summary>Gets the median of (receipt by the subscriber − the event's <c>ts</c>, when the daemon raised it), in ms: exact, per event.</summary>
+    public double? EmitToSubscriberP50Ms { get; init; }
+
+    /// <summary>Gets the 95th percentile of the same, in ms.</summary>
+    public double? EmitToSubscriberP95Ms { get; init; }
+
+    /// <summary>Gets the largest of the same, in ms.</summary>
+    public double? EmitToSubscriberMaxMs { get; init; }
+
+    /// <summary>Gets what went wrong with the measurement, if anything (e.g. a daemon without the metric).</summary>
+    public string? Note { get; init; }
 }
 
 /// <summary>What one sweep concluded for a source size.</summary>
@@ -135,7 +187,7 @@ internal sealed record LoadReport
     public required IReadOnlyDictionary<string, string> Machine { get; init; }
 
     /// <summary>Gets the settings the run used.</summary>
-    public required IReadOnlyDictionary<string, string> Settings { get; init; }
+    public required Dictionary<string, string> Settings { get; init; }
 
     /// <summary>Gets every scenario run, in order.</summary>
     public List<ScenarioResult> Scenarios { get; } = [];

@@ -122,6 +122,11 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         var meter = meterFactory.Create(PainStreamInstruments.MeterName);
 #pragma warning restore CA2000
         _published = meter.CreateCounter<long>(PainStreamInstruments.MqttPublished, description: "MQTT messages sent, by kind.");
+        _alertLatency = meter.CreateHistogram(
+            PainStreamInstruments.AlertLatency,
+            unit: "s",
+            description: "Time from the capture of the frame whose score raised an alert event to the broker's acknowledgement of the event.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AlertLatencyBuckets });
         _dropped = meter.CreateCounter<long>(PainStreamInstruments.MqttDropped, description: "Best-effort MQTT messages dropped while the broker was away or the queue was full, by kind.");
         meter.CreateObservableGauge(PainStreamInstruments.MqttConnected, () => _connected ? 1 : 0, description: "1 when connected to the MQTT broker.");
 

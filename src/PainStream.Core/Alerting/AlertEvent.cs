@@ -54,4 +54,13 @@ public sealed record AlertEvent
     /// the geometric scorer), each in the scorer's own units; set by the pipeline on pain events, <see langword="null"/> otherwise.
     /// </summary>
     public IReadOnlyDictionary<string, double>? Explanation { get; init; }
+
+    /// <summary>
+    /// Gets the monotonic capture timestamp (<see cref="TimeProvider.GetTimestamp"/> of the daemon's clock, as
+    /// <see cref="Detection.FaceObservation.CaptureTimestamp"/>) of the frame whose processing raised this event (its score
+    /// crossed a threshold, or a dwell or hold ran out at that frame), or <see langword="null"/> for an event raised by the
+    /// periodic tick or a command; set by the pipeline. For the end-to-end alert latency metric only: it is not part of any
+    /// payload and means nothing outside this process.
+    /// </summary>
+    public long? CaptureTimestamp { get; init; }
 }

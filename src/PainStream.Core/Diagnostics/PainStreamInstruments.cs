@@ -64,4 +64,11 @@ public static class PainStreamInstruments
 
     /// <summary>Counter: alert episode events, tagged with camera, type and reason.</summary>
     public const string AlertEvents = "painstream.alerts.events";
+
+    /// <summary>
+    /// Capture of the frame whose processing raised an alert event → the broker's acknowledgement (PUBACK) of that event
+    /// (histogram, seconds, tagged with <c>type</c> and <c>reason</c>). Only events raised while processing a frame are
+    /// measured: those raised by the one-second tick or by a command have no frame.
+    /// </summary>
+    public const string AlertLatency = "painstream.alert.latency";
 }

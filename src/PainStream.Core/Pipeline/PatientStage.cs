@@ -139,10 +139,12 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 var patient = await GetPatientAsync(observation.Camera, bed, cancellationToken);
                 var face = _bedFaces[b];
                 var sample = ScoreFace(patient, face, observation.CapturedAt);
-                await EmitAsync(patient, patient.Machine.Step(sample, now), cancellationToken);
+
+                // Events raised by this frame's score carry its capture time, for the capture → broker-acknowledged latency.
+                await EmitAsync(patient, patient.Machine.Step(sample, now), observation.CaptureTimestamp, cancellationToken);
                 if (patient.ScorerFailed != patient.Machine.GetOpenEpisode(AlertReason.ScorerFailed) is not null)
                 {
-                    await EmitAsync(patient, patient.Machine.SetScorerFailed(patient.ScorerFailed, now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.SetScorerFailed(patient.ScorerFailed, now), observation.CaptureTimestamp, cancellationToken);
                 }
 
                 PublishScore(patient, observation.CapturedAt, sample, face);
@@ -202,10 +204,10 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 // Only what capture reported counts: a camera still starting (no first frame, no failure yet) is no outage.
                 if (_registry.Find(key.Camera)?.CaptureOnline is { } online)
                 {
-                    await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.SetCameraOnline(online, now), null, cancellationToken);
                 }
 
-                await EmitAsync(patient, patient.Machine.Tick(now), cancellationToken);
+                await EmitAsync(patient, patient.Machine.Tick(now), null, cancellationToken);
             }
 
             foreach (var (key, cause) in stopped ?? [])
@@ -213,7 +215,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 var patient = _patients[key];
 
                 // Ended first, so the bed's retained state goes back to "none" rather than staying active for a bed no one watches.
-                await EmitAsync(patient, patient.Machine.EndAll(cause, now), cancellationToken);
+                await EmitAsync(patient, patient.Machine.EndAll(cause, now), null, cancellationToken);
                 _patients.Remove(key);
                 await SaveAsync(patient, cancellationToken);
                 if (cause == AlertCause.Disabled)
@@ -268,7 +270,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             switch (command.Kind)
             {
                 case AlertCommandKind.Acknowledge:
-                    await EmitAsync(patient, patient.Machine.Acknowledge(now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Acknowledge(now), null, cancellationToken);
                     break;
                 case AlertCommandKind.Snooze:
                     if (command.Minutes is < 0 or > PatientAlertMachine.MaxSnoozeMinutes)
@@ -276,12 +278,12 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                         return AlertCommandResult.Fail($"minutes must be between 0 (cancels the snooze) and {PatientAlertMachine.MaxSnoozeMinutes}");
                     }
 
-                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), null, cancellationToken);
                     break;
                 case AlertCommandKind.BaselineReset:
                     // The open pain episode ends first: it was scored against the old baseline, and the new one is only learnt
                     // while no episode is open, so keeping it would leave the bed "learning baseline" and alerting for ever.
-                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), cancellationToken);
+                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), null, cancellationToken);
                     await patient.Scorer.ResetBaselineAsync(cancellationToken);
                     break;
                 default:
@@ -375,7 +377,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             patient.Scorer.Name));
     }
 
-    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, CancellationToken cancellationToken)
+    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken)
     {
         foreach (var evt in events)
         {
@@ -383,6 +385,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             {
                 Model = patient.Scorer.Name,
                 Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
+                CaptureTimestamp = captureTimestamp,
             };
             await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
             _metrics.RecordAlert(enriched);

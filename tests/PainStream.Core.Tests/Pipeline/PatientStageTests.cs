@@ -383,6 +383,43 @@ public sealed class PatientStageTests : IDisposable
         Assert.All(_scorers.Scorers.Values, s => Assert.Equal(1, s.Saves));
     }
 
+    [Fact]
+    public async Task AlertEvents_RaisedByAFrame_CarryItsCaptureTimestamp_TimerEventsDoNot()
+    {
+        var scorer = await PrimeAsync();
+        scorer.Pspi = 9;
+        long captured = 0;
+        while (_alerts.Alerts.IsEmpty)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(200));
+            captured = _time.GetTimestamp() - 1234;
+            await _stage.StepAsync(Observation(Face(100, 100)) with { CaptureTimestamp = captured }, TestContext.Current.CancellationToken);
+            Assert.True(_time.GetUtcNow() < new DateTimeOffset(2026, 11, 23, 8, 1, 0, TimeSpan.Zero), "no alert within a minute");
+        }
+
+        var raised = Assert.Single(_alerts.Alerts);
+        Assert.Equal(AlertEventType.New, raised.Type);
+        Assert.Equal(captured, raised.CaptureTimestamp);
+
+        // The score drops (the episode starts ending), then the frames stop: the hold timer ends the episode on a tick.
+        scorer.Pspi = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            await AdvanceAndStepAsync(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Single(_alerts.Alerts);
+        for (var i = 0; i < 5 && _alerts.Alerts.Count == 1; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await _stage.TickAsync(TestContext.Current.CancellationToken);
+        }
+
+        var ended = _alerts.Alerts.Last();
+        Assert.Equal(AlertEventType.End, ended.Type);
+        Assert.Null(ended.CaptureTimestamp);
+    }
+
     private static FaceAnalysis Face(float x, float y) => new(new BoxF(x, y, 80, 80), 0.9f, new PointF[68], new FacePose(0, 0, 0), null);
 
     private static FaceObservation Observation(params FaceAnalysis[] faces) =>

@@ -1,0 +1,43 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using PainStream.Core.Alerting;
+using PainStream.Core.Diagnostics;
+
+namespace PainStream.Alerts.Mqtt.Tests;
+
+/// <summary><c>painstream.alert.latency</c>: capture of the frame that raised an event → the broker's PUBACK for it.</summary>
+public sealed class AlertLatencyTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task DeliveredEvent_WithCaptureTimestamp_RecordsCaptureToPubackLatency_OthersAreNotTimed()
+    {
+        await using var broker = await TestBroker.StartAsync(BrokerKind.Embedded, Ct);
+        await using var harness = new PublisherHarness(broker.PublisherOptions("ps-latency"));
+        using var latency = new MetricCollector<double>(harness.Meters, PainStreamInstruments.MeterName, PainStreamInstruments.AlertLatency);
+        await harness.StartAsync();
+        var events = AlertScenario.Episode("ward3", "bed-1", updates: 1);
+
+        // The frame that raised the new event was captured 1.5 s ago (the harness runs the publisher on the system clock).
+        var captured = TimeProvider.System.GetTimestamp() - (long)(1.5 * TimeProvider.System.TimestampFrequency);
+        await harness.Publisher.EnqueueAlertAsync(events[0] with { CaptureTimestamp = captured }, Ct);
+        await harness.Publisher.EnqueueAlertAsync(events[1], Ct); // raised by a timer or a command: no frame
+        var end = TimeProvider.System.GetTimestamp();
+        await harness.Publisher.EnqueueAlertAsync(events[2] with { CaptureTimestamp = end }, Ct);
+
+        await latency.WaitForMeasurementsAsync(2, TimeSpan.FromSeconds(30));
+        await harness.StopAsync();
+
+        var measured = latency.GetMeasurementSnapshot();
+        Assert.Equal(2, measured.Count);
+        Assert.Equal(AlertNames.Type(AlertEventType.New), measured[0].Tags["type"]);
+        Assert.Equal(AlertNames.Reason(AlertReason.Pain), measured[0].Tags["reason"]);
+        Assert.InRange(measured[0].Value, 1.5, 1.5 + 30);
+        Assert.Equal(AlertNames.Type(AlertEventType.End), measured[1].Tags["type"]);
+        Assert.InRange(measured[1].Value, 0, 30);
+        Assert.True(measured[1].Value < measured[0].Value);
+        harness.AssertNoErrorsLogged();
+    }
+}
