@@ -321,8 +321,11 @@ def _validate_graph(m: dict[str, Any], onnx_path: Path) -> list[str]:
         return [f"sha256: model file {onnx_path} not found"]
     errs: list[str] = []
     if sha256_file(onnx_path) != m["sha256"]:
-        errs.append(f"sha256: does not match {onnx_path.name} (truncated or replaced model file?)")
-    inputs, outputs = graph_io(onnx_path)
+        return [f"sha256: does not match {onnx_path.name} (truncated or replaced model file?)"]
+    try:
+        inputs, outputs = graph_io(onnx_path)
+    except Exception as e:  # noqa: BLE001 - protobuf raises several types for a corrupt file
+        return [f"sha256: {onnx_path.name} matches but is not a readable ONNX model ({type(e).__name__})"]
     inp, out = m["input"], m["output"]
     if inp["name"] not in inputs:
         return errs + [f"input.name: {inp['name']!r} is not a graph input ({', '.join(inputs)})"]
