@@ -3,7 +3,7 @@
 A dataset is a folder with ``labels.csv`` whose header holds ``path,subject,pspi`` and optionally ``class`` and ``time``;
 ``path`` is relative to the folder and names a PNG face crop made by ``painstream dataset align``/``synth`` (112×112,
 PNG stores RGB). An optional ``dataset.json`` ``{"description": "...", "synthetic": true}`` describes the data for the
-model manifest.
+model manifest; without it, a ``synth.csv`` beside ``labels.csv`` (``painstream dataset synth``) marks it synthetic.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ REQUIRED_COLUMNS = ("path", "subject", "pspi")
 OPTIONAL_COLUMNS = ("class", "time")
 PSPI_MAX = 16.0
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+# ``painstream dataset synth`` writes this provenance file beside labels.csv.
+SYNTH_PROVENANCE = "synth.csv"
+SYNTH_DESCRIPTION = ("synthetic: warped grimaces of real fixture faces (painstream dataset synth); "
+                     "not clinically validated")
 # Preload decoded images while they fit in this many bytes; beyond it they are decoded on every access.
 CACHE_LIMIT_BYTES = 1_500_000_000
 
@@ -152,9 +156,12 @@ def _parse_class(text: str, where: str, scheme: Scheme) -> int:
 
 
 def read_info(folder: str | Path) -> DatasetInfo:
-    """``dataset.json`` if present, else a description naming the folder (assumed real, i.e. not synthetic)."""
+    """``dataset.json`` if present; else synthetic when ``synth.csv`` (written by ``painstream dataset synth``) is
+    there; else a description naming the folder (assumed real data)."""
     path = Path(folder) / "dataset.json"
     if not path.is_file():
+        if (Path(folder) / SYNTH_PROVENANCE).is_file():
+            return DatasetInfo(SYNTH_DESCRIPTION, synthetic=True)
         return DatasetInfo(f"dataset folder '{Path(folder).name}' (no dataset.json)", synthetic=False)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

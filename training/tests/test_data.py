@@ -60,6 +60,8 @@ def test_dataset_info_marks_synthetic(smoke_dataset: Path, tmp_path: Path) -> No
     assert info.synthetic and info.description.startswith("synthetic")
     assert "not clinically validated" in info.description
     assert not read_info(tmp_path).synthetic
+    (tmp_path / "synth.csv").write_text("path,subject,pspi\n")  # provenance of `painstream dataset synth`
+    assert read_info(tmp_path).synthetic and "warped grimaces" in read_info(tmp_path).description
 
 
 def test_split_is_subject_disjoint_and_deterministic(smoke_dataset: Path) -> None:
