@@ -7,6 +7,7 @@ Commands:
   check-manifest MODEL.manifest.json
   synthetic-smoke DIR [--subjects 8 --per-subject 20 --size 112 --seed 0]
   synthetic-aus CSV [--subjects 10 --per-subject 30 --seed 0]
+  bench [--arch A ...] [--size 112 --width 1 --batch-size 32]
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--size", type=int, default=112)
     s.add_argument("--seed", type=int, default=0)
 
+    b = sub.add_parser("bench", help="training and inference images/s of the architectures (synthetic batches)")
+    b.add_argument("--arch", action="append", choices=ARCHITECTURES, help="repeatable; default: all")
+    b.add_argument("--size", type=int, default=112)
+    b.add_argument("--width", type=float, default=1.0)
+    b.add_argument("--batch-size", type=int, default=32)
+    b.add_argument("--steps", type=int, default=3)
+    b.add_argument("--threads", type=int)
+
     a = sub.add_parser("synthetic-aus", help="write a generated infant AU CSV (tests only)")
     a.add_argument("csv", type=Path)
     a.add_argument("--subjects", type=int, default=10)
@@ -156,6 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .synthetic import make_smoke_dataset
 
             print(make_smoke_dataset(a.dir, a.subjects, a.per_subject, a.size, a.seed))
+            return 0
+        if a.command == "bench":
+            from .bench import measure
+
+            for arch in a.arch or ARCHITECTURES:
+                r = measure(arch, a.size, a.width, a.batch_size, a.steps, a.threads)
+                print(f"{arch:9s} {a.size}px width {a.width:g} ({r['params'] / 1e6:.2f} M params, {r['threads']} "
+                      f"threads, batch {a.batch_size}): train {r['train_images_per_second']:.1f} img/s, inference "
+                      f"{r['inference_images_per_second']:.1f} img/s", flush=True)
             return 0
         if a.command == "synthetic-aus":
             from .synthetic import make_infant_aus

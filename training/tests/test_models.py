@@ -103,3 +103,11 @@ def test_torchvision_checkpoints_load() -> None:
     assert len(loaded) == len([k for k in gla.state_dict() if k.startswith("vgg.")])
     with pytest.raises(ValueError, match="shape"):
         load_backbone(ResNet18(7, width=0.5), torchvision.models.resnet18().state_dict())
+
+
+def test_bench_measures_speed(capsys: pytest.CaptureFixture[str]) -> None:
+    from training.__main__ import main
+
+    assert main(["bench", "--arch", "da-cnn", "--size", "32", "--width", "0.125", "--steps", "1",
+                 "--batch-size", "4"]) == 0
+    assert "train" in capsys.readouterr().out
