@@ -5,6 +5,7 @@ Commands:
   train-infant AUS_CSV --out models/NAME [--epochs 100 --seed 42 --engagement w1,...,w7]
   eval-predictions PREDICTIONS_CSV [--scheme S | --manifest M] [--json]
   check-manifest MODEL.manifest.json
+  faceapi-convert vladmandic-face-api-1.7.15.tgz --out models/faceapi-expression.pt
   synthetic-smoke DIR [--subjects 8 --per-subject 20 --size 112 --seed 0]
   synthetic-aus CSV [--subjects 10 --per-subject 30 --seed 0]
   bench [--arch A ...] [--size 112 --width 1 --batch-size 32]
@@ -38,7 +39,8 @@ def parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a seed pain CNN on a dataset folder and export ONNX + manifest")
     t.add_argument("dataset", type=Path)
-    t.add_argument("--arch", required=True, choices=ARCHITECTURES)
+    t.add_argument("--arch", required=True, choices=ARCHITECTURES,
+                   help="faceapi-expression: face-api's expression net as a pretrained backbone (use --init)")
     t.add_argument("--scheme", choices=("gla4", "da5", "res7"), help="default: the architecture's seed scheme")
     t.add_argument("--out", required=True, type=Path, help="models/NAME → NAME.onnx + NAME.manifest.json")
     t.add_argument("--epochs", type=int, help="default: the seed recipe's (early stopping applies)")
@@ -76,6 +78,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--scheme", choices=("gla4", "da5", "res7"), help="default: from the number of classes")
     e.add_argument("--manifest", type=Path, help="take class values from a model manifest")
     e.add_argument("--json", action="store_true", help="print the full metrics JSON")
+
+    f = sub.add_parser("faceapi-convert", help="convert @vladmandic/face-api's expression net (npm .tgz or folder) "
+                                               "to a PyTorch checkpoint for train --arch faceapi-expression --init")
+    f.add_argument("src", type=Path)
+    f.add_argument("--out", required=True, type=Path)
 
     c = sub.add_parser("check-manifest", help="validate a manifest against the contract and its .onnx")
     c.add_argument("manifest", type=Path)
@@ -155,6 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if a.command == "eval-predictions":
             return cmd_eval(a)
+        if a.command == "faceapi-convert":
+            from .faceapi import convert
+
+            ck = convert(a.src, a.out)
+            print(f"{a.out}: {len(ck['state_dict'])} backbone tensors + expression head ({', '.join(ck['labels'])})")
+            return 0
         if a.command == "check-manifest":
             from .manifest import load_and_check
 

@@ -19,7 +19,7 @@ from .models import INFANT_AUS
 from .schemes import SCHEMES, Scheme
 
 SCHEMA = 1
-PAIN_ARCHITECTURES = ("gla-cnn", "da-cnn", "resnet18")
+PAIN_ARCHITECTURES = ("gla-cnn", "da-cnn", "resnet18", "faceapi-expression")
 TASKS = {"pain-classes": PAIN_ARCHITECTURES, "infant-flacc": ("infant-mlp",)}
 REGRESSION_METRICS = ("accuracy", "macro_f1", "kappa_linear", "kappa_quadratic", "pcc", "mae")
 SYNTHETIC_NOTE = "not clinically validated"

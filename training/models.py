@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ARCHITECTURES = ("gla-cnn", "da-cnn", "resnet18")
+ARCHITECTURES = ("gla-cnn", "da-cnn", "resnet18", "faceapi-expression")
 INFANT_AUS = ("AU27", "AU25", "AU10", "AU12", "AU9", "AU6", "AU20")
 
 
@@ -357,13 +357,17 @@ class InfantExport(nn.Module):
 
 
 def build_model(arch: str, num_classes: int, width: float = 1.0, dropout: float | None = None) -> CamModel:
-    """A seed pain CNN by name (``gla-cnn``, ``da-cnn``, ``resnet18``)."""
+    """A pain CNN by name (``gla-cnn``, ``da-cnn``, ``resnet18``; ``faceapi-expression`` ignores ``width``)."""
     if arch == "da-cnn":
         return DACNN(num_classes, width, 0.5 if dropout is None else dropout)
     if arch == "gla-cnn":
         return GLACNN(num_classes, width, dropout=0.0 if dropout is None else dropout)
     if arch == "resnet18":
         return ResNet18(num_classes, width, 0.0 if dropout is None else dropout)
+    if arch == "faceapi-expression":  # fixed widths: its point is the pretrained weights (training/faceapi.py)
+        from .faceapi import FaceApiExpressionNet
+
+        return FaceApiExpressionNet(num_classes, 0.0 if dropout is None else dropout)
     raise ValueError(f"unknown architecture '{arch}' (known: {', '.join(ARCHITECTURES)})")
 
 

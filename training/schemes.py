@@ -79,7 +79,8 @@ SCHEMES: dict[str, Scheme] = {
 }
 
 # Default scheme of each architecture (the seed's own).
-ARCH_SCHEME = {"gla-cnn": "gla4", "da-cnn": "da5", "resnet18": "res7", "infant-mlp": "flacc4"}
+ARCH_SCHEME = {"gla-cnn": "gla4", "da-cnn": "da5", "resnet18": "res7", "faceapi-expression": "res7",
+               "infant-mlp": "flacc4"}
 
 
 def get_scheme(name: str) -> Scheme:

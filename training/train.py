@@ -74,7 +74,22 @@ RECIPES: dict[str, Recipe] = {
     "resnet18": Recipe("sgd", 4e-3, 1e-4, momentum=0.8, batch_size=32, epochs=180, schedule="step", patience=30,
                        balance=True, augment=AugmentConfig(rotate_deg=10.0, translate=0.0, scale=0.0, brightness=0.0,
                                                            contrast=0.0, flip=0.5)),
+    # Seed 002's transfer idea with face-api's expression network (training/faceapi.py) as the pretrained backbone:
+    # seed 002's optimiser and schedule with a fine-tuning lr of 1e-3 (our choice), 60 epochs, patience 20.
+    "faceapi-expression": Recipe("sgd", 1e-3, 1e-4, momentum=0.8, batch_size=32, epochs=60, schedule="step",
+                                 patience=20, balance=True,
+                                 augment=AugmentConfig(rotate_deg=10.0, translate=0.0, scale=0.0, brightness=0.0,
+                                                       contrast=0.0, flip=0.5)),
 }
+
+
+def normalisation(arch: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(mean, std) of the input for ``arch``: ImageNet statistics, except face-api's own for its backbone."""
+    if arch == "faceapi-expression":
+        from .faceapi import MEAN, STD
+
+        return MEAN, STD
+    return IMAGENET_MEAN, IMAGENET_STD
 
 
 @dataclass
@@ -224,7 +239,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     patience = cfg.patience if cfg.patience is not None else recipe.patience
     aug = recipe.augment if cfg.augment else NO_AUGMENT
     balance = recipe.balance if cfg.balance is None else cfg.balance
-    mean, std = IMAGENET_MEAN, IMAGENET_STD
+    mean, std = normalisation(cfg.arch)
 
     items = read_labels(cfg.dataset, scheme)
     info = read_info(cfg.dataset)
@@ -296,6 +311,11 @@ def _trainable(model: CamModel, cfg: TrainConfig, log: Callable[[str], None]) ->
         state = state.get("state_dict", state) if isinstance(state, dict) else state
         loaded = load_backbone(model, state)
         log(f"[train] initialised {len(loaded)} backbone tensors from {cfg.init}")
+    elif cfg.arch == "faceapi-expression":
+        log("[train] warning: faceapi-expression without --init trains from scratch; convert the pretrained "
+            "weights with `faceapi-convert` and pass --init")
+    if cfg.init is not None and cfg.arch == "faceapi-expression" and cfg.size != 112:
+        log(f"[train] warning: face-api's expression network was trained on 112-px faces, not {cfg.size}")
     if cfg.freeze_backbone:
         if cfg.init is None:
             raise ValueError("--freeze-backbone needs --init (a pretrained backbone)")
@@ -317,7 +337,7 @@ def _write_outputs(cfg: TrainConfig, model: CamModel, scheme: Scheme, split: Spl
     training = mf.training_block(
         data, cfg.seed, epochs_run, {n: len(sets[n]) for n in sets}, split.to_json(),
         extra={"bestEpoch": best_epoch, "width": cfg.width, "dataset": str(Path(cfg.dataset).name)})
-    manifest = mf.pain_manifest(cfg.name or out.name, cfg.arch, scheme, cfg.size, IMAGENET_MEAN, IMAGENET_STD,
+    manifest = mf.pain_manifest(cfg.name or out.name, cfg.arch, scheme, cfg.size, *normalisation(cfg.arch),
                                 temperature, training, metrics, onnx_path, cfg.version)
     manifest_path = mf.manifest_path(onnx_path)
     mf.write(manifest, manifest_path, onnx_path)
