@@ -1,8 +1,8 @@
 """Dataset folders (docs/model-contract.md "Dataset folder"), subject-wise splits and image loading.
 
-A dataset is a folder with ``labels.csv`` whose header holds ``path,subject,pspi`` and optionally ``class`` and ``time``;
-``path`` is relative to the folder and names a PNG face crop made by ``painstream dataset align``/``synth`` (112×112,
-PNG stores RGB). An optional ``dataset.json`` ``{"description": "...", "synthetic": true}`` describes the data for the
+A dataset is a folder with ``labels.csv`` whose header holds ``path,subject,pspi`` and optionally ``class`` and
+``time``; ``path`` is relative to the folder and names a PNG face crop made by ``painstream dataset align`` or
+``painstream dataset synth`` (112×112; PNG stores RGB). An optional ``dataset.json`` ``{"description": "...", "synthetic": true}`` describes the data for the
 model manifest; without it, a ``synth.csv`` beside ``labels.csv`` (``painstream dataset synth``) marks it synthetic.
 """
 

@@ -169,15 +169,16 @@ def to_state_dict(weights: dict[str, np.ndarray]) -> tuple[dict[str, torch.Tenso
         if kind == "filters":  # [kh, kw, in, out] → [out, in, kh, kw]
             state[f"{block}.{conv}.conv.weight"] = t.permute(3, 2, 0, 1).contiguous()
         elif kind == "bias":
-            key = f"{block}.{conv}.conv.bias" if (block, conv) == ("dense0", "conv0") else f"{block}.{conv}.pointwise.bias"
-            state[key] = t
+            layer = "conv" if (block, conv) == ("dense0", "conv0") else "pointwise"
+            state[f"{block}.{conv}.{layer}.bias"] = t
         elif kind == "depthwise_filter":  # [kh, kw, in, 1] → [in, 1, kh, kw]
             state[f"{block}.{conv}.depthwise.weight"] = t.permute(2, 3, 0, 1).contiguous()
         elif kind == "pointwise_filter":  # [1, 1, in, out] → [out, in, 1, 1]
             state[f"{block}.{conv}.pointwise.weight"] = t.permute(3, 2, 0, 1).contiguous()
         else:
             raise ValueError(f"unexpected face-api weight {name}")
-    head = {"head.weight": torch.from_numpy(weights["fc/weights"].T.copy()), "head.bias": torch.from_numpy(weights["fc/bias"])}
+    head = {"head.weight": torch.from_numpy(weights["fc/weights"].T.copy()),
+            "head.bias": torch.from_numpy(weights["fc/bias"])}
     return state, head
 
 

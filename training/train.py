@@ -28,7 +28,7 @@ from .calibration import fit_temperature, nll, softmax
 from .data import FaceDataset, Item, Split, class_weights_sampler, read_info, read_labels, split_subjects
 from .export import export_pain_model
 from .metrics import Predictions, compute, write_predictions
-from .models import CamModel, ResNet18, build_model, load_backbone
+from .models import CamModel, build_model, load_backbone
 from .schemes import ARCH_SCHEME, Scheme, get_scheme
 
 REPEAT_SEEDS = (42, 123, 999)  # seed 001's fixed seeds for repeat runs
@@ -358,4 +358,5 @@ def _write_parity(path: Path, items: Sequence[Item], logits: np.ndarray, tempera
     graph and the C# preprocessing against PyTorch (images not size×size were resized bilinearly by PIL first)."""
     rows = [{"path": str(it.path.resolve()), "subject": it.subject, "pspi": it.pspi, "logits": logits[i].tolist(),
              "probabilities": softmax(logits[i:i + 1], temperature)[0].tolist()} for i, it in enumerate(items[:n])]
-    path.write_text(json.dumps({"temperature": temperature, "size": size, "items": rows}, indent=2) + "\n", encoding="utf-8")
+    doc = {"temperature": temperature, "size": size, "items": rows}
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
