@@ -60,8 +60,9 @@ internal sealed class FaceCropper
     /// <param name="aligner">This thread's aligner.</param>
     /// <param name="crop">Receives <see cref="CropBytes"/> bytes of BGR24.</param>
     /// <param name="landmarks">Receives the 68 landmarks in <paramref name="image"/>'s coordinates.</param>
+    /// <param name="cropLandmarks">Receives the same landmarks mapped into the crop, when not empty.</param>
     /// <returns>The detected face, or <see langword="null"/> when there is none (<see cref="NoFaceReason"/>).</returns>
-    public DetectedFace? TryCrop(BgrImage image, FaceAligner aligner, Span<byte> crop, Span<PointF> landmarks)
+    public DetectedFace? TryCrop(BgrImage image, FaceAligner aligner, Span<byte> crop, Span<PointF> landmarks, Span<PointF> cropLandmarks = default)
     {
         var face = FindLargest(image);
         if (face is null)
@@ -72,6 +73,29 @@ internal sealed class FaceCropper
         _predictor.Predict(image, face.Box, landmarks);
         var aligned = aligner.Align(image, landmarks);
         aligned.Image.Data[..CropBytes].CopyTo(crop);
+        for (var i = 0; i < cropLandmarks.Length && i < landmarks.Length; i++)
+        {
+            cropLandmarks[i] = aligned.Transform.Apply(landmarks[i]);
+        }
+
+        return face;
+    }
+
+    /// <summary>
+    /// Checks an image that already is an aligned crop (<see cref="CropSize"/> square): finds the face in it, as in any
+    /// image, and predicts its landmarks there, without resampling the pixels.
+    /// </summary>
+    /// <param name="crop">The crop.</param>
+    /// <param name="landmarks">Receives the 68 landmarks in crop coordinates.</param>
+    /// <returns>The detected face, or <see langword="null"/> when there is none.</returns>
+    public DetectedFace? TryLandmarkCrop(BgrImage crop, Span<PointF> landmarks)
+    {
+        var face = FindLargest(crop);
+        if (face is not null)
+        {
+            _predictor.Predict(crop, face.Box, landmarks);
+        }
+
         return face;
     }
 }

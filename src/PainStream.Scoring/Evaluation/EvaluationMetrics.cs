@@ -12,8 +12,12 @@ namespace PainStream.Scoring.Evaluation;
 /// <param name="Probabilities">The scorer's class probabilities, one per class of the scheme, summing to 1.</param>
 public sealed record ScoredItem(string Path, string Subject, double TruePspi, int TrueClass, int PredictedClass, double PredictedPspi, double[] Probabilities)
 {
-    /// <summary>Gets the largest class probability (the confidence the ECE bins by).</summary>
-    public double Confidence => Probabilities.Length == 0 ? double.NaN : Probabilities.Max();
+    /// <summary>
+    /// Gets the probability of the predicted class: the confidence the ECE bins by. For a model that predicts the arg-max
+    /// class this is the largest probability (Guo et al.); for a scorer whose class comes from a point estimate (the
+    /// geometric scorer) it is the probability it gives its own prediction.
+    /// </summary>
+    public double Confidence => PredictedClass >= 0 && PredictedClass < Probabilities.Length ? Probabilities[PredictedClass] : double.NaN;
 }
 
 /// <summary>The metrics of one subject's items.</summary>
