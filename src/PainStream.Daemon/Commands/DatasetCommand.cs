@@ -40,11 +40,12 @@ internal static class DatasetCommand
                                      detect, landmark and align every image of dataset SRC (labels.csv) to the 112-px crop:
                                      DST/<path>.png and DST/labels.csv; images missing, unreadable or without a face are
                                      listed in DST/skipped.csv (exit 65 if any)
-          dataset synth --face IMAGE [--face IMAGE...] --out DST [--per-face N] [--seed S] [--detector front|back]
-                        [--models DIR] [--workers N]
+          dataset synth --face IMAGE|CLIP [--face ...] --out DST [--per-face N] [--seed S] [--frames-per-clip N]
+                        [--detector front|back] [--models DIR] [--workers N]
                                      synthetic pain dataset: random grimaces (brow, eyes, lip) warped onto each face,
                                      augmented and aligned; PSPI labels from the warp geometry (synthetic, not clinical);
-                                     per face default 200, seed default 42
+                                     N items per source face (default 200), seed default 42; a clip gives up to
+                                     --frames-per-clip source faces (default 3), all one subject
         """;
 
     private const string Prefix = "painstream: dataset: ";
@@ -241,13 +242,41 @@ internal static class DatasetCommand
         var subjects = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in o.Faces)
         {
-            if (!ImageFiles.TryRead(file, out var image, out var error))
+            var subject = UniqueSubject(Path.GetFileNameWithoutExtension(file), subjects);
+            if (ImageFiles.IsVideo(file))
+            {
+                // A clip is one subject (one person, several frames): its frames must fall on the same side of a
+                // subject-wise split, so they share the subject id and differ only in the item names.
+                var frames = ImageFiles.SampleFrames(file, o.FramesPerClip * 4, out var videoError);
+                if (videoError is not null)
+                {
+                    return await UsageAsync(stderr, $"synth: the face clip '{file}': {videoError}");
+                }
+
+                var found = 0;
+                foreach (var (frame, image) in frames)
+                {
+                    if (found < o.FramesPerClip && synthesizer.Prepare(subject, string.Create(CultureInfo.InvariantCulture, $"{subject}-f{frame:D5}"), image.View) is { } clipFace)
+                    {
+                        faces.Add(clipFace);
+                        found++;
+                    }
+                }
+
+                if (found == 0)
+                {
+                    return await UsageAsync(stderr, $"synth: no face found in {frames.Count} frame(s) sampled from '{file}'");
+                }
+
+                continue;
+            }
+
+            if (!ImageFiles.TryRead(file, out var still, out var error))
             {
                 return await UsageAsync(stderr, $"synth: the face image '{file}': {error}");
             }
 
-            var subject = UniqueSubject(Path.GetFileNameWithoutExtension(file), subjects);
-            var face = synthesizer.Prepare(subject, image!.View);
+            var face = synthesizer.Prepare(subject, subject, still!.View);
             if (face is null)
             {
                 return await UsageAsync(stderr, $"synth: no face found in '{file}' (try --detector back for small faces)");
@@ -265,7 +294,7 @@ internal static class DatasetCommand
         }
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"painstream: dataset synth: wrote {result.Items.Count} crops of {faces.Count} face(s) ({string.Join(", ", faces.Select(f => f.Subject))}) to {o.Output}; {seconds:F1} s, {result.Items.Count / Math.Max(seconds, 1e-9):F1} items/s on {o.Workers} worker(s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"painstream: dataset synth: wrote {result.Items.Count} crops of {faces.Count} source face(s) ({string.Join(", ", faces.Select(f => f.Name))}) to {o.Output}; {seconds:F1} s, {result.Items.Count / Math.Max(seconds, 1e-9):F1} items/s on {o.Workers} worker(s)");
         text.AppendLine("  PSPI label histogram (synthetic labels: the geometric proxy of the warp, not clinical): " + string.Join(' ', histogram.Select((n, p) => string.Create(CultureInfo.InvariantCulture, $"{p}:{n}"))));
         if (result.Failed.Count > 0)
         {
@@ -368,8 +397,11 @@ internal static class DatasetCommand
                 case "--seed" when sub == "synth" && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed):
                     options = options with { Seed = seed };
                     break;
-                case "--workers" or "--per-face" or "--seed" when sub == "synth" || name == "--workers":
-                    error = $"{name} needs a whole number{(name == "--seed" ? string.Empty : name == "--workers" ? " from 1 to 64" : " from 1 to 100000")}, got '{value}'";
+                case "--frames-per-clip" when sub == "synth" && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var frames) && frames is >= 1 and <= 100:
+                    options = options with { FramesPerClip = frames };
+                    break;
+                case "--workers" or "--per-face" or "--seed" or "--frames-per-clip" when sub == "synth" || name == "--workers":
+                    error = $"{name} needs a whole number{(name == "--seed" ? string.Empty : name == "--workers" ? " from 1 to 64" : name == "--frames-per-clip" ? " from 1 to 100" : " from 1 to 100000")}, got '{value}'";
                     return false;
                 default:
                     error = $"unknown option '{name}'";
@@ -416,5 +448,7 @@ internal static class DatasetCommand
         public int PerFace { get; init; } = 200;
 
         public int Seed { get; init; } = 42;
+
+        public int FramesPerClip { get; init; } = 3;
     }
 }

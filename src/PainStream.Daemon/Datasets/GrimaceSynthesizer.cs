@@ -12,9 +12,10 @@ using PainStream.Vision.Synthesis;
 namespace PainStream.Daemon.Datasets;
 
 /// <summary>One source face of a synthetic dataset.</summary>
-/// <param name="Subject">The subject id (the image's file name without extension, made unique).</param>
+/// <param name="Subject">The subject id (the image's or clip's file name without extension, made unique).</param>
+/// <param name="Name">The source's name in item paths: the subject, or for a clip frame the subject and the frame number.</param>
 /// <param name="Scene">The face scaled and centred in its working frame, with its neutral landmarks.</param>
-internal sealed record SynthFace(string Subject, DemoClipScene Scene);
+internal sealed record SynthFace(string Subject, string Name, DemoClipScene Scene);
 
 /// <summary>The photometric and geometric augmentation of one synthetic item.</summary>
 /// <param name="RotationDegrees">In-plane rotation about the face centre.</param>
@@ -103,12 +104,13 @@ internal sealed class GrimaceSynthesizer
 
     /// <summary>Prepares a source face: the largest face in <paramref name="image"/>, scaled into the working frame.</summary>
     /// <param name="subject">The subject id.</param>
+    /// <param name="name">The source's name in item paths.</param>
     /// <param name="image">The image.</param>
     /// <returns>The face, or <see langword="null"/> when the image has none.</returns>
-    public SynthFace? Prepare(string subject, BgrImage image)
+    public SynthFace? Prepare(string subject, string name, BgrImage image)
     {
         var face = _cropper.FindLargest(image);
-        return face is null ? null : new SynthFace(subject, DemoClipScene.Create(image, face.Box, _cropper.Predictor, SceneOptions));
+        return face is null ? null : new SynthFace(subject, name, DemoClipScene.Create(image, face.Box, _cropper.Predictor, SceneOptions));
     }
 
     /// <summary>Generates <paramref name="perFace"/> items per face into <paramref name="output"/> and writes <c>labels.csv</c> and <see cref="ProvenanceFileName"/>.</summary>
@@ -146,7 +148,7 @@ internal sealed class GrimaceSynthesizer
         {
             if (items[n] is null)
             {
-                failed.Add(string.Create(CultureInfo.InvariantCulture, $"{faces[n / perFace].Subject} #{n % perFace}"));
+                failed.Add(string.Create(CultureInfo.InvariantCulture, $"{faces[n / perFace].Name} #{n % perFace}"));
             }
         }
 
@@ -211,7 +213,7 @@ internal sealed class GrimaceSynthesizer
                 continue;
             }
 
-            var path = string.Create(CultureInfo.InvariantCulture, $"{face.Subject}/{face.Subject}-{index:D4}.png");
+            var path = string.Create(CultureInfo.InvariantCulture, $"{face.Subject}/{face.Name}-{index:D4}.png");
             ImageFiles.WritePng(Path.Combine(output, path), worker.Crop, _cropper.CropSize, _cropper.CropSize);
             return new SynthItem(path, face.Subject, shape, label, PainClassScheme.RoundPspi(label.Pspi), augmentation, attempt);
         }
@@ -222,19 +224,18 @@ internal sealed class GrimaceSynthesizer
     private static void Augment(Worker worker, DemoClipScene scene, Augmentation a)
     {
         var centre = scene.Face.Center;
+
+        // Headers over the worker's arrays (pinned until disposed): OpenCV writes the augmented frame in place.
+        using var source = Mat.FromPixelData(FrameSize, FrameSize, MatType.CV_8UC3, worker.Frame, FrameSize * 3);
+        using var destination = Mat.FromPixelData(FrameSize, FrameSize, MatType.CV_8UC3, worker.Augmented, FrameSize * 3);
+        using var matrix = Cv2.GetRotationMatrix2D(new Point2f(centre.X, centre.Y), a.RotationDegrees, a.Scale);
+        matrix.Set(0, 2, matrix.Get<double>(0, 2) + (a.ShiftX * scene.Face.Width));
+        matrix.Set(1, 2, matrix.Get<double>(1, 2) + (a.ShiftY * scene.Face.Width));
+        Cv2.WarpAffine(source, destination, matrix, new Size(FrameSize, FrameSize), InterpolationFlags.Linear, BorderTypes.Reflect101);
+        destination.ConvertTo(destination, MatType.CV_8UC3, a.Contrast, a.Brightness);
+        if (a.BlurSigma > 0)
         {
-            // Headers over the worker's arrays (pinned until disposed): OpenCV writes the augmented frame in place.
-            using var source = Mat.FromPixelData(FrameSize, FrameSize, MatType.CV_8UC3, worker.Frame, FrameSize * 3);
-            using var destination = Mat.FromPixelData(FrameSize, FrameSize, MatType.CV_8UC3, worker.Augmented, FrameSize * 3);
-            using var matrix = Cv2.GetRotationMatrix2D(new Point2f(centre.X, centre.Y), a.RotationDegrees, a.Scale);
-            matrix.Set(0, 2, matrix.Get<double>(0, 2) + (a.ShiftX * scene.Face.Width));
-            matrix.Set(1, 2, matrix.Get<double>(1, 2) + (a.ShiftY * scene.Face.Width));
-            Cv2.WarpAffine(source, destination, matrix, new Size(FrameSize, FrameSize), InterpolationFlags.Linear, BorderTypes.Reflect101);
-            destination.ConvertTo(destination, MatType.CV_8UC3, a.Contrast, a.Brightness);
-            if (a.BlurSigma > 0)
-            {
-                Cv2.GaussianBlur(destination, destination, new Size(0, 0), a.BlurSigma);
-            }
+            Cv2.GaussianBlur(destination, destination, new Size(0, 0), a.BlurSigma);
         }
     }
 

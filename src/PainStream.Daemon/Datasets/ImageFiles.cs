@@ -45,6 +45,49 @@ internal static class ImageFiles
         return true;
     }
 
+    /// <summary>Whether a file name looks like a video clip (by extension).</summary>
+    /// <param name="path">The file.</param>
+    /// <returns><see langword="true"/> for .avi, .mp4, .mkv, .mov, .webm.</returns>
+    public static bool IsVideo(string path) =>
+        Path.GetExtension(path).ToUpperInvariant() is ".AVI" or ".MP4" or ".MKV" or ".MOV" or ".WEBM";
+
+    /// <summary>Decodes <paramref name="count"/> frames spread evenly over a clip (OpenCV's video reader).</summary>
+    /// <param name="path">The clip.</param>
+    /// <param name="count">How many frames to sample.</param>
+    /// <param name="error">Why the clip cannot be read, or <see langword="null"/>.</param>
+    /// <returns>The frame numbers and images that decoded.</returns>
+    public static List<(int Frame, PackedImage Image)> SampleFrames(string path, int count, out string? error)
+    {
+        var frames = new List<(int, PackedImage)>();
+        using var capture = new VideoCapture(path);
+        if (!capture.IsOpened())
+        {
+            error = "not a video OpenCV can open";
+            return frames;
+        }
+
+        var total = capture.FrameCount;
+        if (total <= 0)
+        {
+            error = "the clip reports no frames";
+            return frames;
+        }
+
+        using var mat = new Mat();
+        for (var k = 0; k < count; k++)
+        {
+            var frame = (int)((k + 0.5) * total / count);
+            capture.PosFrames = frame;
+            if (capture.Read(mat) && !mat.Empty() && mat.Type() == MatType.CV_8UC3)
+            {
+                frames.Add((frame, FromMat(mat)));
+            }
+        }
+
+        error = frames.Count == 0 ? "no frame could be decoded" : null;
+        return frames;
+    }
+
     /// <summary>Copies a BGR24 <see cref="Mat"/> into a packed image.</summary>
     /// <param name="mat">An 8-bit, 3-channel matrix.</param>
     /// <returns>The packed copy.</returns>
