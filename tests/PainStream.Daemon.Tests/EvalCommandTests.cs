@@ -60,6 +60,34 @@ public sealed class EvalCommandTests(SynthDatasetFixture synth) : IClassFixture<
     }
 
     [Fact]
+    public async Task Eval_PredictionsFile_GivesScikitLearnTheReportsMetrics()
+    {
+        var report = _temp.File("parity");
+        var (code, _, stderr) = await DatasetCli.EvalAsync(synth.Folder, "--scheme", "res7", "--report", report, "--models", TestPaths.Models);
+        Assert.True(code == 0, stderr);
+
+        // The kit's Python evaluation reads the same predictions.csv: both sides must agree on the same predictions.
+        const string Script = """
+            import sys, csv, json
+            import numpy as np
+            from sklearn.metrics import accuracy_score, f1_score, cohen_kappa_score, mean_absolute_error
+            with open(sys.argv[1], newline="") as f:
+                rows = list(csv.DictReader(f))
+            yt = [int(r["class"]) for r in rows]; yp = [int(r["predicted_class"]) for r in rows]
+            t = np.array([float(r["pspi"]) for r in rows]); p = np.array([float(r["predicted_pspi"]) for r in rows])
+            print(json.dumps({"accuracy": accuracy_score(yt, yp), "macro_f1": f1_score(yt, yp, average="macro", zero_division=0),
+                "kappa_quadratic": cohen_kappa_score(yt, yp, labels=list(range(7)), weights="quadratic"),
+                "pcc": float(np.corrcoef(p, t)[0, 1]), "mae": mean_absolute_error(t, p)}))
+            """;
+        using var expected = await PythonSklearn.RunJsonAsync(Script, [Path.Combine(report, "predictions.csv")], TestContext.Current.CancellationToken);
+        using var actual = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(report, "report.json"), TestContext.Current.CancellationToken));
+        foreach (var name in new[] { "accuracy", "macro_f1", "kappa_quadratic", "pcc", "mae" })
+        {
+            Assert.Equal(expected.RootElement.GetProperty(name).GetDouble(), actual.RootElement.GetProperty(name).GetDouble(), 1e-9);
+        }
+    }
+
+    [Fact]
     public async Task Eval_MissingLabelsFile_ExitsWithTheDataCode()
     {
         var folder = _temp.File("empty");
