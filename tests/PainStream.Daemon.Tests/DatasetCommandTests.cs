@@ -53,7 +53,7 @@ public sealed class DatasetCommandTests(SynthDatasetFixture synth) : IClassFixtu
     }
 
     [Fact]
-    public async Task Synth_Clip_TakesFacesFromFramesAsOneSubject()
+    public async Task Synth_Clip_TakesFacesFromFramesEachItsOwnSubject()
     {
         var output = _temp.File("clip");
 
@@ -63,7 +63,9 @@ public sealed class DatasetCommandTests(SynthDatasetFixture synth) : IClassFixtu
         Assert.True(code == 0, stderr);
         var rows = DatasetCli.ReadLabels(output);
         Assert.InRange(rows.Count, 3, 6);
-        Assert.All(rows, r => Assert.Equal("Megamind", r.Subject));
+        Assert.All(rows, r => Assert.Matches("^Megamind-f[0-9]{5}$", r.Subject));
+        Assert.All(rows, r => Assert.StartsWith(r.Subject + "/" + r.Subject + "-", r.Path, StringComparison.Ordinal));
+        Assert.Equal(rows.Count / 3, rows.Select(r => r.Subject).Distinct().Count());
         Assert.Contains("Megamind-f", stdout, StringComparison.Ordinal);
     }
 

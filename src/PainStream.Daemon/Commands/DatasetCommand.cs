@@ -45,7 +45,7 @@ internal static class DatasetCommand
                                      synthetic pain dataset: random grimaces (brow, eyes, lip) warped onto each face,
                                      augmented and aligned; PSPI labels from the warp geometry (synthetic, not clinical);
                                      N items per source face (default 200), seed default 42; a clip gives up to
-                                     --frames-per-clip source faces (default 3), all one subject
+                                     --frames-per-clip source faces (default 3), subject <clip>-f<frame> each
         """;
 
     private const string Prefix = "painstream: dataset: ";
@@ -245,8 +245,10 @@ internal static class DatasetCommand
             var subject = UniqueSubject(Path.GetFileNameWithoutExtension(file), subjects);
             if (ImageFiles.IsVideo(file))
             {
-                // A clip is one subject (one person, several frames): its frames must fall on the same side of a
-                // subject-wise split, so they share the subject id and differ only in the item names.
+                // Each sampled frame is a source face of its own, so its own subject: the frames of a clip are often
+                // different shots or people (Megamind.avi: three characters), with different neutral geometry, and a
+                // per-subject baseline must come from one face. Frames of one person in one clip would share identity
+                // across a subject-wise split: use --frames-per-clip 1 where that matters.
                 var frames = ImageFiles.SampleFrames(file, o.FramesPerClip * 4, out var videoError);
                 if (videoError is not null)
                 {
@@ -256,7 +258,8 @@ internal static class DatasetCommand
                 var found = 0;
                 foreach (var (frame, image) in frames)
                 {
-                    if (found < o.FramesPerClip && synthesizer.Prepare(subject, string.Create(CultureInfo.InvariantCulture, $"{subject}-f{frame:D5}"), image.View) is { } clipFace)
+                    var name = string.Create(CultureInfo.InvariantCulture, $"{subject}-f{frame:D5}");
+                    if (found < o.FramesPerClip && synthesizer.Prepare(name, name, image.View) is { } clipFace)
                     {
                         faces.Add(clipFace);
                         found++;

@@ -12,8 +12,8 @@ using PainStream.Vision.Synthesis;
 namespace PainStream.Daemon.Datasets;
 
 /// <summary>One source face of a synthetic dataset.</summary>
-/// <param name="Subject">The subject id (the image's or clip's file name without extension, made unique).</param>
-/// <param name="Name">The source's name in item paths: the subject, or for a clip frame the subject and the frame number.</param>
+/// <param name="Subject">The subject id: the image's file name without extension (made unique), or for a clip frame the clip's and the frame number (<c>Megamind-f00011</c>).</param>
+/// <param name="Name">The source's name in item paths (the subject id).</param>
 /// <param name="Scene">The face scaled and centred in its working frame, with its neutral landmarks.</param>
 internal sealed record SynthFace(string Subject, string Name, DemoClipScene Scene);
 
