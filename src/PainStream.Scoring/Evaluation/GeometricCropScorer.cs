@@ -101,23 +101,23 @@ public sealed class GeometricCropScorer : INeutralBaselineScorer
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<CropScore> Score(IReadOnlyList<FaceCrop> crops)
+    public IReadOnlyList<CropPrediction> Score(IReadOnlyList<FaceCrop> crops)
     {
         ArgumentNullException.ThrowIfNull(crops);
-        var scores = new CropScore[crops.Count];
+        var scores = new CropPrediction[crops.Count];
         for (var i = 0; i < crops.Count; i++)
         {
             var crop = crops[i];
             if (!_baselines.TryGetValue(crop.Subject, out var baseline))
             {
-                scores[i] = CropScore.CannotScore(GeometricPspiScorer.NoBaselineReason);
+                scores[i] = CropPrediction.CannotScore(GeometricPspiScorer.NoBaselineReason);
                 continue;
             }
 
             var estimate = _scorer.Score(crop.Landmarks, baseline);
             scores[i] = estimate.IsScorable
-                ? new CropScore(estimate.Pspi, SoftAssign(Scheme, estimate.Pspi), Scheme.ClassOf(estimate.Pspi))
-                : CropScore.CannotScore(estimate.CannotScoreReason!);
+                ? new CropPrediction(estimate.Pspi, SoftAssign(Scheme, estimate.Pspi), Scheme.ClassOf(estimate.Pspi))
+                : CropPrediction.CannotScore(estimate.CannotScoreReason!);
         }
 
         return scores;
