@@ -23,7 +23,7 @@ internal static class Cli
     /// <summary>Exit code for a command line that cannot be understood.</summary>
     public const int ExitUsage = 64;
 
-    private const string Usage = """
+    private static readonly string Usage = """
         Usage: painstream [VERB] [OPTIONS]
 
         Verbs:
@@ -38,11 +38,14 @@ internal static class Cli
                                      12 s), ramp (1 s), grimace (18 s), ramp, neutral again (trailing, 20 s); fps
                                      default 10. Exit 64 for a bad option, a missing image or no face in it, 3 when a
                                      model or ffmpeg cannot be loaded, 1 when encoding fails
+          {DatasetSynopsis}
+          {EvalSynopsis}
           help                       show this text
 
         Configuration: config/painstream.json under PAINSTREAM_HOME (or the working directory), overridden by
         painstream.<DOTNET_ENVIRONMENT>.json beside it and environment variables PAINSTREAM__Section__Key.
-        """;
+        """.Replace("{DatasetSynopsis}", Commands.DatasetCommand.Synopsis.Trim(), StringComparison.Ordinal)
+        .Replace("{EvalSynopsis}", Commands.EvalCommand.Synopsis.Trim(), StringComparison.Ordinal);
 
     /// <summary>Runs the verb named by <paramref name="args"/>.</summary>
     /// <param name="args">The command-line arguments.</param>
@@ -63,6 +66,10 @@ internal static class Cli
                 return CheckConfig(rest.Length > 0 ? rest[0] : null);
             case "demo-clip":
                 return await RunCancellableAsync(ct => DemoClipCommand.RunAsync(rest, Console.Out, Console.Error, ct));
+            case "dataset":
+                return await RunCancellableAsync(ct => Commands.DatasetCommand.RunAsync(rest, Console.Out, Console.Error, ct));
+            case "eval":
+                return await RunCancellableAsync(ct => Commands.EvalCommand.RunAsync(rest, Console.Out, Console.Error, ct));
             case "help" or "--help" or "-h":
                 await Console.Out.WriteLineAsync(Usage);
                 return 0;
