@@ -329,6 +329,9 @@ public sealed class OnnxBatchScorer : IDisposable
         }
     }
 
+    /// <summary>Gets or sets a hook called before each session run with the batch size (tests: make a batch fail).</summary>
+    internal Action<int>? BeforeRun { get; set; }
+
     /// <summary>Gets how long the last batch took (prep, inference and post-processing).</summary>
     internal TimeSpan LastBatchDuration { get; private set; }
 
@@ -345,6 +348,7 @@ public sealed class OnnxBatchScorer : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Debug.Assert(count > 0 && count <= _maxBatch, "count within the batch");
         var bound = _bound[count] ??= new Bound(this, count);
+        BeforeRun?.Invoke(count);
         _model.Session.Run(_runOptions, _inputNames, bound.Inputs, _outputNames, bound.Outputs);
     }
 

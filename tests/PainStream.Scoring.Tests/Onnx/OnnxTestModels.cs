@@ -69,3 +69,16 @@ internal static class OnnxTestModels
 
     public static OnnxModel Load(string path) => OnnxModel.Load(path);
 }
+
+/// <summary>The 112-pixel alignment template and its region layout (the dlib model is loaded once per process).</summary>
+internal static class Template112
+{
+    private static readonly Lazy<Vision.Alignment.FaceTemplate> LazyTemplate = new(
+        () => Vision.Alignment.FaceTemplate.FromModel(Vision.Landmarks.ShapePredictorModel.LoadFace68(TestPaths.Models), 112));
+
+    private static readonly Lazy<FaceRegionLayout> LazyLayout = new(() => FaceRegionLayout.FromTemplate(LazyTemplate.Value.Points, 112));
+
+    public static Vision.Alignment.FaceTemplate Template => LazyTemplate.Value;
+
+    public static FaceRegionLayout Layout => LazyLayout.Value;
+}
