@@ -86,6 +86,31 @@ public sealed class PendingCropScore
     public Task Completion => _done.Task;
 #pragma warning restore VSTHRD003
 
+    /// <summary>Waits for the result, at most <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">The longest wait.</param>
+    /// <param name="time">The clock of the timeout.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when the result is known; <see langword="false"/> when the wait timed out.</returns>
+    public async ValueTask<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (IsCompleted)
+        {
+            return true;
+        }
+
+        try
+        {
+#pragma warning disable VSTHRD003 // See Completion's remarks.
+            await _done.Task.WaitAsync(timeout, time, cancellationToken);
+#pragma warning restore VSTHRD003
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Gets a value indicating whether the result is known.</summary>
     public bool IsCompleted => _done.Task.IsCompleted;
 
