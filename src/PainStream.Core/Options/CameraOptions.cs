@@ -55,7 +55,7 @@ public sealed class CameraOptions
     /// the new scorer (their open episodes end).
     /// <value>The default value is <see langword="null"/>: <c>Scoring:Scorer</c>.</value>
     /// </summary>
-    [RegularExpression(ScoringOptions.ScorerPattern, ErrorMessage = "Scorer must be 'geometric' or 'onnx:<model name>'.")]
+    [RegularExpression(ScoringOptions.ScorerPattern, ErrorMessage = "The {0} field must be 'geometric' or 'onnx:<model name>'.")]
     public string? Scorer { get; set; }
 
     /// <summary>Gets or sets this camera's overrides of the global <c>Alerting</c> settings (hot-reloadable).</summary>

@@ -25,7 +25,7 @@ public sealed class ScoringOptions
     /// <value>The default value is <c>geometric</c>.</value>
     /// </summary>
     [Required]
-    [RegularExpression(ScorerPattern, ErrorMessage = "Scorer must be 'geometric' or 'onnx:<model name>'.")]
+    [RegularExpression(ScorerPattern, ErrorMessage = "The {0} field must be 'geometric' or 'onnx:<model name>'.")]
     public string Scorer { get; set; } = GeometricScorer;
 
     /// <summary>

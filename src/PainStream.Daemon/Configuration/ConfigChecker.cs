@@ -78,9 +78,12 @@ internal static partial class ConfigChecker
         {
             // Cross-field rules of every resolved policy (e.g. OffThreshold below OnThreshold after the overrides).
             problems.AddRange(AlertingRules.Check(alerting!, cameras!));
+        }
 
-            // Every onnx:<model> a camera (or the default) selects is a configured model.
-            problems.AddRange(ScorerRules.Check(cameras!, scoring!));
+        if (cameras is not null && scoring is not null)
+        {
+            // Every onnx:<model> a camera (or the default) selects is a configured model, and every model has a path.
+            problems.AddRange(ScorerRules.Check(cameras, scoring));
         }
 
         settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!, quality!) : null;
