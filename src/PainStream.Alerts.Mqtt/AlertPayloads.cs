@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using PainStream.Core.Alerting;
 using PainStream.Core.Publishing;
@@ -28,7 +29,7 @@ namespace PainStream.Alerts.Mqtt;
 /// <param name="Acknowledged">Whether the nurse station has acknowledged the episode.</param>
 /// <param name="SnoozedUntil">The end of the bed's snooze (UTC), or <see langword="null"/>.</param>
 /// <param name="Model">The scorer, or <see langword="null"/>.</param>
-/// <param name="Explanation">What drives the score, by action unit, or <see langword="null"/>.</param>
+/// <param name="Explanation">What drives the score (by action unit, and for a CNN by facial region), or <see langword="null"/>.</param>
 internal sealed record AlertEventPayload(
     int Schema,
     string Id,
@@ -46,7 +47,7 @@ internal sealed record AlertEventPayload(
     bool Acknowledged,
     DateTimeOffset? SnoozedUntil,
     string? Model,
-    IReadOnlyDictionary<string, double>? Explanation)
+    ExplanationPayload? Explanation)
 {
     /// <summary>The payload version written in <c>schema</c>.</summary>
     public const int CurrentSchema = 1;
@@ -59,19 +60,7 @@ internal sealed record AlertEventPayload(
     public static AlertEventPayload From(AlertEvent alert, long seq)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        Dictionary<string, double>? explanation = null;
-        if (alert.Explanation is { } terms)
-        {
-            explanation = new Dictionary<string, double>(terms.Count, StringComparer.Ordinal);
-            foreach (var (term, value) in terms)
-            {
-                // A non-finite term is meaningless to a dashboard and would break the schema: left out.
-                if (double.IsFinite(value))
-                {
-                    explanation[term] = Math.Round(value, 3);
-                }
-            }
-        }
+        var explanation = ExplanationPayload.From(alert.Explanation, alert.ExplanationRegions);
 
         return new AlertEventPayload(
             CurrentSchema,
@@ -173,7 +162,8 @@ internal sealed record AlertEventPayload(
             Acknowledged = Acknowledged,
             SnoozedUntil = SnoozedUntil,
             Model = Model,
-            Explanation = Explanation,
+            Explanation = Explanation?.Terms,
+            ExplanationRegions = Explanation?.Regions,
         };
     }
 
@@ -323,3 +313,165 @@ internal sealed record ScorePayload(DateTimeOffset Ts, double? Pspi, double? Smo
 /// <param name="Error">Why not, or <see langword="null"/> when <paramref name="Ok"/>.</param>
 /// <param name="Ts">When the reply was made (UTC).</param>
 internal sealed record CommandReplyPayload(string Command, bool Ok, string? Error, DateTimeOffset Ts);
+
+/// <summary>
+/// The <c>explanation</c> of an episode event: the scorer's terms as numbers (the geometric scorer's AU breakdown:
+/// <c>{"au4":…,"au6_7":…}</c>), plus, for a learned model with class activation maps, <c>"regions"</c>: an object of
+/// facial-region shares summing to 1 (<c>{"regions":{"brow":0.4,"eyes":0.3,"nose_upper_lip":0.2,"mouth":0.1}}</c>).
+/// </summary>
+/// <param name="Terms">Name → value in the scorer's units (rounded to 3 decimals, non-finite ones left out), or <see langword="null"/>.</param>
+/// <param name="Regions">Region → share (rounded to 3 decimals), or <see langword="null"/>.</param>
+[JsonConverter(typeof(ExplanationPayloadConverter))]
+internal sealed record ExplanationPayload(IReadOnlyDictionary<string, double>? Terms, IReadOnlyDictionary<string, double>? Regions)
+{
+    /// <summary>The key of the regions object.</summary>
+    public const string RegionsKey = "regions";
+
+    /// <summary>Builds the wire form, or <see langword="null"/> when there is nothing to explain.</summary>
+    /// <param name="terms">The scorer's terms.</param>
+    /// <param name="regions">The region shares.</param>
+    /// <returns>The payload.</returns>
+    public static ExplanationPayload? From(IReadOnlyDictionary<string, double>? terms, IReadOnlyDictionary<string, double>? regions)
+    {
+        var t = Round(terms);
+        var r = Round(regions);
+        return t is null && r is null ? null : new ExplanationPayload(t, r);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(ExplanationPayload? other) =>
+        other is not null && Same(Terms, other.Terms) && Same(Regions, other.Regions);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Terms?.Count, Regions?.Count);
+
+    private static Dictionary<string, double>? Round(IReadOnlyDictionary<string, double>? values)
+    {
+        if (values is null)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, double>(values.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            // A non-finite term is meaningless to a dashboard and would break the schema: left out.
+            if (double.IsFinite(value) && !string.Equals(name, RegionsKey, StringComparison.Ordinal))
+            {
+                result[name] = Math.Round(value, 3);
+            }
+        }
+
+        return result;
+    }
+
+    private static bool Same(IReadOnlyDictionary<string, double>? a, IReadOnlyDictionary<string, double>? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (name, value) in a)
+        {
+            if (!b.TryGetValue(name, out var other) || !value.Equals(other))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>Writes and reads <see cref="ExplanationPayload"/> as one flat object with an optional nested <c>regions</c>.</summary>
+internal sealed class ExplanationPayloadConverter : JsonConverter<ExplanationPayload>
+{
+    /// <inheritdoc/>
+    public override ExplanationPayload? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("explanation must be an object");
+        }
+
+        Dictionary<string, double>? terms = null;
+        Dictionary<string, double>? regions = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (string.Equals(name, ExplanationPayload.RegionsKey, StringComparison.Ordinal) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                regions = ReadNumbers(ref reader);
+            }
+            else if (reader.TokenType == JsonTokenType.Number)
+            {
+                (terms ??= new(StringComparer.Ordinal))[name] = reader.GetDouble();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return new ExplanationPayload(terms, regions);
+    }
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, ExplanationPayload value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartObject();
+        foreach (var (name, term) in value.Terms ?? Empty)
+        {
+            writer.WriteNumber(name, term);
+        }
+
+        if (value.Regions is { } regions)
+        {
+            writer.WriteStartObject(ExplanationPayload.RegionsKey);
+            foreach (var (name, share) in regions)
+            {
+                writer.WriteNumber(name, share);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static readonly Dictionary<string, double> Empty = [];
+
+    private static Dictionary<string, double> ReadNumbers(ref Utf8JsonReader reader)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Number)
+            {
+                values[name] = reader.GetDouble();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return values;
+    }
+}

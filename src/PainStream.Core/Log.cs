@@ -36,4 +36,10 @@ internal static partial class Log
 
     [LoggerMessage(1109, LogLevel.Information, "Stopped following patient {CameraId}/{Bed} (camera disabled)")]
     public static partial void PatientDisabled(this ILogger logger, string cameraId, string bed);
+
+    [LoggerMessage(1110, LogLevel.Information, "Patient {CameraId}/{Bed} switches scorer from {Old} to {New}: its open episodes end and it starts afresh")]
+    public static partial void ScorerChanged(this ILogger logger, string cameraId, string bed, string old, string @new);
+
+    [LoggerMessage(1111, LogLevel.Warning, "Learned scores of frame {Sequence} from {CameraId} did not arrive in time; those faces cannot be scored")]
+    public static partial void CropScoreTimedOut(this ILogger logger, string cameraId, long sequence);
 }

@@ -15,11 +15,13 @@ using PainStream.Daemon.Services;
 using PainStream.Core.Publishing;
 using PainStream.Core.Scoring;
 using PainStream.Scoring;
+using PainStream.Scoring.Onnx;
 using PainStream.Core.Tracking;
 using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
+using PainStream.Vision.Onnx;
 
 namespace PainStream.Daemon;
 
@@ -59,6 +61,7 @@ internal static class DaemonHost
                 // Models load here, before any service starts: a missing or corrupt file stops start-up with its path.
                 _ = host.Services.GetRequiredService<IFaceDetector>();
                 _ = host.Services.GetRequiredService<ShapePredictor>();
+                _ = host.Services.GetRequiredService<LearnedScorers>();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -145,7 +148,7 @@ internal static class DaemonHost
         services.AddSingleton(sp =>
         {
             var catalog = new CameraCatalog();
-            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting);
+            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
             if (settings.Cameras.Count == 0 && cameras.TryGetValue(new CameraId(Core.Options.DemoOptions.CameraName), out var demo))
             {
@@ -169,12 +172,39 @@ internal static class DaemonHost
         services.AddSingleton(_ => ShapePredictorModel.LoadFace68(Path.Combine(paths.Home, settings.Detection.ModelsDirectory)));
         services.AddSingleton<ShapePredictor>();
         services.AddSingleton(sp => FaceTemplate.FromModel(sp.GetRequiredService<ShapePredictorModel>(), FaceAligner.DefaultSize));
+        services.AddSingleton(sp =>
+        {
+            // One session per configured model, shared by every camera that selects it; a missing or corrupt file stops
+            // start-up with its path (exit 3, like the detector's models).
+            var catalog = sp.GetRequiredService<CameraCatalog>();
+            var template = sp.GetRequiredService<FaceTemplate>();
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Scoring");
+            var scoring = settings.Scoring;
+            var models = scoring.Models.ToDictionary(
+                m => m.Key,
+                m => Path.IsPathRooted(m.Value.Path) ? m.Value.Path : Path.Combine(paths.Home, m.Value.Path),
+                StringComparer.Ordinal);
+            return LearnedScorers.Load(
+                models,
+                new OnnxBatchOptions { MaxBatchSize = scoring.MaxBatchSize, MaxWait = TimeSpan.FromMilliseconds(scoring.MaxBatchWaitMilliseconds) },
+                models.Count == 0 ? null : FaceRegionLayout.FromTemplate(template.Points, template.Size),
+                (string path, out string provider) =>
+                {
+                    var session = OnnxSessionFactory.Create(path, scoring.ExecutionProvider, scoring.IntraOpThreads, logger, out var active, "Scoring:ExecutionProvider");
+                    provider = OnnxSessionFactory.ProviderName(active);
+                    return session;
+                },
+                logger,
+                camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null);
+        });
         services.AddSingleton<Func<IFaceAnalyzer>>(sp =>
         {
             var predictor = sp.GetRequiredService<ShapePredictor>();
             var template = sp.GetRequiredService<FaceTemplate>();
             var reload = sp.GetRequiredService<ConfigReloadService>();
-            return () => new LandmarkFaceAnalyzer(predictor, template, () => reload.Current.FaceQuality);
+            var learned = sp.GetRequiredService<LearnedScorers>();
+            IFaceCropScorer? crops = learned.Models.Count > 0 ? learned : null;
+            return () => new LandmarkFaceAnalyzer(predictor, template, () => reload.Current.FaceQuality, crops);
         });
         services.AddSingleton(sp => new DetectStage(
             sp.GetRequiredService<IFaceDetector>(),
@@ -193,8 +223,14 @@ internal static class DaemonHost
         {
             // The scorer gates pose and face size with the hot-reloaded FaceQuality limits, as the quality gate does.
             var reload = sp.GetRequiredService<ConfigReloadService>();
-            return new GeometricPatientScorerFactory(
+            var geometric = new GeometricPatientScorerFactory(
                 sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring, sp.GetRequiredService<BaselineStore>(), () => reload.Current.FaceQuality);
+            var catalog = sp.GetRequiredService<CameraCatalog>();
+            var learned = sp.GetRequiredService<LearnedScorers>();
+            return new ScorerSelector(
+                geometric,
+                camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null,
+                learned.Models.Keys.ToHashSet(StringComparer.Ordinal));
         });
         services.AddSingleton<IBedAssigner>(_ => new TrackingBedAssigner());
         services.AddSingleton(sp => new PatientStage(

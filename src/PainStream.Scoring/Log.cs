@@ -21,4 +21,13 @@ internal static partial class Log
 
     [LoggerMessage(6005, LogLevel.Warning, "Could not list the baseline directory {Directory}; every patient starts without a saved baseline")]
     public static partial void BaselineDirectoryUnreadable(this ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(6010, LogLevel.Information, "Pain model {Name} {Version} loaded from {Path} on {ExecutionProvider}: {Classes} classes, CAM explanation {Cam}, batches of up to {MaxBatch} faces waiting at most {MaxWaitMs} ms")]
+    public static partial void PainModelLoaded(this ILogger logger, string name, string version, string path, string executionProvider, int classes, bool cam, int maxBatch, double maxWaitMs);
+
+    [LoggerMessage(6011, LogLevel.Error, "A batch of {Count} faces failed in pain model {Name}; those faces cannot be scored, the next batch runs as usual")]
+    public static partial void BatchFailed(this ILogger logger, Exception exception, string name, int count);
+
+    [LoggerMessage(6012, LogLevel.Warning, "Pain model {Name} is not clinically validated ({TrainingData}); its scores are for evaluation only")]
+    public static partial void ModelNotClinicallyValidated(this ILogger logger, string name, string trainingData);
 }

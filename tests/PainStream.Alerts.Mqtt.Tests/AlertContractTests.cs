@@ -219,6 +219,34 @@ public sealed class AlertContractTests
         Assert.Null((AlertEventPayload.From(events[0], 1) with { Reason = "fire" }).ToEvent());
     }
 
+    [Fact]
+    public async Task AlertEventPayload_CnnRegions_AreNestedUnderExplanation_ValidateAndRoundTrip()
+    {
+        var pain = AlertScenario.Episode("ward3", "bed-1", 0)[0] with
+        {
+            Model = "onnx:dacnn",
+            Explanation = null,
+            ExplanationRegions = new Dictionary<string, double> { ["brow"] = 0.41234, ["eyes"] = 0.3, ["nose_upper_lip"] = 0.2, ["mouth"] = 0.08766 },
+        };
+
+        var json = JsonSerializer.Serialize(AlertEventPayload.From(pain, 9), MqttJsonContext.Wire.AlertEventPayload);
+
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, json));
+        var explanation = JsonNode.Parse(json)!["explanation"]!;
+        Assert.Equal(0.412, (double)explanation["regions"]!["brow"]!);
+        Assert.Single(explanation.AsObject());
+        var back = JsonSerializer.Deserialize(json, MqttJsonContext.Wire.AlertEventPayload)!.ToEvent()!;
+        Assert.Null(back.Explanation);
+        Assert.Equal(0.3, back.ExplanationRegions!["eyes"]);
+        Assert.Equal(AlertEventPayload.From(back, 9), AlertEventPayload.From(pain, 9));
+
+        // Both kinds together (a future scorer), and a region share out of range breaks the schema.
+        var both = JsonSerializer.Serialize(AlertEventPayload.From(pain with { Explanation = AlertScenario.Explanation }, 9), MqttJsonContext.Wire.AlertEventPayload);
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, both));
+        var bad = Mutate(json, n => n["explanation"]!["regions"]!["brow"] = 1.5);
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, bad));
+    }
+
     private static string Mutate(string json, Action<JsonNode> change)
     {
         var node = JsonNode.Parse(json)!;

@@ -24,6 +24,86 @@ public sealed class ConfigCheckerTests
     }
 
     [Fact]
+    public void Check_OnnxScorers_NameAConfiguredModel_WithTheirKeys()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "icu-1": { "Url": "rtsp://10.0.0.1/s", "Scorer": "onnx:dacnn" },
+                "icu-2": { "Url": "rtsp://10.0.0.2/s", "Scorer": "onnx:resnet" },
+                "icu-3": { "Url": "rtsp://10.0.0.3/s", "Scorer": "cnn" },
+                "icu-4": { "Url": "rtsp://10.0.0.4/s", "Scorer": "geometric" }
+              },
+              "Scoring": { "Models": { "dacnn": { "Path": "models/dacnn-synthetic.onnx" }, "bad name!": { "Path": "" } } }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.StartsWith("Cameras:icu-3:Scorer:", StringComparison.Ordinal) && p.Contains("'onnx:<model name>'", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.StartsWith("Cameras:icu-1:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_UnknownModelName_NamesTheKey()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "icu-1": { "Url": "rtsp://10.0.0.1/s", "Scorer": "onnx:dacnn" },
+                "icu-2": { "Url": "rtsp://10.0.0.2/s", "Scorer": "onnx:resnet" }
+              },
+              "Scoring": { "Scorer": "onnx:gla", "Models": { "dacnn": { "Path": "models/dacnn-synthetic.onnx" } } }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Null(settings);
+        Assert.Equal(
+            [
+                "Scoring:Scorer: unknown model 'gla' (known: dacnn); add it as Scoring:Models:gla:Path",
+                "Cameras:icu-2:Scorer: unknown model 'resnet' (known: dacnn); add it as Scoring:Models:resnet:Path",
+            ],
+            problems);
+    }
+
+    [Fact]
+    public void Check_ModelWithoutPathOrWithABadName_NamesTheKey()
+    {
+        var configuration = Json("""
+            { "Scoring": { "Models": { "dacnn": { "Path": "" }, "bad name": { "Path": "m.onnx" } }, "MaxBatchSize": 0 } }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out _);
+
+        Assert.Contains(problems, p => p.StartsWith("Scoring:MaxBatchSize:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Scoring:Models:dacnn:Path:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Scoring:Models:bad name:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_OnnxScorer_ResolvesPerCamera_WithTheGlobalDefault()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "icu-1": { "Url": "rtsp://10.0.0.1/s" },
+                "icu-2": { "Url": "rtsp://10.0.0.2/s", "Scorer": "geometric" }
+              },
+              "Scoring": { "Scorer": "onnx:dacnn", "Models": { "dacnn": { "Path": "models/dacnn-synthetic.onnx" } }, "MaxBatchSize": 8, "MaxBatchWaitMilliseconds": 30 }
+            }
+            """);
+
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+        var cameras = Core.Cameras.CameraCatalog.Resolve(settings!.Cameras, settings.Capture, settings.Demo, "/", settings.Alerting, settings.Scoring.Scorer);
+        Assert.Equal("onnx:dacnn", cameras[new Core.Frames.CameraId("icu-1")].Scorer);
+        Assert.Equal("geometric", cameras[new Core.Frames.CameraId("icu-2")].Scorer);
+        Assert.Equal(8, settings.Scoring.MaxBatchSize);
+    }
+
+    [Fact]
     public void Check_ExampleConfig_IsValid()
     {
         var configuration = new ConfigurationBuilder()

@@ -56,6 +56,14 @@ public sealed record AlertEvent
     public IReadOnlyDictionary<string, double>? Explanation { get; init; }
 
     /// <summary>
+    /// Gets where a learned model's evidence for its predicted class lies, by facial region (<c>brow</c>, <c>eyes</c>,
+    /// <c>nose_upper_lip</c>, <c>mouth</c>; shares summing to 1, from the class activation map); set by the pipeline on pain
+    /// events of a CNN scorer whose model exports CAM outputs, <see langword="null"/> otherwise. Published as
+    /// <c>explanation.regions</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? ExplanationRegions { get; init; }
+
+    /// <summary>
     /// Gets the monotonic capture timestamp (<see cref="TimeProvider.GetTimestamp"/> of the daemon's clock, as
     /// <see cref="Detection.FaceObservation.CaptureTimestamp"/>) of the frame whose processing raised this event (its score
     /// crossed a threshold, or a dwell or hold ran out at that frame), or <see langword="null"/> for an event raised by the

@@ -24,8 +24,15 @@ public sealed class CameraCatalog
     /// <param name="demo">The <c>Demo</c> section.</param>
     /// <param name="contentRoot">Directory relative paths are resolved against.</param>
     /// <param name="alerting">The global <c>Alerting</c> section (defaults when <see langword="null"/>).</param>
+    /// <param name="defaultScorer"><c>Scoring:Scorer</c>, for cameras that do not set their own (<c>geometric</c> when <see langword="null"/>).</param>
     /// <returns>The resolved settings by camera.</returns>
-    public static FrozenDictionary<CameraId, CameraSettings> Resolve(CamerasOptions cameras, CaptureOptions capture, DemoOptions demo, string contentRoot, AlertingOptions? alerting = null)
+    public static FrozenDictionary<CameraId, CameraSettings> Resolve(
+        CamerasOptions cameras,
+        CaptureOptions capture,
+        DemoOptions demo,
+        string contentRoot,
+        AlertingOptions? alerting = null,
+        string? defaultScorer = null)
     {
         ArgumentNullException.ThrowIfNull(cameras);
         ArgumentNullException.ThrowIfNull(capture);
@@ -39,6 +46,7 @@ public sealed class CameraCatalog
             result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, capture.Width, capture.Height, region)
             {
                 Beds = ResolveBeds(camera, alerting),
+                Scorer = camera.Scorer ?? defaultScorer ?? ScoringOptions.GeometricScorer,
             };
         }
 
@@ -49,6 +57,7 @@ public sealed class CameraCatalog
             result[id] = new CameraSettings(id, path, Enabled: true, capture.Fps, capture.Width, capture.Height, Region: null)
             {
                 Beds = [new BedSettings(CameraSettings.DefaultBed, new NormalizedRegion(0, 0, 1, 1), alerting.Resolve())],
+                Scorer = defaultScorer ?? ScoringOptions.GeometricScorer,
             };
         }
 

@@ -22,6 +22,9 @@ public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, d
     /// <summary>Gets the beds watched by this camera, each with its resolved alert policy (never empty once resolved).</summary>
     public IReadOnlyList<BedSettings> Beds { get; init; } = [new BedSettings(DefaultBed, new NormalizedRegion(0, 0, 1, 1), AlertPolicy.Default)];
 
+    /// <summary>Gets the camera's scorer: <c>geometric</c> or <c>onnx:&lt;model&gt;</c> (its own setting or <c>Scoring:Scorer</c>).</summary>
+    public string Scorer { get; init; } = Options.ScoringOptions.GeometricScorer;
+
     /// <summary>Gets the URL with any user information replaced by <c>***</c>, safe for logs and status messages.</summary>
     public string RedactedUrl => Redact(Url);
 

@@ -17,7 +17,15 @@ public readonly record struct FacePose(float Yaw, float Pitch, float Roll);
 /// <param name="Landmarks">68 points in iBUG 300-W order, frame pixels.</param>
 /// <param name="Pose">Head pose, or <see langword="null"/> when it could not be estimated.</param>
 /// <param name="QualityIssue">Why the face cannot be scored (e.g. <c>image blurred</c>), or <see langword="null"/> when it can.</param>
-public sealed record FaceAnalysis(BoxF Box, float DetectorScore, PointF[] Landmarks, FacePose? Pose, string? QualityIssue);
+public sealed record FaceAnalysis(BoxF Box, float DetectorScore, PointF[] Landmarks, FacePose? Pose, string? QualityIssue)
+{
+    /// <summary>
+    /// Gets the learned model's score of this face's aligned crop, submitted by the detect worker while it still held the crop
+    /// (only for a face that passed the quality gate on a camera whose scorer is a learned model), or <see langword="null"/>.
+    /// The patient stage awaits it before scoring the frame.
+    /// </summary>
+    public Scoring.PendingCropScore? CropScore { get; init; }
+}
 
 /// <summary>Analyses the faces of one frame. One instance per worker thread (implementations own scratch buffers).</summary>
 public interface IFaceAnalyzer
@@ -27,4 +35,11 @@ public interface IFaceAnalyzer
     /// <param name="faces">The faces found in it.</param>
     /// <returns>One analysis per face, in the same order.</returns>
     IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces);
+
+    /// <summary>Analyses each face of a frame from <paramref name="camera"/> (the detect stage calls this one).</summary>
+    /// <param name="camera">The camera the frame comes from: an analyser that hands aligned crops to a learned scorer needs it.</param>
+    /// <param name="image">The whole frame.</param>
+    /// <param name="faces">The faces found in it.</param>
+    /// <returns>One analysis per face, in the same order.</returns>
+    IReadOnlyList<FaceAnalysis> Analyze(Frames.CameraId camera, BgrImage image, IReadOnlyList<DetectedFace> faces) => Analyze(image, faces);
 }

@@ -49,6 +49,15 @@ public sealed class CameraOptions
     [ValidateObjectMembers]
     public RegionOptions? Region { get; set; }
 
+    /// <summary>
+    /// Gets or sets this camera's scorer: <c>geometric</c> or <c>onnx:&lt;model&gt;</c> (a key of <c>Scoring:Models</c>), overriding
+    /// <c>Scoring:Scorer</c>. Hot-reloadable among the models loaded at start-up: the camera's patients are re-created with
+    /// the new scorer (their open episodes end).
+    /// <value>The default value is <see langword="null"/>: <c>Scoring:Scorer</c>.</value>
+    /// </summary>
+    [RegularExpression(ScoringOptions.ScorerPattern, ErrorMessage = "The {0} field must be 'geometric' or 'onnx:<model name>'.")]
+    public string? Scorer { get; set; }
+
     /// <summary>Gets or sets this camera's overrides of the global <c>Alerting</c> settings (hot-reloadable).</summary>
     [ValidateObjectMembers]
     public AlertingOverrides? Alerting { get; set; }

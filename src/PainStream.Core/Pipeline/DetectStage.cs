@@ -101,7 +101,7 @@ public sealed class DetectStage
                 faces = DetectInRegion(frame);
                 if (analyzer is not null)
                 {
-                    analyses = analyzer.Analyze(new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride), faces);
+                    analyses = analyzer.Analyze(frame.Camera, new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride), faces);
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

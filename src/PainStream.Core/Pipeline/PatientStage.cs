@@ -126,6 +126,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             return; // Removed or disabled since the frame was captured.
         }
 
+        // Learned scores of this frame's crops are computed in cross-camera batches while the detect workers go on; wait for
+        // them outside the gate, so commands and ticks are not held up by a batch.
+        await AwaitCropScoresAsync(observation, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -153,6 +156,28 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The longest wait for a frame's learned scores; the batch scorer always answers (with a score, "overloaded", "failed" or
+    /// "stopped"), so this only guards against a scorer loop that is not running. A face still pending after it is "cannot score".
+    /// </summary>
+    internal static readonly TimeSpan CropScoreTimeout = TimeSpan.FromSeconds(5);
+
+    private async ValueTask AwaitCropScoresAsync(FaceObservation observation, CancellationToken cancellationToken)
+    {
+        if (observation.Analyses is not { } analyses)
+        {
+            return;
+        }
+
+        foreach (var analysis in analyses)
+        {
+            if (analysis.CropScore is { IsCompleted: false } pending && !await pending.WaitAsync(CropScoreTimeout, _time, cancellationToken))
+            {
+                _logger.CropScoreTimedOut(observation.Camera.Value, observation.Sequence);
+            }
         }
     }
 
@@ -192,6 +217,15 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 {
                     // Switched off on purpose: not an outage to alarm about, the bed is simply no longer watched.
                     (stopped ??= []).Add((key, AlertCause.Disabled));
+                    continue;
+                }
+
+                if (!string.Equals(patient.ScorerSetting, settings.Scorer, StringComparison.Ordinal))
+                {
+                    // A new scorer scores on another scale and with other state: the bed starts afresh (its open episodes end
+                    // as for a removed bed), and the next tick follows it again with the new scorer.
+                    (stopped ??= []).Add((key, AlertCause.Removed));
+                    _logger.ScorerChanged(key.Camera.Value, key.Bed, patient.ScorerSetting, settings.Scorer);
                     continue;
                 }
 
@@ -319,8 +353,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             return patient;
         }
 
+        var setting = _catalog.Current.TryGetValue(camera, out var cameraSettings) ? cameraSettings.Scorer : Options.ScoringOptions.GeometricScorer;
         var scorer = await _scorers.CreateAsync(camera, bed.Name, cancellationToken);
-        patient = new Patient(camera, bed.Name, scorer, new PatientAlertMachine(camera, bed.Name, bed.Policy));
+        patient = new Patient(camera, bed.Name, scorer, new PatientAlertMachine(camera, bed.Name, bed.Policy)) { ScorerSetting = setting };
         _patients.Add((camera, bed.Name), patient);
         _logger.PatientAdded(camera.Value, bed.Name, scorer.Name, scorer.IsReady);
         return patient;
@@ -385,6 +420,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             {
                 Model = patient.Scorer.Name,
                 Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
+                ExplanationRegions = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.ExplainRegions() : null,
                 CaptureTimestamp = captureTimestamp,
             };
             await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
@@ -454,6 +490,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         public IPatientScorer Scorer { get; } = scorer;
 
         public PatientAlertMachine Machine { get; } = machine;
+
+        /// <summary>Gets the camera's scorer setting the scorer was created for (a change re-creates the patient).</summary>
+        public required string ScorerSetting { get; init; }
 
         public long LastScoreAt { get; set; }
 

@@ -33,6 +33,13 @@ public interface IPatientScorer
     /// <returns>Name → value in the scorer's units, or <see langword="null"/> when there is no scored frame.</returns>
     IReadOnlyDictionary<string, double>? Explain();
 
+    /// <summary>
+    /// Explains the last score by facial region of the aligned crop (<c>brow</c>, <c>eyes</c>, <c>nose_upper_lip</c>,
+    /// <c>mouth</c>), as shares summing to 1: a learned model's class activation map. Allocates: call it per alert.
+    /// </summary>
+    /// <returns>Region → share, or <see langword="null"/> when the scorer has no such explanation (the geometric scorer explains by action unit).</returns>
+    IReadOnlyDictionary<string, double>? ExplainRegions() => null;
+
     /// <summary>Forgets the neutral baseline (a new patient) and deletes its saved copy.</summary>
     /// <param name="cancellationToken">Cancels the deletion.</param>
     /// <returns>A task that completes when the reset is durable.</returns>

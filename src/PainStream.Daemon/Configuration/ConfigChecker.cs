@@ -80,6 +80,12 @@ internal static partial class ConfigChecker
             problems.AddRange(AlertingRules.Check(alerting!, cameras!));
         }
 
+        if (cameras is not null && scoring is not null)
+        {
+            // Every onnx:<model> a camera (or the default) selects is a configured model, and every model has a path.
+            problems.AddRange(ScorerRules.Check(cameras, scoring));
+        }
+
         settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!, quality!) : null;
         return problems;
     }

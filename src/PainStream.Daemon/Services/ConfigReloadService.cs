@@ -3,6 +3,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using PainStream.Core.Cameras;
+using PainStream.Core.Options;
 using PainStream.Daemon.Configuration;
 
 namespace PainStream.Daemon.Services;
@@ -98,7 +99,15 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
             WarnRestartNeeded(nameof(next.Mqtt), _current.Mqtt, next.Mqtt);
             WarnRestartNeeded(nameof(next.Http), _current.Http, next.Http);
             WarnRestartNeeded(nameof(next.Scoring), _current.Scoring, next.Scoring);
-            var cameras = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting);
+
+            // Models load at start-up only: a camera may switch among the loaded ones, not to one added since.
+            if (ScorerRules.Check(next.Cameras, _current.Scoring) is { Count: > 0 } unloaded)
+            {
+                _logger.ReloadRejected(string.Join("; ", unloaded) + " (Scoring:Models changes need a restart)");
+                return false;
+            }
+
+            var cameras = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting, _current.Scoring.Scorer);
             _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http, Scoring = _current.Scoring };
             _catalog.Update(cameras);
             _logger.ReloadApplied(string.Join(", ", cameras.Keys.Select(k => k.Value).Order(StringComparer.Ordinal)));

@@ -3,6 +3,7 @@
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Core.Pipeline;
+using PainStream.Scoring.Onnx;
 
 namespace PainStream.Daemon.Services;
 
@@ -21,11 +22,21 @@ internal sealed class PipelineService : BackgroundService
     private readonly PatientStage _patients;
     private readonly DetectionOptions _detection;
     private readonly FramePool _pool;
+    private readonly LearnedScorers? _learned;
     private readonly ILogger<PipelineService> _logger;
     private readonly CancellationTokenSource _abort = new();
 
-    public PipelineService(PipelineChannels channels, DetectStage detect, FacesReportStage report, PatientStage patients, DetectionOptions detection, FramePool pool, ILogger<PipelineService> logger)
+    public PipelineService(
+        PipelineChannels channels,
+        DetectStage detect,
+        FacesReportStage report,
+        PatientStage patients,
+        DetectionOptions detection,
+        FramePool pool,
+        ILogger<PipelineService> logger,
+        LearnedScorers? learned = null)
     {
+        _learned = learned;
         _patients = patients;
         _channels = channels;
         _detect = detect;
@@ -78,9 +89,20 @@ internal sealed class PipelineService : BackgroundService
         IsRunning = true;
         try
         {
-            var detect = _detect.RunAsync(_channels.FrameReader, _channels.ObservationWriter, _detection.Workers, _abort.Token);
-            var report = _patients.RunAsync(_channels.ObservationReader, _report, _abort.Token);
-            await Task.WhenAll(detect, report);
+            // The learned models' batch loops outlive both stages: the patient stage awaits the scores of every queued face.
+            using var stopModels = new CancellationTokenSource();
+            var models = _learned?.RunAsync(stopModels.Token) ?? Task.CompletedTask;
+            try
+            {
+                var detect = _detect.RunAsync(_channels.FrameReader, _channels.ObservationWriter, _detection.Workers, _abort.Token);
+                var report = _patients.RunAsync(_channels.ObservationReader, _report, _abort.Token);
+                await Task.WhenAll(detect, report);
+            }
+            finally
+            {
+                await stopModels.CancelAsync();
+                await models;
+            }
         }
         finally
         {

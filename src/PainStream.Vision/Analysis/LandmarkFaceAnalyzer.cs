@@ -1,7 +1,9 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 using PainStream.Core.Options;
+using PainStream.Core.Scoring;
 using PainStream.Vision.Alignment;
 using PainStream.Vision.Landmarks;
 
@@ -11,12 +13,23 @@ namespace PainStream.Vision.Analysis;
 /// Frame-level face analysis: dlib's 68 landmarks (the shared, read-only <see cref="ShapePredictor"/>), alignment to the
 /// canonical template, head pose and the quality gate. One instance per detect worker (the aligner owns its crop buffer).
 /// </summary>
+/// <remarks>
+/// <b>Crops for learned scorers.</b> The aligned crop lives in the aligner's buffer only until the next face, and the frame
+/// goes back to its pool when detection ends, so a learned scorer must get the crop here. For a face that passes the quality
+/// gate on a camera whose scorer is a learned model (<see cref="IFaceCropScorer.Scores"/>), the crop is submitted at once:
+/// the batch scorer copies its 37,632 bytes into a pooled buffer and queues it; the result travels with the analysis
+/// (<see cref="FaceAnalysis.CropScore"/>) and the patient stage awaits it. The detect worker never waits for the model, so
+/// faces of many cameras and frames meet in one batch. Re-aligning later from the frame would need the frame to outlive
+/// detection; carrying the crop itself in the analysis would need a pooled buffer whose return depends on every observation
+/// reaching the patient stage. Submitting here keeps one owner per buffer and the same crop the model was trained on.
+/// </remarks>
 public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
 {
     private readonly ShapePredictor _predictor;
     private readonly FaceAligner _aligner;
     private readonly HeadPoseEstimator _pose = new();
     private readonly Func<FaceQualityOptions> _quality;
+    private readonly IFaceCropScorer? _crops;
     private FaceQualityOptions? _gateOptions;
     private FaceQualityGate? _gate;
 
@@ -24,8 +37,10 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     /// <param name="predictor">The shared shape predictor.</param>
     /// <param name="template">The alignment template (shared, read-only).</param>
     /// <param name="quality">The current quality settings (read per frame, so a hot reload applies at once).</param>
-    public LandmarkFaceAnalyzer(ShapePredictor predictor, FaceTemplate template, Func<FaceQualityOptions> quality)
+    /// <param name="crops">Receives the aligned crops of scorable faces on cameras with a learned scorer, or <see langword="null"/>.</param>
+    public LandmarkFaceAnalyzer(ShapePredictor predictor, FaceTemplate template, Func<FaceQualityOptions> quality, IFaceCropScorer? crops = null)
     {
+        _crops = crops;
         ArgumentNullException.ThrowIfNull(predictor);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(quality);
@@ -45,7 +60,13 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces)
+    public IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces) => Analyze(null, image, faces);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<FaceAnalysis> Analyze(CameraId camera, BgrImage image, IReadOnlyList<DetectedFace> faces) =>
+        Analyze((CameraId?)camera, image, faces);
+
+    private FaceAnalysis[] Analyze(CameraId? camera, BgrImage image, IReadOnlyList<DetectedFace> faces)
     {
         ArgumentNullException.ThrowIfNull(faces);
         if (faces.Count == 0)
@@ -54,6 +75,7 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
         }
 
         var gate = CurrentGate();
+        var learned = camera is { } c && _crops is not null && _crops.Scores(c);
         var result = new FaceAnalysis[faces.Count];
         for (var i = 0; i < faces.Count; i++)
         {
@@ -64,7 +86,8 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
             var aligned = _aligner.Align(image, landmarks);
             var quality = gate.Evaluate(aligned, pose);
             FacePose? facePose = pose is { } p ? new FacePose(p.YawDegrees, p.PitchDegrees, p.RollDegrees) : null;
-            result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, facePose, quality.IsOk ? null : quality.Reason);
+            var crop = quality.IsOk && learned ? _crops!.Submit(camera!.Value, aligned.Image) : null;
+            result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, facePose, quality.IsOk ? null : quality.Reason) { CropScore = crop };
         }
 
         return result;

@@ -8,10 +8,17 @@ using PainStream.Vision.Models;
 namespace PainStream.Vision.Onnx;
 
 /// <summary>Creates ONNX Runtime sessions with the configured execution provider and wraps load failures with the file's path.</summary>
-internal static class OnnxSessionFactory
+/// <remarks>
+/// The one place that chooses an execution provider: the face detector uses it directly, and the daemon hands it to the learned
+/// pain models (PainStream.Scoring's <c>OnnxSessionCreator</c>), so every model falls back from CUDA to CPU the same way.
+/// </remarks>
+public static class OnnxSessionFactory
 {
     /// <summary>The name ONNX Runtime reports for the CUDA provider.</summary>
-    internal const string CudaProviderName = "CUDAExecutionProvider";
+    public const string CudaProviderName = "CUDAExecutionProvider";
+
+    /// <summary>The name ONNX Runtime reports for the CPU provider.</summary>
+    public const string CpuProviderName = "CPUExecutionProvider";
 
     /// <summary>Creates a session for a verified model file.</summary>
     /// <param name="modelPath">The model's full path (already checked by <see cref="ModelFile.Verify"/>).</param>
@@ -19,9 +26,16 @@ internal static class OnnxSessionFactory
     /// <param name="intraOpThreads">ONNX Runtime intra-op threads per run.</param>
     /// <param name="logger">Logs the CUDA fallback.</param>
     /// <param name="active">The provider the session runs on: <see cref="ExecutionProviderKind.Cpu"/> or <see cref="ExecutionProviderKind.Cuda"/>.</param>
+    /// <param name="settingKey">The configuration key that chose <paramref name="provider"/>, named when CUDA was required and failed.</param>
     /// <returns>The session; the caller owns it.</returns>
     /// <exception cref="ModelFileException">ONNX Runtime cannot load the model, or CUDA was required and cannot be used.</exception>
-    internal static InferenceSession Create(string modelPath, ExecutionProviderKind provider, int intraOpThreads, ILogger logger, out ExecutionProviderKind active)
+    public static InferenceSession Create(
+        string modelPath,
+        ExecutionProviderKind provider,
+        int intraOpThreads,
+        ILogger logger,
+        out ExecutionProviderKind active,
+        string settingKey = "Detection:ExecutionProvider")
     {
         if (provider != ExecutionProviderKind.Cpu)
         {
@@ -40,7 +54,7 @@ internal static class OnnxSessionFactory
             catch (Exception ex) when (IsRecoverable(ex) && ex is not ModelFileException)
             {
                 throw new ModelFileException(
-                    $"The CUDA execution provider was required (Detection:ExecutionProvider=Cuda) but could not be used for model '{modelPath}': {ex.Message}",
+                    $"The CUDA execution provider was required ({settingKey}=Cuda) but could not be used for model '{modelPath}': {ex.Message}",
                     modelPath,
                     ex);
             }
@@ -52,8 +66,13 @@ internal static class OnnxSessionFactory
 
     /// <summary>Gets whether this process's ONNX Runtime build offers the CUDA provider (it may still fail to load).</summary>
     /// <returns><see langword="true"/> when the provider is compiled in.</returns>
-    internal static bool IsCudaProviderCompiledIn() =>
+    public static bool IsCudaProviderCompiledIn() =>
         Array.IndexOf(OrtEnv.Instance().GetAvailableProviders(), CudaProviderName) >= 0;
+
+    /// <summary>Gets ONNX Runtime's name of a provider kind that a session runs on.</summary>
+    /// <param name="active">The kind returned by <see cref="Create"/>.</param>
+    /// <returns><see cref="CudaProviderName"/> or <see cref="CpuProviderName"/>.</returns>
+    public static string ProviderName(ExecutionProviderKind active) => active == ExecutionProviderKind.Cuda ? CudaProviderName : CpuProviderName;
 
     private static InferenceSession CreateCore(string modelPath, bool cuda, int intraOpThreads)
     {

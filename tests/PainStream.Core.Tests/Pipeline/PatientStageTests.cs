@@ -10,6 +10,7 @@ using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
 using PainStream.Core.Pipeline;
 using PainStream.Core.Publishing;
+using PainStream.Core.Scoring;
 using PainStream.Testing;
 
 namespace PainStream.Core.Tests.Pipeline;
@@ -418,6 +419,58 @@ public sealed class PatientStageTests : IDisposable
         var ended = _alerts.Alerts.Last();
         Assert.Equal(AlertEventType.End, ended.Type);
         Assert.Null(ended.CaptureTimestamp);
+    }
+
+    [Fact]
+    public async Task StepAsync_PendingCropScore_WaitsForTheBatchBeforeScoring()
+    {
+        var pending = new PendingCropScore();
+        var face = Face(100, 100) with { CropScore = pending };
+
+        var step = StepAsync(face);
+        Assert.False(step.IsCompleted);
+        Assert.False(_scorers.Scorers.ContainsKey("ward-3/left"));
+
+        pending.Complete(new CropScore(3, 0.8f, 2, null));
+        await step.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Single(_scorers.Scorers["ward-3/left"].LearnFlags);
+    }
+
+    [Fact]
+    public async Task StepAsync_CropScoreNeverAnswered_GivesUpAfterTheTimeout()
+    {
+        var face = Face(100, 100) with { CropScore = new PendingCropScore() };
+
+        var step = StepAsync(face);
+        _time.Advance(PatientStage.CropScoreTimeout);
+        await step.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Single(_scorers.Scorers["ward-3/left"].LearnFlags);
+        Assert.Equal(PendingCropScore.PendingReason, face.CropScore!.Result.CannotScoreReason);
+    }
+
+    [Fact]
+    public async Task TickAsync_CameraSwitchesScorer_EndsTheEpisodeAndFollowsTheBedAfresh()
+    {
+        var scorer = await RaiseEpisodeAsync();
+        var episode = Assert.Single(_alerts.Alerts).Id;
+        _catalog.Update(_catalog.Current.ToDictionary(c => c.Key, c => c.Value with { Scorer = "onnx:dacnn" }).ToFrozenDictionary());
+
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        var end = _alerts.Alerts.Last();
+        Assert.Equal((AlertEventType.End, AlertCause.Removed, episode), (end.Type, end.Cause, end.Id));
+        _scorers.Scorers.Clear();
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.True(_scorers.Scorers.ContainsKey("ward-3/left"));
+        Assert.NotSame(scorer, _scorers.Scorers["ward-3/left"]);
+        Assert.Equal(2, _stage.PatientCount);
+
+        // No further change: the bed is not re-created again.
+        var events = _alerts.Alerts.Count;
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(events, _alerts.Alerts.Count);
     }
 
     private static FaceAnalysis Face(float x, float y) => new(new BoxF(x, y, 80, 80), 0.9f, new PointF[68], new FacePose(0, 0, 0), null);

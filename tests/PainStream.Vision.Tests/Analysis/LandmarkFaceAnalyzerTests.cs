@@ -1,0 +1,85 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Core.Detection;
+using PainStream.Core.Frames;
+using PainStream.Core.Options;
+using PainStream.Core.Scoring;
+using PainStream.Vision.Alignment;
+using PainStream.Vision.Analysis;
+using PainStream.Vision.Tests.Alignment;
+
+namespace PainStream.Vision.Tests.Analysis;
+
+/// <summary>Crops handed to a learned scorer: only for its cameras, only scorable faces, and exactly the aligned crop.</summary>
+public sealed class LandmarkFaceAnalyzerTests
+{
+    private static readonly CameraId Cnn = new("icu-1");
+    private static readonly CameraId Geo = new("icu-2");
+
+    [Fact]
+    public void Analyze_CameraWithALearnedScorer_SubmitsTheAlignedCrop()
+    {
+        var face = AlignmentFaces.Get(AlignmentFaces.AstronautHand);
+        var crops = new RecordingCropScorer(Cnn);
+        var analyzer = new LandmarkFaceAnalyzer(AlignmentFaces.Predictor, AlignmentFaces.Template112, () => new FaceQualityOptions(), crops);
+        var detected = new[] { new DetectedFace(face.Box, 0.9f, []) };
+
+        var analysis = Assert.Single(analyzer.Analyze(Cnn, face.Image.View, detected));
+
+        Assert.Null(analysis.QualityIssue);
+        Assert.Same(crops.Pending, analysis.CropScore);
+        var crop = Assert.Single(crops.Crops);
+        var aligner = new FaceAligner(AlignmentFaces.Template112);
+        var expected = aligner.Align(face.Image.View, analysis.Landmarks).Image;
+        Assert.Equal(expected.Data.ToArray(), crop);
+    }
+
+    [Fact]
+    public void Analyze_OtherCameraOrNoCamera_SubmitsNothing()
+    {
+        var face = AlignmentFaces.Get(AlignmentFaces.AstronautHand);
+        var crops = new RecordingCropScorer(Cnn);
+        var analyzer = new LandmarkFaceAnalyzer(AlignmentFaces.Predictor, AlignmentFaces.Template112, () => new FaceQualityOptions(), crops);
+        var detected = new[] { new DetectedFace(face.Box, 0.9f, []) };
+
+        Assert.Null(Assert.Single(analyzer.Analyze(Geo, face.Image.View, detected)).CropScore);
+        Assert.Null(Assert.Single(analyzer.Analyze(face.Image.View, detected)).CropScore);
+        Assert.Empty(crops.Crops);
+    }
+
+    [Fact]
+    public void Analyze_FaceFailsTheQualityGate_SubmitsNothing()
+    {
+        var face = AlignmentFaces.Get(AlignmentFaces.AstronautHand);
+        var crops = new RecordingCropScorer(Cnn);
+        var strict = new FaceQualityOptions { MinInterOcularPixels = 1000 };
+        var analyzer = new LandmarkFaceAnalyzer(AlignmentFaces.Predictor, AlignmentFaces.Template112, () => strict, crops);
+
+        var analysis = Assert.Single(analyzer.Analyze(Cnn, face.Image.View, [new DetectedFace(face.Box, 0.9f, [])]));
+
+        Assert.NotNull(analysis.QualityIssue);
+        Assert.Null(analysis.CropScore);
+        Assert.Empty(crops.Crops);
+    }
+
+    private sealed class RecordingCropScorer(CameraId camera) : IFaceCropScorer
+    {
+        public List<byte[]> Crops { get; } = [];
+
+        public PendingCropScore Pending { get; } = new();
+
+        public bool Scores(CameraId c) => c == camera;
+
+        public PendingCropScore Submit(CameraId c, BgrImage crop)
+        {
+            var bytes = new byte[crop.Width * crop.Height * 3];
+            for (var y = 0; y < crop.Height; y++)
+            {
+                crop.GetRow(y).CopyTo(bytes.AsSpan(y * crop.Width * 3));
+            }
+
+            Crops.Add(bytes);
+            return Pending;
+        }
+    }
+}
