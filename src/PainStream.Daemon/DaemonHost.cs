@@ -195,7 +195,8 @@ internal static class DaemonHost
                     return session;
                 },
                 logger,
-                camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null);
+                camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null,
+                new OnnxScoringMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         });
         services.AddSingleton<Func<IFaceAnalyzer>>(sp =>
         {

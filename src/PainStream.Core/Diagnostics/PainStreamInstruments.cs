@@ -71,4 +71,16 @@ public static class PainStreamInstruments
     /// measured: those raised by the one-second tick or by a command have no frame.
     /// </summary>
     public const string AlertLatency = "painstream.alert.latency";
+
+    /// <summary>Tag naming a learned model (<c>Scoring:Models</c> key's manifest name).</summary>
+    public const string ModelTag = "model";
+
+    /// <summary>Histogram, seconds: one learned-model batch (tensor prep, session run, post-processing), tagged with <see cref="ModelTag"/>.</summary>
+    public const string InferenceBatchDuration = "painstream.inference.batch.duration";
+
+    /// <summary>Histogram, faces: the size of each learned-model batch, tagged with <see cref="ModelTag"/>.</summary>
+    public const string InferenceBatchSize = "painstream.inference.batch.size";
+
+    /// <summary>Counter: faces submitted to a learned model, tagged with <see cref="ModelTag"/> and <c>outcome</c> (scored, failed, overloaded, stopped).</summary>
+    public const string InferenceFaces = "painstream.inference.faces";
 }

@@ -41,6 +41,7 @@ public sealed class LearnedScorers : IFaceCropScorer, IDisposable
     /// <param name="createSession">Creates each session (execution provider choice).</param>
     /// <param name="logger">Logs each model once: name, version, provider, classes.</param>
     /// <param name="scorerOf">The scorer setting of a camera.</param>
+    /// <param name="metrics">The instruments of the batch loops, or <see langword="null"/>.</param>
     /// <returns>The loaded models; the caller owns them.</returns>
     /// <exception cref="ModelContractException">A model is missing, corrupt or disagrees with its manifest (the models loaded before it are disposed).</exception>
     public static LearnedScorers Load(
@@ -49,7 +50,8 @@ public sealed class LearnedScorers : IFaceCropScorer, IDisposable
         FaceRegionLayout? regions,
         OnnxSessionCreator? createSession,
         ILogger logger,
-        Func<CameraId, string?> scorerOf)
+        Func<CameraId, string?> scorerOf,
+        OnnxScoringMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,7 +62,7 @@ public sealed class LearnedScorers : IFaceCropScorer, IDisposable
             foreach (var (name, path) in paths.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var model = OnnxModel.Load(path, createSession);
-                var scorer = new OnnxBatchScorer(model, options, regions, logger);
+                var scorer = new OnnxBatchScorer(model, options, regions, logger) { Metrics = metrics };
                 models.Add(name, scorer);
                 var manifest = model.Manifest;
                 logger.PainModelLoaded(manifest.Name, manifest.Version, model.ModelPath, model.ExecutionProvider, model.ClassCount, model.HasCam, options.MaxBatchSize, options.MaxWait.TotalMilliseconds);

@@ -143,6 +143,9 @@ public sealed class OnnxBatchScorer : IDisposable
     /// <summary>Gets the model.</summary>
     public OnnxModel Model => _model;
 
+    /// <summary>Gets the instruments batches and turned-away faces are recorded on, or <see langword="null"/> for none.</summary>
+    public OnnxScoringMetrics? Metrics { get; init; }
+
     /// <summary>Gets the number of faces waiting for the model.</summary>
     public int QueueDepth => _queue.Reader.Count;
 
@@ -171,7 +174,9 @@ public sealed class OnnxBatchScorer : IDisposable
         if (!_queue.Writer.TryWrite(new Request(buffer, pending)))
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            pending.Complete(CropScore.CannotScore(Volatile.Read(ref _disposed) != 0 || _queue.Reader.Completion.IsCompleted ? StoppedReason : OverloadedReason));
+            var stopped = Volatile.Read(ref _disposed) != 0 || _queue.Reader.Completion.IsCompleted;
+            pending.Complete(CropScore.CannotScore(stopped ? StoppedReason : OverloadedReason));
+            Metrics?.RecordTurnedAway(_model.Manifest.Name, stopped ? OnnxScoringMetrics.Stopped : OnnxScoringMetrics.Overloaded);
         }
 
         return pending;
@@ -293,6 +298,7 @@ public sealed class OnnxBatchScorer : IDisposable
     internal void RunBatch(int count)
     {
         var start = _time.GetTimestamp();
+        var ok = false;
         try
         {
             for (var i = 0; i < count; i++)
@@ -306,6 +312,8 @@ public sealed class OnnxBatchScorer : IDisposable
             {
                 _batch[i].Pending.Complete(Result(i));
             }
+
+            ok = true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -326,6 +334,7 @@ public sealed class OnnxBatchScorer : IDisposable
             }
 
             LastBatchDuration = _time.GetElapsedTime(start);
+            Metrics?.RecordBatch(_model.Manifest.Name, count, LastBatchDuration, ok);
         }
     }
 

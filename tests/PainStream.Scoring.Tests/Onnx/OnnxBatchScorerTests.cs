@@ -1,7 +1,9 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using PainStream.Core.Diagnostics;
 using PainStream.Scoring.Onnx;
 using PainStream.Testing;
 
@@ -151,6 +153,31 @@ public sealed class OnnxBatchScorerTests : IDisposable
 
         Assert.All(failed, p => Assert.Equal(OnnxBatchScorer.FailedReason + ": boom", p.Result.CannotScoreReason));
         Assert.True(next.Result.IsScorable);
+    }
+
+    [Fact]
+    public async Task Metrics_RecordBatchesAndOutcomes_PerModel()
+    {
+        using var meters = new TestMeterFactory();
+        using var sizes = new MetricCollector<int>(meters, PainStreamInstruments.MeterName, PainStreamInstruments.InferenceBatchSize);
+        using var faces = new MetricCollector<long>(meters, PainStreamInstruments.MeterName, PainStreamInstruments.InferenceFaces);
+        var model = OnnxModel.Load(OnnxTestModels.Write(_dir, _tiny));
+        using var scorer = new OnnxBatchScorer(model, new OnnxBatchOptions { MaxWait = TimeSpan.Zero, QueueCapacity = 3 }, null, NullLogger.Instance)
+        {
+            Metrics = new OnnxScoringMetrics(meters),
+        };
+        for (var i = 0; i < 4; i++)
+        {
+            scorer.Submit(OnnxTestModels.View(OnnxTestModels.Crop(i)));
+        }
+
+        scorer.RunBatch(await scorer.CollectAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(3, Assert.Single(sizes.GetMeasurementSnapshot()).Value);
+        var outcomes = faces.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["outcome"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
+        Assert.Equal(3, outcomes[OnnxScoringMetrics.Scored]);
+        Assert.Equal(1, outcomes[OnnxScoringMetrics.Overloaded]);
+        Assert.All(faces.GetMeasurementSnapshot(), m => Assert.Equal("tiny", m.Tags[PainStreamInstruments.ModelTag]));
     }
 
     [Fact]
