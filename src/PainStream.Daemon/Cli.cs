@@ -78,6 +78,40 @@ internal static class Cli
         }
     }
 
+    /// <summary>
+    /// Splits the option at <paramref name="index"/> into its name and value: <c>--name=value</c>, or <c>--name value</c>
+    /// (then <paramref name="index"/> moves past the value).
+    /// </summary>
+    /// <param name="args">The verb's arguments.</param>
+    /// <param name="index">The option's index; advanced when the value is the next argument.</param>
+    /// <param name="name">The option name.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="error">Why it failed: the option is last and has no value.</param>
+    /// <returns><see langword="true"/> when a value was found.</returns>
+    internal static bool TryOptionValue(string[] args, ref int index, out string name, out string value, out string error)
+    {
+        var arg = args[index];
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        error = string.Empty;
+        if (equals > 0)
+        {
+            name = arg[..equals];
+            value = arg[(equals + 1)..];
+            return true;
+        }
+
+        name = arg;
+        if (index + 1 < args.Length)
+        {
+            value = args[++index];
+            return true;
+        }
+
+        value = string.Empty;
+        error = $"option '{arg}' needs a value";
+        return false;
+    }
+
     /// <summary>Loads and checks the configuration, printing every problem. Shared by <c>check-config</c> and start-up.</summary>
     /// <param name="file">The configuration file.</param>
     /// <param name="home">The home directory.</param>

@@ -108,21 +108,14 @@ internal static class DemoClipCommand
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
-            string name, value;
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                name = arg[..equals];
-                value = arg[(equals + 1)..];
+                error = $"unexpected argument '{arg}'";
+                return false;
             }
-            else if (arg.StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+
+            if (!Cli.TryOptionValue(args, ref i, out var name, out var value, out error))
             {
-                name = arg;
-                value = args[++i];
-            }
-            else
-            {
-                error = arg.StartsWith("--", StringComparison.Ordinal) ? $"option '{arg}' needs a value" : $"unexpected argument '{arg}'";
                 return false;
             }
 

@@ -357,20 +357,8 @@ internal static class DatasetCommand
                 return false;
             }
 
-            string name = arg, value;
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0)
+            if (!Cli.TryOptionValue(args, ref i, out var name, out var value, out error))
             {
-                name = arg[..equals];
-                value = arg[(equals + 1)..];
-            }
-            else if (i + 1 < args.Length)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                error = $"option '{arg}' needs a value";
                 return false;
             }
 
