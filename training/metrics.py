@@ -2,7 +2,9 @@
 
 Definitions (the C# side must match them):
 
-- predicted class = argmax_k p_k (first index on ties); confidence = max_k p_k; expected PSPI = Σ_k p_k·value_k.
+- predicted class = argmax_k p_k (first index on ties); confidence = max_k p_k; expected PSPI = Σ_k p_k·value_k —
+  unless the predictions carry the scorer's own predicted class and PSPI (``painstream eval``'s predictions.csv), then
+  those, with confidence = p of the predicted class (the C# ``EvaluationMetrics`` does the same).
 - ``accuracy``: fraction with predicted == true.
 - ``macro_f1``: scikit-learn ``f1_score(average="macro", zero_division=0)`` over the classes that occur in the true
   *or* predicted labels (scikit-learn's default label set).
@@ -41,6 +43,10 @@ class Predictions:
     pspi: np.ndarray  # [N] float
     labels: np.ndarray  # [N] int, true class
     probs: np.ndarray  # [N,K] float
+    # A scorer's own point estimate, when it has one (``painstream eval``'s predictions.csv: the geometric scorer's class
+    # is the class of its PSPI estimate, not the arg-max of its soft probabilities). None: arg-max and Σ p·value.
+    predicted: np.ndarray | None = None  # [N] int
+    expected: np.ndarray | None = None  # [N] float
 
     def __post_init__(self) -> None:
         self.pspi = np.asarray(self.pspi, dtype=np.float64)
@@ -49,6 +55,15 @@ class Predictions:
         n = len(self.subjects)
         if self.probs.ndim != 2 or self.probs.shape[0] != n or self.pspi.shape != (n,) or self.labels.shape != (n,):
             raise ValueError("predictions: subjects, pspi, labels and probs must have the same number of rows")
+        if (self.predicted is None) != (self.expected is None):
+            raise ValueError("predictions: give both the predicted classes and the expected PSPI, or neither")
+        if self.predicted is not None:
+            self.predicted = np.asarray(self.predicted, dtype=np.int64)
+            self.expected = np.asarray(self.expected, dtype=np.float64)
+            if self.predicted.shape != (n,) or self.expected.shape != (n,):
+                raise ValueError("predictions: predicted and expected must have one value per row")
+            if n and (self.predicted.min() < 0 or self.predicted.max() >= self.probs.shape[1]):
+                raise ValueError(f"predictions: a predicted class is outside 0–{self.probs.shape[1] - 1}")
         if n and (self.labels.min() < 0 or self.labels.max() >= self.probs.shape[1]):
             raise ValueError(f"predictions: a true label is outside 0–{self.probs.shape[1] - 1}")
 
@@ -107,10 +122,13 @@ def compute(pred: Predictions, values: Sequence[float]) -> dict[str, Any]:
     k = pred.probs.shape[1]
     if len(values) != k:
         raise ValueError(f"{len(values)} class values for {k} classes")
-    y_pred = pred.probs.argmax(axis=1)
-    confidence = pred.probs.max(axis=1)
+    if pred.predicted is None:
+        y_pred = pred.probs.argmax(axis=1)
+        expected = pred.probs @ np.asarray(values, dtype=np.float64)
+    else:
+        y_pred, expected = pred.predicted, pred.expected
+    confidence = pred.probs[np.arange(len(y_pred)), y_pred]
     correct = (y_pred == pred.labels).astype(np.float64)
-    expected = pred.probs @ np.asarray(values, dtype=np.float64)
     ece, table = reliability(confidence, correct)
     out: dict[str, Any] = {
         "n": int(len(pred.labels)),
@@ -159,12 +177,17 @@ def write_predictions(path: str | Path, pred: Predictions) -> None:
             w.writerow([s, repr(float(ps)), int(y)] + [repr(float(v)) for v in p])
 
 
+EVAL_COLUMNS = ["path", "subject", "pspi", "class", "predicted_class", "predicted_pspi", "confidence"]
+
+
 def read_predictions(path: str | Path) -> Predictions:
-    """Read ``subject,pspi,label,p0..pK-1``; errors name the line."""
+    """Read ``subject,pspi,label,p0..pK-1``, or ``painstream eval``'s predictions.csv; errors name the line."""
     path = Path(path)
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
+        if header[:len(EVAL_COLUMNS)] == EVAL_COLUMNS:
+            return _read_eval_predictions(path, header, reader)
         k = len(header) - 3
         expected = ["subject", "pspi", "label"] + [f"p{i}" for i in range(k)]
         if k < 2 or header != expected:
@@ -188,3 +211,33 @@ def read_predictions(path: str | Path) -> Predictions:
     if not subjects:
         raise ValueError(f"{path}: no rows")
     return Predictions(subjects, np.array(pspi), np.array(labels), np.array(probs))
+
+
+def _read_eval_predictions(path: Path, header: list[str], reader: Any) -> Predictions:
+    """``path,subject,pspi,class,predicted_class,predicted_pspi,confidence,p_<label>...`` (``painstream eval``)."""
+    k = len(header) - len(EVAL_COLUMNS)
+    if k < 2 or not all(h.startswith("p_") for h in header[len(EVAL_COLUMNS):]):
+        raise ValueError(f"{path} line 1: after {','.join(EVAL_COLUMNS)} expected p_<class> columns (K >= 2), got "
+                         f"{','.join(header[len(EVAL_COLUMNS):])}")
+    subjects, pspi, labels, probs, predicted, expected = [], [], [], [], [], []
+    for line, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{path} line {line}: {len(row)} fields, header has {len(header)}")
+        try:
+            pspi.append(float(row[2]))
+            labels.append(int(row[3]))
+            predicted.append(int(row[4]))
+            expected.append(float(row[5]))
+            probs.append([float(v) for v in row[len(EVAL_COLUMNS):]])
+        except ValueError as e:
+            raise ValueError(f"{path} line {line}: {e}") from None
+        for name, value in (("class", labels[-1]), ("predicted_class", predicted[-1])):
+            if not 0 <= value < k:
+                raise ValueError(f"{path} line {line}: {name} {value} outside 0–{k - 1}")
+        subjects.append(row[1])
+    if not subjects:
+        raise ValueError(f"{path}: no rows")
+    return Predictions(subjects, np.array(pspi), np.array(labels), np.array(probs), np.array(predicted),
+                       np.array(expected))

@@ -87,6 +87,123 @@ public sealed class EvalCommandTests(SynthDatasetFixture synth) : IClassFixture<
         }
     }
 
+    [Theory]
+    [InlineData("geometric")]
+    [InlineData("onnx")]
+    public async Task Eval_PredictionsFile_TheKitsPythonEvaluationAgreesOnEveryMetric(string scorer)
+    {
+        var report = _temp.File("kit-" + scorer);
+        var model = new TinyPainModel().Write(_temp.File("model-" + scorer));
+        string[] scorerArgs = scorer == "onnx" ? ["--scorer", "onnx:" + model] : ["--scorer", "geometric", "--scheme", "da5"];
+        var (code, _, stderr) = await DatasetCli.EvalAsync([synth.Folder, .. scorerArgs, "--report", report, "--models", TestPaths.Models]);
+        Assert.True(code == 0, stderr);
+
+        // training/metrics.py (python3 -m training eval-predictions) reads painstream eval's own predictions.csv.
+        const string Script = """
+            import sys
+            sys.path.insert(0, sys.argv[1])
+            from training.__main__ import main
+            sys.exit(main(sys.argv[2:]))
+            """;
+        string[] kitArgs = scorer == "onnx"
+            ? [TestPaths.RepoRoot, "eval-predictions", Path.Combine(report, "predictions.csv"), "--manifest", Path.ChangeExtension(model, ".manifest.json"), "--json"]
+            : [TestPaths.RepoRoot, "eval-predictions", Path.Combine(report, "predictions.csv"), "--scheme", "da5", "--json"];
+        using var kit = await PythonSklearn.RunJsonAsync(Script, kitArgs, TestContext.Current.CancellationToken);
+        using var csharp = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(report, "report.json"), TestContext.Current.CancellationToken));
+        var k = kit.RootElement;
+        var c = csharp.RootElement;
+        TestContext.Current.TestOutputHelper?.WriteLine(c.GetProperty("scorer").ToString());
+        Assert.StartsWith(scorer, c.GetProperty("scorer").GetString(), StringComparison.Ordinal);
+        Assert.Equal(k.GetProperty("n").GetInt32(), c.GetProperty("scored").GetInt32());
+        Assert.True(c.GetProperty("scored").GetInt32() >= 40, "most synthetic crops are scored");
+        foreach (var name in new[] { "accuracy", "macro_f1", "kappa_linear", "kappa_quadratic", "auc_macro", "ece", "pcc", "mae" })
+        {
+            Assert.True(k.GetProperty(name).ValueKind == c.GetProperty(name).ValueKind, $"{name}: kit {k.GetProperty(name)}, C# {c.GetProperty(name)}");
+            if (k.GetProperty(name).ValueKind == JsonValueKind.Number)
+            {
+                Assert.Equal(k.GetProperty(name).GetDouble(), c.GetProperty(name).GetDouble(), 1e-9);
+            }
+        }
+
+        static List<int[]> Matrix(JsonElement m) => [.. m.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray())];
+        Assert.Equal(Matrix(k.GetProperty("confusion_matrix")), Matrix(c.GetProperty("confusion")));
+        var kitBins = k.GetProperty("reliability").EnumerateArray().Select(b => b.GetProperty("count").GetInt32()).ToList();
+        var csharpBins = c.GetProperty("reliability").EnumerateArray().Select(b => b.GetProperty("count").GetInt32()).ToList();
+        Assert.Equal(kitBins, csharpBins);
+        var kitSubjects = k.GetProperty("per_subject").EnumerateArray().ToList();
+        var csharpSubjects = c.GetProperty("per_subject").EnumerateArray().ToList();
+        Assert.Equal(kitSubjects.Count, csharpSubjects.Count);
+        for (var i = 0; i < kitSubjects.Count; i++)
+        {
+            Assert.Equal(kitSubjects[i].GetProperty("subject").GetString(), csharpSubjects[i].GetProperty("subject").GetString());
+            Assert.Equal(kitSubjects[i].GetProperty("accuracy").GetDouble(), csharpSubjects[i].GetProperty("accuracy").GetDouble(), 1e-9);
+            Assert.Equal(kitSubjects[i].GetProperty("mae").GetDouble(), csharpSubjects[i].GetProperty("mae").GetDouble(), 1e-9);
+        }
+    }
+
+    [Fact]
+    public async Task Eval_Model_ScoresWithTheModelsOwnSchemeAndTheDaemonsBatchPath()
+    {
+        var tiny = new TinyPainModel();
+        var model = tiny.Write(_temp.File("own-scheme"));
+        var report = _temp.File("own-scheme-report");
+
+        var (code, stdout, stderr) = await DatasetCli.EvalAsync(synth.Folder, "--scorer", "onnx:" + model, "--json", "--report", report, "--models", TestPaths.Models);
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal("da5", json.RootElement.GetProperty("scheme").GetString());
+        Assert.Contains("temperature", json.RootElement.GetProperty("notes").ToString(), StringComparison.Ordinal);
+
+        // Every reported probability vector is the model's own: the hand-written forward pass of the tiny model on the crop.
+        var lines = await File.ReadAllLinesAsync(Path.Combine(report, "predictions.csv"), TestContext.Current.CancellationToken);
+        Assert.StartsWith("path,subject,pspi,class,predicted_class,predicted_pspi,confidence,p_0,p_1,p_2-3,p_4-6,p_7-16", lines[0], StringComparison.Ordinal);
+        foreach (var line in lines.Skip(1).Take(5))
+        {
+            var cells = line.Split(',');
+            using var image = OpenCvSharp.Cv2.ImRead(Path.Combine(synth.Folder, cells[0]));
+            Assert.True(image.IsContinuous() && image.Width == 112 && image.Height == 112, cells[0]);
+            var crop = new byte[112 * 112 * 3];
+            System.Runtime.InteropServices.Marshal.Copy(image.Data, crop, 0, crop.Length);
+            var expected = TinyPainModel.Expected(tiny, crop, 1.5, [0, 1, 2.5, 5, 8.5]);
+            var p = cells.Skip(7).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            for (var j = 0; j < p.Length; j++)
+            {
+                Assert.Equal(expected.Probabilities[j], p[j], 1e-5);
+            }
+
+            Assert.Equal(expected.Pspi, double.Parse(cells[5], System.Globalization.CultureInfo.InvariantCulture), 1e-4);
+            Assert.Equal(Array.IndexOf(p, p.Max()), int.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public async Task Eval_ModelWithAnotherScheme_ExitsWithTheUsageCodeNamingBoth()
+    {
+        var model = new TinyPainModel().Write(_temp.File("scheme-clash"));
+
+        var (code, _, stderr) = await DatasetCli.EvalAsync(synth.Folder, "--scorer", "onnx:" + model, "--scheme", "res7", "--models", TestPaths.Models);
+
+        Assert.Equal(Cli.ExitUsage, code);
+        Assert.Contains("--scheme res7: the model", stderr, StringComparison.Ordinal);
+        Assert.Contains("predicts scheme 'da5'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_TruncatedModel_ExitsWithTheStartupCodeNamingTheFileAndChecksum()
+    {
+        var model = new TinyPainModel().Write(_temp.File("truncated"));
+        var bytes = await File.ReadAllBytesAsync(model, TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(model, bytes[..(bytes.Length / 2)], TestContext.Current.CancellationToken);
+
+        var (code, stdout, stderr) = await DatasetCli.EvalAsync(synth.Folder, "--scorer", "onnx:" + model, "--models", TestPaths.Models);
+
+        Assert.Equal(Cli.ExitStartupFailure, code);
+        Assert.Contains(model, stderr, StringComparison.Ordinal);
+        Assert.Contains("sha256", stderr, StringComparison.Ordinal);
+        Assert.Empty(stdout);
+    }
+
     [Fact]
     public async Task Eval_MissingLabelsFile_ExitsWithTheDataCode()
     {
@@ -123,7 +240,7 @@ public sealed class EvalCommandTests(SynthDatasetFixture synth) : IClassFixture<
     }
 
     [Theory]
-    [InlineData(new[] { "--scorer", "onnx:models/x.onnx" }, "--scorer onnx:models/x.onnx: the ONNX scorer is not wired into eval yet")]
+    [InlineData(new[] { "--scorer", "onnx:nope" }, "--scorer onnx:nope: no model 'nope'")]
     [InlineData(new[] { "--scorer", "cnn" }, "unknown scorer 'cnn'")]
     [InlineData(new[] { "--scheme", "da6" }, "unknown scheme 'da6' (gla4, da5, res7)")]
     [InlineData(new[] { "--workers", "0" }, "--workers needs a whole number from 1 to 64")]

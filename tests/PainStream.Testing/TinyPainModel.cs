@@ -83,6 +83,7 @@ public sealed record TinyPainModel
     /// <returns>The .onnx file's path.</returns>
     public string Write(string directory, string name = "tiny", Action<JsonObject>? editManifest = null)
     {
+        Directory.CreateDirectory(directory);
         var onnx = Path.Combine(directory, name + ".onnx");
         var bytes = Build();
         File.WriteAllBytes(onnx, bytes);
@@ -133,6 +134,59 @@ public sealed record TinyPainModel
             ["metrics"] = new JsonObject { ["accuracy"] = 0.0, ["macro_f1"] = 0.0 },
         };
         return manifest;
+    }
+
+    /// <summary>The contract's tensor of a 112-pixel BGR24 crop, computed the slow, obvious way (the tiny model's normalisation by default).</summary>
+    /// <param name="crop">The crop's bytes, BGR24, 112 × 112.</param>
+    /// <param name="rgb">Whether the tensor's channels are in RGB order.</param>
+    /// <param name="scale">The byte scale.</param>
+    /// <param name="mean">The mean of every channel.</param>
+    /// <param name="std">The standard deviation of every channel.</param>
+    /// <returns>The tensor [3,112,112].</returns>
+    public static float[] Tensor(byte[] crop, bool rgb = true, double scale = 255, double mean = 0.5, double std = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(crop);
+        var tensor = new float[3 * 112 * 112];
+        for (var c = 0; c < 3; c++)
+        {
+            var source = rgb ? 2 - c : c;
+            for (var y = 0; y < 112; y++)
+            {
+                for (var x = 0; x < 112; x++)
+                {
+                    tensor[(c * 112 * 112) + (y * 112) + x] = (float)(((crop[(((y * 112) + x) * 3) + source] / scale) - mean) / std);
+                }
+            }
+        }
+
+        return tensor;
+    }
+
+    /// <summary>The expected score of a crop by the hand-written forward pass: softmax(logits / T), Σ p·value, max p.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="crop">The crop's bytes, BGR24, 112 × 112.</param>
+    /// <param name="temperature">The temperature (ignored for a probabilities model).</param>
+    /// <param name="values">Each class's PSPI value.</param>
+    /// <returns>The expected PSPI, the confidence, the arg-max class, the feature map and every class probability.</returns>
+    public static (double Pspi, double Confidence, int Class, double[] Features, double[] Probabilities) Expected(TinyPainModel model, byte[] crop, double temperature, double[] values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(values);
+        var outputs = model.Forward(Tensor(crop), out var features);
+        double[] p;
+        if (model.Probabilities)
+        {
+            p = outputs;
+        }
+        else
+        {
+            var max = outputs.Max(v => v / temperature);
+            var e = outputs.Select(v => Math.Exp((v / temperature) - max)).ToArray();
+            p = [.. e.Select(v => v / e.Sum())];
+        }
+
+        var best = Array.IndexOf(p, p.Max());
+        return (p.Zip(values, (a, b) => a * b).Sum(), p.Max(), best, features, p);
     }
 
     /// <summary>The graph as ONNX protobuf bytes.</summary>

@@ -7,6 +7,7 @@ using PainStream.Core.Options;
 using PainStream.Daemon.Configuration;
 using PainStream.Daemon.Datasets;
 using PainStream.Scoring.Evaluation;
+using PainStream.Scoring.Onnx;
 
 namespace PainStream.Daemon.Commands;
 
@@ -19,7 +20,8 @@ namespace PainStream.Daemon.Commands;
 /// Each item goes through the daemon's face path: the largest face is found (an image without one is counted and listed
 /// under <c>no_face</c>), its 68 landmarks predicted, and the face aligned to the 112-pixel crop; an item that already is a
 /// 112 × 112 crop (the output of <c>dataset align</c> / <c>dataset synth</c>) is used as it is, after the same face check.
-/// The crops go to an <see cref="ICropScorer"/> in batches.
+/// The crops go to an <see cref="ICropScorer"/> in batches: the geometric scorer (scheme from <c>--scheme</c>, default da5) or a
+/// learned model through <see cref="OnnxCropScorer"/> (the daemon's batch path; its scheme and class values from its manifest).
 /// </para>
 /// <para>
 /// Exit codes: 0 evaluated (items without a face are reported, not an error); <see cref="Cli.ExitUsage"/> (64) for a bad
@@ -35,6 +37,8 @@ internal static class EvalCommand
     public const string Synopsis = """
           eval DATASET [--scorer geometric|onnx:MODEL] [--scheme gla4|da5|res7] [--json] [--report DIR]
                [--detector front|back] [--models DIR] [--workers N]
+                                     MODEL: a .onnx file (its manifest beside it) or a name in --models DIR;
+                                     --scheme is for the geometric scorer (default da5), a model uses its own classes;
                                      score every item of a labelled dataset folder (labels.csv) and report accuracy,
                                      macro F1, Cohen's kappa (linear, quadratic), macro AUC, ECE (15 bins), PCC, MAE,
                                      confusion matrix, per-subject breakdown and throughput; report.md, report.json and
@@ -42,6 +46,8 @@ internal static class EvalCommand
         """;
 
     private const string Prefix = "painstream: eval: ";
+    private const string OnnxPrefix = "onnx:";
+    private const string DefaultScheme = "da5";
 
     /// <summary>Runs the verb.</summary>
     /// <param name="args">The arguments after <c>eval</c>.</param>
@@ -57,23 +63,50 @@ internal static class EvalCommand
             return await UsageAsync(stderr, error);
         }
 
-        if (!PainClassScheme.TryGet(o.Scheme, out var scheme))
+        if (o.Scheme is not null && !PainClassScheme.TryGet(o.Scheme, out _))
         {
             return await UsageAsync(stderr, $"unknown scheme '{o.Scheme}' ({string.Join(", ", PainClassScheme.Names)})");
         }
 
-        if (o.Scorer.StartsWith("onnx:", StringComparison.Ordinal))
+        string? modelPath = null;
+        if (o.Scorer.StartsWith(OnnxPrefix, StringComparison.Ordinal))
         {
-            // The ONNX batch scorer (issue 5 item 3) is built on its own branch; until it is merged this option is refused
-            // before anything is read, so a script cannot mistake the geometric scorer's numbers for a model's.
-            return await UsageAsync(stderr, $"--scorer {o.Scorer}: the ONNX scorer is not wired into eval yet (it needs the ONNX batch scorer of issue 5); use --scorer geometric");
+            var model = o.Scorer[OnnxPrefix.Length..];
+            modelPath = ResolveModel(model, o.Models);
+            if (modelPath is null)
+            {
+                return await UsageAsync(stderr, $"--scorer {o.Scorer}: no model '{model}': neither the file {Path.GetFullPath(model)} nor {Path.Combine(o.Models, model + ".onnx")} exists");
+            }
         }
-
-        if (o.Scorer != "geometric")
+        else if (o.Scorer != "geometric")
         {
             return await UsageAsync(stderr, $"unknown scorer '{o.Scorer}' (geometric or onnx:MODEL)");
         }
 
+        OnnxCropScorer? learned = null;
+        if (modelPath is not null)
+        {
+            try
+            {
+                learned = OnnxCropScorer.Load(modelPath);
+            }
+            catch (ModelContractException ex)
+            {
+                await stderr.WriteLineAsync($"{Prefix}cannot load the model: {ex.Message}");
+                return Cli.ExitStartupFailure;
+            }
+        }
+
+        using var ownedModel = learned;
+        if (learned is not null && o.Scheme is not null && o.Scheme != learned.Scheme.Name)
+        {
+            return await UsageAsync(stderr, $"--scheme {o.Scheme}: the model {modelPath} predicts scheme '{learned.Scheme.Name}' ({learned.Scheme}); leave --scheme out for a model");
+        }
+
+        ICropScorer scorer = learned is not null
+            ? learned
+            : new GeometricCropScorer(PainClassScheme.TryGet(o.Scheme ?? DefaultScheme, out var geometricScheme) ? geometricScheme : PainClassScheme.Da5);
+        var scheme = scorer.Scheme;
         var problems = DatasetLabels.Read(o.Dataset, out var rows).ToList();
         if (problems.Count == 0)
         {
@@ -105,7 +138,6 @@ internal static class EvalCommand
         }
 
         using var detector = models.Detector;
-        var scorer = new GeometricCropScorer(scheme);
         try
         {
             var report = await Task.Run(() => Evaluate(o, rows, models.Cropper, scorer, cancellationToken), cancellationToken);
@@ -291,6 +323,23 @@ internal static class EvalCommand
             notes);
     }
 
+    /// <summary>Finds the model of <c>--scorer onnx:MODEL</c>: MODEL as a file path, else <c>MODELS/MODEL.onnx</c>.</summary>
+    private static string? ResolveModel(string model, string modelsFolder)
+    {
+        if (model.Length == 0)
+        {
+            return null;
+        }
+
+        if (File.Exists(model))
+        {
+            return Path.GetFullPath(model);
+        }
+
+        var named = Path.Combine(modelsFolder, model + ".onnx");
+        return File.Exists(named) ? named : null;
+    }
+
     private static async Task<int> UsageAsync(TextWriter stderr, string error)
     {
         await stderr.WriteLineAsync(Prefix + error);
@@ -379,7 +428,8 @@ internal sealed record EvalOptions
 
     public string Scorer { get; init; } = "geometric";
 
-    public string Scheme { get; init; } = "da5";
+    /// <summary>Gets the class scheme; <see langword="null"/>: da5 for the geometric scorer, the model's own for a model.</summary>
+    public string? Scheme { get; init; }
 
     public bool Json { get; init; }
 

@@ -35,15 +35,10 @@ public sealed record CropPrediction(double Pspi, double[] Probabilities, int Pre
 
 /// <summary>
 /// Scores aligned face crops in batches: what <c>painstream eval</c> runs a model through. Implemented by the geometric
-/// scorer (<see cref="GeometricCropScorer"/>) and meant to be implemented by the ONNX batch scorer (or an adapter over it):
-/// PSPI, class probabilities and the predicted class for each crop.
+/// scorer (<see cref="GeometricCropScorer"/>) and by the ONNX adapter (<see cref="Onnx.OnnxCropScorer"/>, the daemon's batch
+/// path run synchronously): PSPI, class probabilities and the predicted class for each crop.
 /// </summary>
 /// <remarks>
-/// <para>
-/// An ONNX adapter runs the batch through the model and returns, per crop, p = softmax(logits / temperature) (or the
-/// probabilities as they are), PSPI = Σ pₖ · valueₖ and the arg-max class (docs/model-contract.md); its scheme is the
-/// manifest's. Until that adapter exists <c>painstream eval --scorer onnx:MODEL</c> exits 64 saying so.
-/// </para>
 /// <para>Implementations need not be thread-safe: the evaluation calls <see cref="Score"/> from one thread at a time.</para>
 /// </remarks>
 public interface ICropScorer

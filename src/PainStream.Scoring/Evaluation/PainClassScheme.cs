@@ -86,6 +86,70 @@ public sealed class PainClassScheme
         return scheme is not null;
     }
 
+    /// <summary>
+    /// Builds a scheme from a model's classes (its manifest's <c>classes</c>, in order), keeping each class's PSPI value, so
+    /// the evaluation's expected PSPI is the daemon's. The ranges must be whole numbers that cover PSPI 0–16 without gaps:
+    /// the evaluation puts every labelled PSPI into exactly one class.
+    /// </summary>
+    /// <param name="name">The scheme's name (the manifest's <c>scheme</c>, or e.g. <c>custom</c>).</param>
+    /// <param name="classes">Each class's inclusive PSPI range, its value and an optional label.</param>
+    /// <param name="scheme">The scheme, or <see langword="null"/>.</param>
+    /// <param name="error">Why the classes do not make a scheme, naming the class.</param>
+    /// <returns>Whether the classes make a scheme.</returns>
+    public static bool TryCreate(string name, IReadOnlyList<(double PspiMin, double PspiMax, double Value, string? Label)> classes, out PainClassScheme scheme, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(classes);
+        scheme = null!;
+        error = string.Empty;
+        if (classes.Count < 2)
+        {
+            error = $"{classes.Count} class(es); a scheme needs at least 2";
+            return false;
+        }
+
+        var built = new PainClass[classes.Count];
+        var next = 0;
+        for (var k = 0; k < classes.Count; k++)
+        {
+            var (min, max, value, label) = classes[k];
+            if (min != Math.Floor(min) || max != Math.Floor(max))
+            {
+                error = string.Create(CultureInfo.InvariantCulture, $"classes[{k}]: PSPI range {min}–{max} is not whole numbers");
+                return false;
+            }
+
+            if (min != next || max < min || max > MaxPspi)
+            {
+                error = string.Create(CultureInfo.InvariantCulture, $"classes[{k}]: PSPI range {min}–{max}, expected it to start at {next} (the classes must cover 0–{MaxPspi} in order, without gaps)");
+                return false;
+            }
+
+            if (!(value >= min && value <= max))
+            {
+                error = string.Create(CultureInfo.InvariantCulture, $"classes[{k}]: value {value} lies outside {min}–{max}");
+                return false;
+            }
+
+            var (lo, hi) = ((int)min, (int)max);
+            built[k] = new PainClass(
+                string.IsNullOrWhiteSpace(label) ? (lo == hi ? lo.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{lo}-{hi}")) : label,
+                lo,
+                hi,
+                value);
+            next = hi + 1;
+        }
+
+        if (next != MaxPspi + 1)
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"classes end at PSPI {next - 1}; they must cover 0–{MaxPspi}");
+            return false;
+        }
+
+        scheme = new PainClassScheme(name, built);
+        return true;
+    }
+
     /// <summary>Rounds a PSPI the way class assignment does: <c>floor(pspi + 0.5)</c>, clamped to 0–16.</summary>
     /// <param name="pspi">A PSPI value (finite).</param>
     /// <returns>The integer PSPI.</returns>

@@ -368,7 +368,7 @@ public sealed class OnnxBatchScorer : IDisposable
     {
         var k = _model.ClassCount;
         var p = _probabilities.AsSpan();
-        Probabilities(_output.AsSpan(slot * k, k), p);
+        ClassProbabilities(slot, p);
         double expected = 0;
         var best = 0;
         var values = _model.ClassValues;
@@ -388,6 +388,15 @@ public sealed class OnnxBatchScorer : IDisposable
 
         var regions = _regions is { } grid ? Regions(slot, best, grid) : null;
         return new CropScore((float)Math.Clamp(expected, 0, ModelManifest.MaxPspi), p[best], best, regions);
+    }
+
+    /// <summary>Writes the class probabilities of slot <paramref name="slot"/> of the last run: p = softmax(logits / T), or the model's probabilities as they are.</summary>
+    /// <param name="slot">The slot.</param>
+    /// <param name="p">Receives one probability per class.</param>
+    internal void ClassProbabilities(int slot, Span<float> p)
+    {
+        var k = _model.ClassCount;
+        Probabilities(_output.AsSpan(slot * k, k), p);
     }
 
     private void Probabilities(ReadOnlySpan<float> output, Span<float> p)

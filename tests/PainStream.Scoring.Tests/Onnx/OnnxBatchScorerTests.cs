@@ -30,7 +30,7 @@ public sealed class OnnxBatchScorerTests : IDisposable
         var layout = Template112.Layout.ForGrid(_tiny.FeatureSize, _tiny.FeatureSize);
         for (var i = 0; i < crops.Length; i++)
         {
-            var (pspi, confidence, best, features) = OnnxTestModels.Expected(_tiny, crops[i], 1.5, OnnxTestModels.Da5Values);
+            var (pspi, confidence, best, features, _) = TinyPainModel.Expected(_tiny, crops[i], 1.5, OnnxTestModels.Da5Values);
             var result = pending[i].Result;
             Assert.True(result.IsScorable, result.CannotScoreReason);
             Assert.Equal(pspi, result.Pspi, 1e-4);
@@ -99,7 +99,7 @@ public sealed class OnnxBatchScorerTests : IDisposable
         scorer.Infer(1);
         var result = scorer.Result(0);
 
-        var (pspi, confidence, _, _) = OnnxTestModels.Expected(tiny, crop, 1, OnnxTestModels.Da5Values);
+        var (pspi, confidence, _, _, _) = TinyPainModel.Expected(tiny, crop, 1, OnnxTestModels.Da5Values);
         Assert.Equal(pspi, result.Pspi, 1e-4);
         Assert.Equal(confidence, result.Confidence, 1e-4);
         Assert.Null(result.Regions);
@@ -219,7 +219,7 @@ public sealed class OnnxBatchScorerTests : IDisposable
         var writer = new CropTensorWriter(scorer.Model.Manifest.Input!);
         var tensor = new float[writer.Length];
         writer.Write(OnnxTestModels.View(crop), tensor);
-        Assert.Equal(OnnxTestModels.Tensor(crop), tensor);
+        Assert.Equal(TinyPainModel.Tensor(crop), tensor);
 
         // BGR models take the bytes in their own order.
         var bgr = new CropTensorWriter(scorer.Model.Manifest.Input! with { ColorOrder = "BGR", Scale = 1, Mean = [0, 0, 0], Std = [1, 1, 1] });
