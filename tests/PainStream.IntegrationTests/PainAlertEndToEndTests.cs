@@ -76,6 +76,58 @@ public sealed partial class PainAlertEndToEndTests(GrimaceClip clip) : IClassFix
     }
 
     [Fact]
+    public async Task GrimaceClip_WithTheExampleModelSelectedForTheCamera_DrivesTheSameAlertFlow()
+    {
+        // models/train-example (run by scripts/setup) trains it; the daemon loads it from Scoring:Models and the camera
+        // selects it with one line, as an integrator deploys a model.
+        var model = Path.Combine(TestPaths.Models, "example", "painstream-example-synthetic.onnx");
+        Assert.True(File.Exists(model), $"{model} is missing: scripts/setup trains it (models/train-example)");
+        await using var broker = await Mosquitto.StartAsync(cancellationToken: Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
+        await using var camera = await StartClipCameraAsync();
+        var config = PainConfig(camera.Url, Scenario.ExternalBroker(broker.Port));
+        ((Dictionary<string, object>)config["Scoring"])["Models"] = new Dictionary<string, object> { ["example"] = new Dictionary<string, object> { ["Path"] = model } };
+        var cameras = (Dictionary<string, object>)config["Cameras"];
+        ((Dictionary<string, object>)cameras[Camera])["Scorer"] = "onnx:example";
+        await using var daemon = DaemonProcess.Start(config);
+
+        var started = await probe.WaitForAsync(m => IsEvent(m, "new"), timeout: NewTimeout);
+        var id = Scenario.Json(started, "id")!;
+        var ended = await probe.WaitForAsync(m => IsEvent(m, "end") && Scenario.Json(m, "id") == id, started.Index, EndTimeout);
+        await probe.SyncAsync(Ct);
+
+        var events = Events(probe.Messages);
+        Assert.All(events, e => Assert.Equal(id, e.Id));
+        Assert.Equal("new", events[0].Type);
+        Assert.Equal("end", events[^1].Type);
+        Assert.Equal(events.Select(e => e.Seq).Order(), events.Select(e => e.Seq));
+        Assert.Equal(LoggedEvents(daemon.Output, id), events.Count);
+        using (var alert = JsonDocument.Parse(started.Payload))
+        {
+            var root = alert.RootElement;
+            Assert.Equal("onnx:example", root.GetProperty("model").GetString());
+            Assert.Equal("pain", root.GetProperty("reason").GetString());
+            Assert.True(root.GetProperty("peak").GetDouble() >= 4, started.Payload);
+        }
+
+        // The learned model's explanation on every new/update event: the share of its class activation map per facial region.
+        foreach (var message in probe.Messages.Where(m => m.Index >= started.Index && m.Index < ended.Index && (IsEvent(m, "new") || IsEvent(m, "update"))))
+        {
+            using var doc = JsonDocument.Parse(message.Payload);
+            var regions = doc.RootElement.GetProperty("explanation").GetProperty("regions");
+            Assert.Equal(["brow", "eyes", "mouth", "nose_upper_lip"], regions.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+            Assert.Equal(1, regions.EnumerateObject().Sum(r => r.Value.GetDouble()), 0.01);
+        }
+
+        // No baseline to learn: the model scores the neutral face from the first frames, low.
+        var neutral = Scores(probe.Messages.Where(m => m.Index < started.Index)).Where(s => s.Quality == "ok").ToList();
+        Assert.True(neutral.Count >= 3, probe.Describe());
+        Assert.True(neutral.Take(3).All(s => s.Pspi < 2.5), string.Join(", ", neutral.Select(s => s.Pspi)));
+        Assert.Contains("Pain model painstream-example-synthetic", daemon.Output, StringComparison.Ordinal);
+        await AssertEveryPayloadMatchesItsSchemaAsync(probe.Messages);
+    }
+
+    [Fact]
     public async Task StillNeutralFace_IsScoredWithoutEverAlerting()
     {
         await using var broker = await Mosquitto.StartAsync(cancellationToken: Ct);

@@ -24,9 +24,37 @@ public static class PythonSklearn
     /// <returns>The parsed output (dispose it).</returns>
     public static async Task<JsonDocument> RunJsonAsync(string script, string[] arguments, CancellationToken cancellationToken = default)
     {
+        var (code, stdout, errors) = await RunAsync(["-c", script, .. arguments], workingDirectory: null, TimeSpan.FromSeconds(120), cancellationToken);
+        if (code != 0)
+        {
+            var missing = errors.Contains("No module named 'sklearn'", StringComparison.Ordinal) || errors.Contains("No module named 'numpy'", StringComparison.Ordinal);
+            throw new InvalidOperationException(missing
+                ? $"scikit-learn is not importable by {Interpreter}: {Fix}.{Environment.NewLine}{errors}"
+                : $"{Interpreter} exited with {code}:{Environment.NewLine}{errors}");
+        }
+
+        return JsonDocument.Parse(stdout);
+    }
+
+    /// <summary>Runs the training kit (<c>python3 -m training ARGS</c>) from the repository root.</summary>
+    /// <param name="arguments">The kit's command line.</param>
+    /// <param name="cancellationToken">Cancels the wait (the process is killed).</param>
+    /// <returns>The exit code and the captured output.</returns>
+    public static Task<(int Code, string Stdout, string Stderr)> TrainingKitAsync(string[] arguments, CancellationToken cancellationToken = default) =>
+        RunAsync(["-m", "training", .. arguments], TestPaths.RepoRoot, TimeSpan.FromMinutes(10), cancellationToken);
+
+    /// <summary>Runs Debian's interpreter with <paramref name="arguments"/>; a user site or PYTHONPATH never shadows Debian's packages.</summary>
+    /// <param name="arguments">The interpreter's arguments.</param>
+    /// <param name="workingDirectory">The working directory, or <see langword="null"/> for the current one.</param>
+    /// <param name="timeout">Kills the process after this long.</param>
+    /// <param name="cancellationToken">Cancels the wait (the process is killed).</param>
+    /// <returns>The exit code and the captured output.</returns>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string[] arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
         if (!File.Exists(Interpreter))
         {
-            throw new InvalidOperationException($"{Interpreter} is missing: the scikit-learn parity tests need Debian's python3 with python3-sklearn; {Fix}.");
+            throw new InvalidOperationException($"{Interpreter} is missing: the scikit-learn parity tests and the training kit need Debian's python3 with python3-sklearn; {Fix}.");
         }
 
         var start = new ProcessStartInfo(Interpreter)
@@ -34,25 +62,23 @@ public static class PythonSklearn
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        // A user site or PYTHONPATH must not shadow Debian's packages: the reference is python3-sklearn itself.
         start.Environment.Remove("PYTHONPATH");
         start.Environment["PYTHONNOUSERSITE"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Interpreter}.");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        var stdout = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
+        var stdout = await process.StandardOutput.ReadToEndAsync(limit.Token);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(limit.Token);
         }
         catch (OperationCanceledException)
         {
@@ -60,15 +86,6 @@ public static class PythonSklearn
             throw;
         }
 
-        var errors = await stderr;
-        if (process.ExitCode != 0)
-        {
-            var missing = errors.Contains("No module named 'sklearn'", StringComparison.Ordinal) || errors.Contains("No module named 'numpy'", StringComparison.Ordinal);
-            throw new InvalidOperationException(missing
-                ? $"scikit-learn is not importable by {Interpreter}: {Fix}.{Environment.NewLine}{errors}"
-                : $"{Interpreter} exited with {process.ExitCode}:{Environment.NewLine}{errors}");
-        }
-
-        return JsonDocument.Parse(stdout);
+        return (process.ExitCode, stdout, await stderr);
     }
 }

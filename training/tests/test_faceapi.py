@@ -15,7 +15,7 @@ from training.faceapi import (CHANNELS, EXPRESSIONS, MEAN_RGB, FaceApiExpression
                               expression_model, to_state_dict)
 
 ROOT = Path(__file__).resolve().parents[2]
-TGZ = Path(os.environ.get("PAINSTREAM_FACEAPI_TGZ", ROOT / "models/.cache/npm/vladmandic-face-api-1.7.15.tgz"))
+TGZ = Path(os.environ.get("PAINSTREAM_FACEAPI_TGZ", ROOT / "models/faceapi/vladmandic-face-api-1.7.15.tgz"))
 
 # face-api 1.7.15 (tfjs CPU backend in Node.js 20) on np.random.seed(0); np.random.rand(2,112,112,3)*255 (HWC, RGB)
 NODE_REFERENCE = np.array([
@@ -77,8 +77,8 @@ def test_feature_map_is_256x7x7_at_112() -> None:
     assert FaceApiExpressionNet(7).feature_map(torch.zeros(1, 3, 112, 112)).shape == (1, 256, 7, 7)
 
 
-@pytest.mark.skipif(not TGZ.is_file(), reason=f"npm pack @vladmandic/face-api@1.7.15 into {TGZ.parent}")
 def test_port_reproduces_face_api(tmp_path: Path) -> None:
+    assert TGZ.is_file(), f"{TGZ} is missing: models/fetch places it (scripts/setup runs it)"
     checkpoint = tmp_path / "faceapi.pt"
     convert(TGZ, checkpoint)
     model = expression_model(checkpoint)
