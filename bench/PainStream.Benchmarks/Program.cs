@@ -3,9 +3,12 @@
 using BenchmarkDotNet.Running;
 using PainStream.Benchmarks;
 
-// Usage: PainStream.Benchmarks [--preset short|analysis|default|dry] [BenchmarkDotNet options, e.g. --filter '*Frame*']
-// The preset is ours; everything else goes to BenchmarkSwitcher unchanged.
+// Usage: PainStream.Benchmarks [--preset short|analysis|default|dry] [--provider cpu|cuda] [BenchmarkDotNet options, e.g. --filter '*Frame*']
+//        PainStream.Benchmarks --batcher-latency [options: --batcher-latency --help]
+// The preset and the provider are ours; everything else goes to BenchmarkSwitcher unchanged. The provider (learned-model
+// benchmarks only) travels to BenchmarkDotNet's child processes in an environment variable.
 var preset = "default";
+var latency = false;
 var rest = new List<string>(args.Length);
 for (var i = 0; i < args.Length; i++)
 {
@@ -13,9 +16,35 @@ for (var i = 0; i < args.Length; i++)
     {
         preset = args[++i];
     }
+    else if (args[i] == "--provider" && i + 1 < args.Length)
+    {
+        Environment.SetEnvironmentVariable(InferenceFixtures.ProviderVariable, args[++i]);
+    }
+    else if (args[i] == "--batcher-latency")
+    {
+        latency = true;
+    }
     else
     {
         rest.Add(args[i]);
+    }
+}
+
+if (latency)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+    try
+    {
+        return await BatcherLatency.RunAsync(rest, cts.Token);
+    }
+    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+    {
+        return 130;
     }
 }
 
