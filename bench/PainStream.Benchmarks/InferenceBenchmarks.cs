@@ -13,7 +13,8 @@ namespace PainStream.Benchmarks;
 /// <see cref="Batch"/> faces, so faces/s = <see cref="Batch"/> / mean.
 /// </summary>
 /// <remarks>
-/// Models: <c>bench/make-models</c>' DA-CNN at width 0.5 (the example model's size) and ResNet-18, with the manifests the
+/// Models: the example model scripts/setup trains (face-api expression backbone, da5 head), <c>bench/make-models</c>' DA-CNN
+/// at width 0.5 and ResNet-18, with the manifests the
 /// training kit exports. The provider is ONNX Runtime's CPU provider with one intra-op thread (the daemon's default
 /// <c>Scoring</c> settings), or CUDA with <c>--provider cuda</c> on the GPU build. The scorer has no facial-region layout
 /// here, so <c>Result</c> skips the CAM summary by region (the daemon's scorer does it; a few thousand multiply-adds per
@@ -25,7 +26,7 @@ public class InferenceBenchmarks
     private byte[] _crop = [];
 
     /// <summary>Gets or sets the model: a file name under <c>artifacts/bench-models/</c>.</summary>
-    [Params("dacnn-w05", "resnet18")]
+    [Params("example", "dacnn-w05", "resnet18")]
     public string Model { get; set; } = "dacnn-w05";
 
     /// <summary>Gets or sets the faces per batch.</summary>

@@ -40,7 +40,7 @@ internal static class InferenceFixtures
     public static string RuntimeVersion => OrtEnv.Instance().GetVersionString();
 
     /// <summary>Gets the path of one of <c>bench/make-models</c>' models.</summary>
-    /// <param name="name"><c>dacnn-w05</c> or <c>resnet18</c>.</param>
+    /// <param name="name"><c>example</c>, <c>dacnn-w05</c> or <c>resnet18</c>.</param>
     /// <returns>The .onnx path.</returns>
     public static string ModelPath(string name) => RepoPaths.Require($"{ModelsDirectory}/{name}.onnx", "bench/make-models");
 
