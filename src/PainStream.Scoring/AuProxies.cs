@@ -61,6 +61,9 @@ public readonly record struct AuProxies(
     /// <summary>The number of fields (the six eye/brow/nose proxies, <see cref="InterOcularPixels"/> and the three mouth proxies), for indexed access.</summary>
     public const int FieldCount = 10;
 
+    /// <summary>The index of <see cref="InterOcularPixels"/> in <see cref="Get"/>'s order (the one field that is not scale-free).</summary>
+    public const int InterOcularIndex = 6;
+
     /// <summary>The smallest inter-ocular distance, in pixels, for which proxies are computed at all.</summary>
     public const float MinInterOcularPixels = 1e-3f;
 
