@@ -89,7 +89,7 @@ public sealed class AuProxiesTests
         }
 
         Assert.Equal(p, AuProxies.FromValues(values));
-        Assert.Throws<ArgumentOutOfRangeException>(() => p.Get(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => p.Get(AuProxies.FieldCount));
     }
 
     [Fact]

@@ -91,9 +91,9 @@ public sealed class CameraCatalog
             .Select(b => new BedSettings(
                 b.Key,
                 new NormalizedRegion(b.Value.X, b.Value.Y, b.Value.Width, b.Value.Height),
-                alerting.Resolve(b.Value.Mode ?? BedMode.Adult, camera.Alerting, b.Value.Alerting))
+                alerting.Resolve(b.Value.BedMode, camera.Alerting, b.Value.Alerting))
             {
-                Mode = b.Value.Mode ?? BedMode.Adult,
+                Mode = b.Value.BedMode,
             })
             .ToList();
     }

@@ -51,9 +51,9 @@ public static class AlertingRules
                 }
 
                 // An infant bed's own thresholds are FLACC values (0–10), checked against the infant policy.
-                var infant = options.Mode == BedMode.Infant;
+                var infant = options.BedMode == BedMode.Infant;
                 var inherited = infant ? infantGlobal.Concat(cameraProblems) : cameraProblems;
-                foreach (var problem in alerting.Resolve(options.Mode ?? BedMode.Adult, camera.Alerting, options.Alerting).Validate().Except(inherited).Except(global))
+                foreach (var problem in alerting.Resolve(options.BedMode, camera.Alerting, options.Alerting).Validate().Except(inherited).Except(global))
                 {
                     problems.Add($"{CamerasOptions.SectionName}:{name}:Beds:{bed}:Alerting: {problem}");
                 }

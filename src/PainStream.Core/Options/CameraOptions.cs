@@ -103,7 +103,31 @@ public sealed class BedOptions : RegionOptions
     /// thresholds of <c>Alerting:Infant</c>). Hot-reloadable: a bed that changes mode starts afresh (its open episodes end), as
     /// for a camera that changes scorer. <value>The default value is <see langword="null"/>: <c>adult</c>.</value>
     /// </summary>
-    public BedMode? Mode { get; set; }
+    public string? Mode { get; set; }
+
+    /// <summary>Gets the parsed <see cref="Mode"/> (<see cref="BedMode.Adult"/> when unset; validation refuses any other text).</summary>
+    public BedMode BedMode => TryParseMode(Mode, out var mode) ? mode : BedMode.Adult;
+
+    /// <summary>Parses a bed mode: <c>adult</c> or <c>infant</c> (any case), or unset.</summary>
+    /// <param name="text">The configured text.</param>
+    /// <param name="mode">The mode (<see cref="BedMode.Adult"/> when unset).</param>
+    /// <returns><see langword="false"/> for any other text.</returns>
+    public static bool TryParseMode(string? text, out BedMode mode)
+    {
+        mode = BedMode.Adult;
+        if (text is null || string.Equals(text, "adult", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (string.Equals(text, "infant", StringComparison.OrdinalIgnoreCase))
+        {
+            mode = BedMode.Infant;
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>Gets or sets this bed's overrides of the camera's and the global <c>Alerting</c> settings.</summary>
     public AlertingOverrides? Alerting { get; set; }

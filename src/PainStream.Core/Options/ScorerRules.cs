@@ -49,7 +49,7 @@ public static partial class ScorerRules
 
             foreach (var (bed, options) in camera?.Beds ?? [])
             {
-                if (options?.Mode == BedMode.Infant && scoring.InfantModel is null)
+                if (options?.BedMode == BedMode.Infant && scoring.InfantModel is null)
                 {
                     problems.Add($"{CamerasOptions.SectionName}:{name}:Beds:{bed}:Mode: an infant bed needs an infant model; set {ScoringOptions.SectionName}:InfantModel:Path (e.g. models/example/infant-flacc-synthetic.onnx)");
                 }

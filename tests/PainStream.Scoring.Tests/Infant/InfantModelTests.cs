@@ -122,7 +122,7 @@ public sealed class InfantModelTests(InfantKit kit) : IClassFixture<InfantKit>
         var alerting = new AlertingOptions { DwellSeconds = 2, HoldSeconds = 2, SmoothingWindowSeconds = 1, SmoothingTimeConstantSeconds = 0 };
         var cameras = new CamerasOptions
         {
-            ["nicu"] = new CameraOptions { Url = "lavfi:x", Beds = new() { ["cot"] = new BedOptions { Mode = BedMode.Infant } } },
+            ["nicu"] = new CameraOptions { Url = "lavfi:x", Beds = new() { ["cot"] = new BedOptions { Mode = "infant" } } },
         };
         var catalog = new CameraCatalog();
         catalog.Update(CameraCatalog.Resolve(cameras, new CaptureOptions { Width = 512, Height = 512 }, new DemoOptions(), "/", alerting));
