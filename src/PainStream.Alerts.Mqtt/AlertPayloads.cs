@@ -30,6 +30,7 @@ namespace PainStream.Alerts.Mqtt;
 /// <param name="SnoozedUntil">The end of the bed's snooze (UTC), or <see langword="null"/>.</param>
 /// <param name="Model">The scorer, or <see langword="null"/>.</param>
 /// <param name="Explanation">What drives the score (by action unit, and for a CNN by facial region), or <see langword="null"/>.</param>
+/// <param name="Scale">The scale of <paramref name="Score"/> and <paramref name="Peak"/>: <c>pspi</c> (0–16) or <c>flacc</c> (0–10, infant beds).</param>
 internal sealed record AlertEventPayload(
     int Schema,
     string Id,
@@ -47,7 +48,8 @@ internal sealed record AlertEventPayload(
     bool Acknowledged,
     DateTimeOffset? SnoozedUntil,
     string? Model,
-    ExplanationPayload? Explanation)
+    ExplanationPayload? Explanation,
+    string Scale = "pspi")
 {
     /// <summary>The payload version written in <c>schema</c>.</summary>
     public const int CurrentSchema = 1;
@@ -79,7 +81,8 @@ internal sealed record AlertEventPayload(
             alert.Acknowledged,
             alert.SnoozedUntil,
             alert.Model,
-            explanation);
+            explanation,
+            alert.Scale.WireName());
     }
 
     /// <summary>Gets the wire name of an event type.</summary>
@@ -162,6 +165,9 @@ internal sealed record AlertEventPayload(
             Acknowledged = Acknowledged,
             SnoozedUntil = SnoozedUntil,
             Model = Model,
+
+            // Events stored before the scale existed were all PSPI.
+            Scale = string.Equals(Scale, ScoreScale.Flacc.WireName(), StringComparison.Ordinal) ? ScoreScale.Flacc : ScoreScale.Pspi,
             Explanation = Explanation?.Terms,
             ExplanationRegions = Explanation?.Regions,
         };
@@ -266,13 +272,26 @@ internal sealed record BedAlertPayload(
 
 /// <summary>A bed's score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); schema <c>docs/schemas/score.schema.json</c>.</summary>
 /// <param name="Ts">When the scored frame was captured (UTC).</param>
-/// <param name="Pspi">The raw score (two decimals), or <see langword="null"/> when the face could not be scored.</param>
-/// <param name="Smoothed">The smoothed score, or <see langword="null"/> while unknown.</param>
+/// <param name="Pspi">The raw PSPI score (two decimals), or <see langword="null"/> when the face could not be scored or the bed is on the FLACC scale.</param>
+/// <param name="Smoothed">The smoothed score on <paramref name="Scale"/>, or <see langword="null"/> while unknown.</param>
 /// <param name="Level">The bed's alert state: <c>idle</c>, <c>pending</c>, <c>active</c> or <c>ending</c>.</param>
 /// <param name="Confidence">Confidence of the raw score, 0–1 (three decimals).</param>
 /// <param name="Quality"><c>ok</c>, or why the face cannot be scored.</param>
 /// <param name="Scorer">The scorer's name.</param>
-internal sealed record ScorePayload(DateTimeOffset Ts, double? Pspi, double? Smoothed, string Level, double Confidence, string Quality, string Scorer)
+/// <param name="Scale"><c>pspi</c> or <c>flacc</c>.</param>
+/// <param name="Flacc">An infant bed's raw FLACC score (0–10, two decimals), or <see langword="null"/> (left out on PSPI beds).</param>
+/// <param name="FlaccLevel">An infant bed's FLACC level of the smoothed score (<c>0</c>, <c>1-3</c>, <c>4-6</c>, <c>7-10</c>), or <see langword="null"/> (left out).</param>
+internal sealed record ScorePayload(
+    DateTimeOffset Ts,
+    double? Pspi,
+    double? Smoothed,
+    string Level,
+    double Confidence,
+    string Quality,
+    string Scorer,
+    string Scale,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Flacc = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FlaccLevel = null)
 {
     /// <summary>Maps a report to its wire form.</summary>
     /// <param name="report">The report.</param>
@@ -281,14 +300,20 @@ internal sealed record ScorePayload(DateTimeOffset Ts, double? Pspi, double? Smo
     {
         ArgumentNullException.ThrowIfNull(report);
         var confidence = double.IsFinite(report.Confidence) ? Math.Round(Math.Clamp(report.Confidence, 0, 1), 3) : 0;
+        var flacc = report.Scale == ScoreScale.Flacc;
+
+        // An infant bed's score never goes out as "pspi": a consumer that ignores "scale" sees no PSPI rather than a wrong one.
         return new ScorePayload(
             report.Ts,
-            AlertEventPayload.Round2(report.Pspi),
+            flacc ? null : AlertEventPayload.Round2(report.Pspi),
             AlertEventPayload.Round2(report.Smoothed),
             LevelName(report.State),
             confidence,
             report.Quality,
-            report.Scorer);
+            report.Scorer,
+            report.Scale.WireName(),
+            flacc ? AlertEventPayload.Round2(report.Pspi) : null,
+            flacc && report.Smoothed is { } s ? ScoreScales.FlaccLevel(s) : null);
     }
 
     /// <summary>Gets the wire name of an alert state.</summary>

@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(1110, LogLevel.Information, "Patient {CameraId}/{Bed} switches scorer from {Old} to {New}: its open episodes end and it starts afresh")]
     public static partial void ScorerChanged(this ILogger logger, string cameraId, string bed, string old, string @new);
 
+    [LoggerMessage(1112, LogLevel.Warning, "Patient {CameraId}/{Bed}: the scorer scores on the {ScorerScale} scale but the bed's thresholds are on {PolicyScale} (a reload raced); it is re-created")]
+    public static partial void ScaleMismatch(this ILogger logger, string cameraId, string bed, string scorerScale, string policyScale);
+
     [LoggerMessage(1111, LogLevel.Warning, "Learned scores of frame {Sequence} from {CameraId} did not arrive in time; those faces cannot be scored")]
     public static partial void CropScoreTimedOut(this ILogger logger, string cameraId, long sequence);
 }

@@ -8,6 +8,7 @@ using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
+using PainStream.Core.Options;
 using PainStream.Core.Pipeline;
 using PainStream.Daemon.Configuration;
 using PainStream.Daemon.Http;
@@ -62,6 +63,7 @@ internal static class DaemonHost
                 _ = host.Services.GetRequiredService<IFaceDetector>();
                 _ = host.Services.GetRequiredService<ShapePredictor>();
                 _ = host.Services.GetRequiredService<LearnedScorers>();
+                _ = host.Services.GetRequiredService<LoadedInfantModel>();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -220,6 +222,20 @@ internal static class DaemonHost
             Path.IsPathRooted(settings.Scoring.StateDirectory) ? settings.Scoring.StateDirectory : Path.Combine(paths.Home, settings.Scoring.StateDirectory),
             sp.GetRequiredService<ILogger<BaselineStore>>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            // Scoring:InfantModel loads at start-up when set (restart needed); a missing or corrupt file or a manifest that is
+            // not an infant-flacc one stops start-up with its path and field (exit 3), as for the pain CNNs.
+            if (settings.Scoring.InfantModel is not { } infant)
+            {
+                return new LoadedInfantModel(null);
+            }
+
+            var path = Path.IsPathRooted(infant.Path) ? infant.Path : Path.Combine(paths.Home, infant.Path);
+            var model = InfantFlaccModel.Load(path);
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Scoring").InfantModelLoaded(model.Name, model.ModelPath, model.ExecutionProvider);
+            return new LoadedInfantModel(model);
+        });
         services.AddSingleton<IPatientScorerFactory>(sp =>
         {
             // The scorer gates pose and face size with the hot-reloaded FaceQuality limits, as the quality gate does.
@@ -228,10 +244,13 @@ internal static class DaemonHost
                 sp.GetRequiredService<GeometricPspiScorer>(), settings.Scoring, sp.GetRequiredService<BaselineStore>(), () => reload.Current.FaceQuality);
             var catalog = sp.GetRequiredService<CameraCatalog>();
             var learned = sp.GetRequiredService<LearnedScorers>();
+            var infant = sp.GetRequiredService<LoadedInfantModel>().Model is { } model ? new InfantPatientScorerFactory(geometric, model) : null;
             return new ScorerSelector(
                 geometric,
                 camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null,
-                learned.Models.Keys.ToHashSet(StringComparer.Ordinal));
+                learned.Models.Keys.ToHashSet(StringComparer.Ordinal),
+                infant,
+                (camera, bed) => catalog.Current.TryGetValue(camera, out var c) && c.Beds.Any(b => b.Mode == BedMode.Infant && string.Equals(b.Name, bed, StringComparison.Ordinal)));
         });
         services.AddSingleton<IBedAssigner>(_ => new TrackingBedAssigner());
         services.AddSingleton(sp => new PatientStage(
@@ -282,4 +301,12 @@ internal static class DaemonHost
         // Instruments that observe the pipeline must exist before the first scrape.
         builder.Services.AddHostedService<MetricsActivator>();
     }
+}
+
+/// <summary>The infant model loaded at start-up (<c>Scoring:InfantModel</c>), or none; the container disposes it.</summary>
+/// <param name="Model">The model, or <see langword="null"/> when none is configured.</param>
+internal sealed record LoadedInfantModel(InfantFlaccModel? Model) : IDisposable
+{
+    /// <inheritdoc/>
+    public void Dispose() => Model?.Dispose();
 }

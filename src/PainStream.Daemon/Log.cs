@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(5008, LogLevel.Information, "Health and metrics on {Url} (/healthz, /readyz, /metrics)")]
     public static partial void HttpListening(this ILogger logger, string url);
+
+    [LoggerMessage(5009, LogLevel.Information, "Infant model {Name} loaded from {Path} on {Provider} (infant beds score FLACC 0–10)")]
+    public static partial void InfantModelLoaded(this ILogger logger, string name, string path, string provider);
 }

@@ -18,7 +18,11 @@ namespace PainStream.Scoring;
 /// rotation of the whole shape; they are not invariant to out-of-plane head rotation (yaw, pitch), which is why the
 /// scorer lowers its confidence with head pose.
 /// </para>
-/// <para>All six proxies shrink with the pain expression (brow lowering, orbital tightening, levator contraction, closure).</para>
+/// <para>The first six proxies shrink with the pain expression (brow lowering, orbital tightening, levator contraction,
+/// closure). The three mouth proxies (<see cref="LipGap"/>, <see cref="MouthWidth"/>, <see cref="CornerToNose"/>) serve the
+/// infant scorer's AU25, AU27, AU12 and AU20 (<see cref="InfantAuEstimator"/>); lip gap and mouth width grow with those
+/// action units, so <see cref="BaselineLearner"/> takes the complementary percentile for them (<see cref="GrowsWithExpression"/>).
+/// A baseline saved before the mouth proxies existed reads them as 0 (<see cref="HasMouth"/> is false).</para>
 /// </remarks>
 /// <param name="EyeAspectRatio">Soukupová–Čech eye aspect ratio, mean of both eyes:
 /// (|p2−p6| + |p3−p5|) / (2·|p1−p4|) with p1..p6 = 36..41 (right eye) and 42..47 (left eye). Scale-free by itself, so it is
@@ -33,6 +37,12 @@ namespace PainStream.Scoring;
 /// <param name="NoseRootToLip">Nose root (nasion) to upper-lip top |p27−p51|, divided by <c>D</c>. Proxy for AU9/AU10.</param>
 /// <param name="InterOcularPixels">The normalising distance <c>D</c> itself, in pixels: a face-size measure for the
 /// confidence, not a proxy.</param>
+/// <param name="LipGap">Inner-lip gap: mean of |p61−p67|, |p62−p66|, |p63−p65| (upper to lower inner lip, left, centre,
+/// right), divided by <c>D</c>. About 0 with the lips together. Proxy for AU25 (lips part) and, large, AU27 (mouth stretch).</param>
+/// <param name="MouthWidth">Lip-corner distance |p48−p54|, divided by <c>D</c>. Grows with AU12 (lip-corner puller) and AU20
+/// (lip stretcher).</param>
+/// <param name="CornerToNose">Height of the lip corners below the subnasale: the mean of p48 and p54 minus p33, projected on the
+/// face's "down" axis (perpendicular to the eye line p36→p45), divided by <c>D</c>. Shrinks when the corners rise (AU12).</param>
 public readonly record struct AuProxies(
     float EyeAspectRatio,
     float LidAperture,
@@ -40,13 +50,19 @@ public readonly record struct AuProxies(
     float InnerBrowGap,
     float NoseToUpperLip,
     float NoseRootToLip,
-    float InterOcularPixels)
+    float InterOcularPixels,
+    float LipGap = 0,
+    float MouthWidth = 0,
+    float CornerToNose = 0)
 {
     /// <summary>The number of landmarks the proxies are computed from.</summary>
     public const int LandmarkCount = 68;
 
-    /// <summary>The number of fields (the six proxies and <see cref="InterOcularPixels"/>), for indexed access.</summary>
-    public const int FieldCount = 7;
+    /// <summary>The number of fields (the six eye/brow/nose proxies, <see cref="InterOcularPixels"/> and the three mouth proxies), for indexed access.</summary>
+    public const int FieldCount = 10;
+
+    /// <summary>The index of <see cref="InterOcularPixels"/> in <see cref="Get"/>'s order (the one field that is not scale-free).</summary>
+    public const int InterOcularIndex = 6;
 
     /// <summary>The smallest inter-ocular distance, in pixels, for which proxies are computed at all.</summary>
     public const float MinInterOcularPixels = 1e-3f;
@@ -55,7 +71,12 @@ public readonly record struct AuProxies(
     [JsonIgnore]
     public bool IsValid =>
         float.IsFinite(EyeAspectRatio) && float.IsFinite(LidAperture) && float.IsFinite(BrowToLid) && float.IsFinite(InnerBrowGap)
-        && float.IsFinite(NoseToUpperLip) && float.IsFinite(NoseRootToLip) && float.IsFinite(InterOcularPixels) && InterOcularPixels > 0;
+        && float.IsFinite(NoseToUpperLip) && float.IsFinite(NoseRootToLip) && float.IsFinite(InterOcularPixels) && InterOcularPixels > 0
+        && float.IsFinite(LipGap) && float.IsFinite(MouthWidth) && float.IsFinite(CornerToNose);
+
+    /// <summary>Gets a value indicating whether the mouth proxies were measured (false for samples saved before they existed).</summary>
+    [JsonIgnore]
+    public bool HasMouth => MouthWidth > 0;
 
     /// <summary>Computes the proxies of a 68-point face.</summary>
     /// <param name="landmarks">At least 68 points in iBUG 300-W order, in any consistent coordinates.</param>
@@ -95,6 +116,13 @@ public readonly record struct AuProxies(
             + Distance(landmarks[43], landmarks[47]) + Distance(landmarks[44], landmarks[46]));
         var browToLid = 0.25f * (Distance(landmarks[21], landmarks[38]) + Distance(landmarks[19], landmarks[37])
             + Distance(landmarks[22], landmarks[43]) + Distance(landmarks[24], landmarks[44]));
+        var lipGap = (Distance(landmarks[61], landmarks[67]) + Distance(landmarks[62], landmarks[66]) + Distance(landmarks[63], landmarks[65])) / 3f;
+
+        // The face's "down" axis: the eye line's clockwise normal in image coordinates (y grows downwards).
+        var downX = -(landmarks[45].Y - landmarks[36].Y) * inv;
+        var downY = (landmarks[45].X - landmarks[36].X) * inv;
+        var cornersX = (0.5f * (landmarks[48].X + landmarks[54].X)) - landmarks[33].X;
+        var cornersY = (0.5f * (landmarks[48].Y + landmarks[54].Y)) - landmarks[33].Y;
         var result = new AuProxies(
             ear,
             aperture * inv,
@@ -102,7 +130,10 @@ public readonly record struct AuProxies(
             Distance(landmarks[21], landmarks[22]) * inv,
             Distance(landmarks[33], landmarks[51]) * inv,
             Distance(landmarks[27], landmarks[51]) * inv,
-            d);
+            d,
+            lipGap * inv,
+            Distance(landmarks[48], landmarks[54]) * inv,
+            ((cornersX * downX) + (cornersY * downY)) * inv);
         if (!result.IsValid)
         {
             return false;
@@ -113,7 +144,7 @@ public readonly record struct AuProxies(
     }
 
     /// <summary>Gets a field by index: 0 EAR, 1 lid aperture, 2 brow-to-lid, 3 inner-brow gap, 4 nose-to-upper-lip,
-    /// 5 nose-root-to-lip, 6 inter-ocular pixels.</summary>
+    /// 5 nose-root-to-lip, 6 inter-ocular pixels, 7 lip gap, 8 mouth width, 9 corner-to-nose.</summary>
     /// <param name="index">The index, 0 to <see cref="FieldCount"/> − 1.</param>
     /// <returns>The value.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is out of range.</exception>
@@ -126,8 +157,19 @@ public readonly record struct AuProxies(
         4 => NoseToUpperLip,
         5 => NoseRootToLip,
         6 => InterOcularPixels,
-        _ => throw new ArgumentOutOfRangeException(nameof(index), index, "Index must be 0–6."),
+        7 => LipGap,
+        8 => MouthWidth,
+        9 => CornerToNose,
+        _ => throw new ArgumentOutOfRangeException(nameof(index), index, "Index must be 0–9."),
     };
+
+    /// <summary>
+    /// Gets a value indicating whether field <paramref name="index"/> grows with the expression it stands for (lip gap, mouth
+    /// width), so that its neutral value is a low percentile of the samples rather than a high one.
+    /// </summary>
+    /// <param name="index">The field index, as <see cref="Get"/>.</param>
+    /// <returns><see langword="true"/> for fields 7 and 8.</returns>
+    public static bool GrowsWithExpression(int index) => index is 7 or 8;
 
     /// <summary>Builds proxies from values in <see cref="Get"/>'s order.</summary>
     /// <param name="values">At least <see cref="FieldCount"/> values.</param>
@@ -140,7 +182,7 @@ public readonly record struct AuProxies(
             throw new ArgumentException($"Need {FieldCount} values, got {values.Length}.", nameof(values));
         }
 
-        return new(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+        return new(values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7], values[8], values[9]);
     }
 
     private static float EyeAspect(ReadOnlySpan<PointF> p, int first)

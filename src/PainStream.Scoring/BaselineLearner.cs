@@ -85,7 +85,11 @@ public sealed class BaselineLearner
         _count = 0;
     }
 
-    /// <summary>Computes the <paramref name="percentile"/> of each field over the window.</summary>
+    /// <summary>
+    /// Computes the <paramref name="percentile"/> of each field over the window; for the fields that grow with the expression
+    /// (<see cref="AuProxies.GrowsWithExpression"/>: lip gap, mouth width) the complementary percentile (1 − p), so that the
+    /// neutral baseline is the patient's resting value of every proxy.
+    /// </summary>
     /// <param name="percentile">In [0, 1]: e.g. 0.1 for a low, 0.9 for a high percentile.</param>
     /// <returns>The per-field percentiles (each field independently).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="percentile"/> is outside [0, 1].</exception>
@@ -113,10 +117,18 @@ public sealed class BaselineLearner
             // The ring's first _count slots hold the window (order irrelevant for a percentile).
             _columns.AsSpan(f * _capacity, _count).CopyTo(sorted);
             sorted.Sort();
-            values[f] = sorted[lo] + (frac * (sorted[hi] - sorted[lo]));
+            values[f] = AuProxies.GrowsWithExpression(f) ? Percentile(sorted, 1 - percentile) : sorted[lo] + (frac * (sorted[hi] - sorted[lo]));
         }
 
         return AuProxies.FromValues(values);
+    }
+
+    private static float Percentile(ReadOnlySpan<float> sorted, double percentile)
+    {
+        var h = (sorted.Length - 1) * percentile;
+        var lo = (int)Math.Floor(h);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + ((float)(h - lo) * (sorted[hi] - sorted[lo]));
     }
 
     /// <summary>Gets the learnt neutral baseline: <see cref="BaselineLearnerOptions.NeutralPercentile"/> of each proxy.</summary>

@@ -80,15 +80,26 @@ public sealed class GeometricPatientScorer : IPatientScorer
     /// <param name="ts">Capture time.</param>
     /// <param name="learnBaseline">Whether the face may be learnt as neutral.</param>
     /// <returns>The estimate.</returns>
-    public PspiEstimate Estimate(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline)
+    public PspiEstimate Estimate(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline) => Estimate(face, ts, learnBaseline, out _, out _);
+
+    /// <summary>Scores as <see cref="Estimate(FaceAnalysis, DateTimeOffset, bool)"/> and returns the proxies and baseline it used (the infant scorer's mouth AUs).</summary>
+    /// <param name="face">The face.</param>
+    /// <param name="ts">Capture time.</param>
+    /// <param name="learnBaseline">Whether the face may be learnt as neutral.</param>
+    /// <param name="proxies">Receives the face's proxies (<see langword="default"/> when the landmarks are unusable).</param>
+    /// <param name="baseline">Receives the baseline scored against (<see langword="default"/> while learning).</param>
+    /// <returns>The estimate.</returns>
+    public PspiEstimate Estimate(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline, out AuProxies proxies, out NeutralBaseline baseline)
     {
         ArgumentNullException.ThrowIfNull(face);
+        baseline = default;
+        proxies = default;
         if (face.QualityIssue is { } issue)
         {
             return PspiEstimate.CannotScore(issue);
         }
 
-        if (!AuProxies.TryFromLandmarks(face.Landmarks, out var proxies))
+        if (!AuProxies.TryFromLandmarks(face.Landmarks, out proxies))
         {
             return PspiEstimate.CannotScore(GeometricPspiScorer.BadLandmarksReason);
         }
@@ -111,6 +122,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
             _baselineStale = !_learner.TryGetBaseline(out _baseline);
         }
 
+        baseline = _baseline;
         return _baseline.IsValid ? scorer.Score(proxies, _baseline, pose) : PspiEstimate.CannotScore(LearningBaselineReason);
     }
 

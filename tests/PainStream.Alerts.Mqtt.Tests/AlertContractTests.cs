@@ -247,6 +247,49 @@ public sealed class AlertContractTests
         Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, bad));
     }
 
+    [Fact]
+    public async Task InfantBed_AlertAndScorePayloads_CarryTheFlaccScale_ValidateAndRoundTrip()
+    {
+        var pain = AlertScenario.Episode("nicu", "cot", 0)[0] with
+        {
+            Model = "infant:infant-flacc-synthetic",
+            Scale = ScoreScale.Flacc,
+            Score = 6.5,
+            Peak = 6.5,
+            Explanation = new Dictionary<string, double> { ["au27"] = 3.2, ["au25"] = 5, ["au12"] = 0, ["au20"] = 1.1, ["au9_10"] = 0.7, ["au6_7"] = 2.4 },
+        };
+
+        var json = JsonSerializer.Serialize(AlertEventPayload.From(pain, 9), MqttJsonContext.Wire.AlertEventPayload);
+
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, json));
+        Assert.Equal("flacc", (string)JsonNode.Parse(json)!["scale"]!);
+        Assert.Equal(ScoreScale.Flacc, JsonSerializer.Deserialize(json, MqttJsonContext.Wire.AlertEventPayload)!.ToEvent()!.Scale);
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, Mutate(json, n => n["score"] = 12)));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, Mutate(json, n => n["scale"] = "nrs")));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, Mutate(json, n => n.AsObject().Remove("scale"))));
+
+        // An event stored before the scale existed reads back as PSPI.
+        var legacy = Mutate(JsonSerializer.Serialize(AlertEventPayload.From(pain with { Scale = ScoreScale.Pspi }, 9), MqttJsonContext.Wire.AlertEventPayload), n => n.AsObject().Remove("scale"));
+        Assert.Equal(ScoreScale.Pspi, JsonSerializer.Deserialize(legacy, MqttJsonContext.Wire.AlertEventPayload)!.ToEvent()!.Scale);
+
+        var report = new ScoreReport(new CameraId("nicu"), "cot", DateTimeOffset.UnixEpoch, 5.456, 4.2, PainAlertState.Pending, 0.9, "ok", "infant:m", ScoreScale.Flacc);
+        var score = JsonSerializer.Serialize(ScorePayload.From(report), MqttJsonContext.Wire.ScorePayload);
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.Score, score));
+        var node = JsonNode.Parse(score)!;
+        Assert.Null(node["pspi"]);
+        Assert.Equal(5.46, (double)node["flacc"]!);
+        Assert.Equal("4-6", (string)node["flaccLevel"]!);
+        Assert.Equal("flacc", (string)node["scale"]!);
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.Score, Mutate(score, n => n["pspi"] = 5.46)));
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.Score, Mutate(score, n => n["smoothed"] = 11)));
+
+        var adult = JsonSerializer.Serialize(ScorePayload.From(report with { Scale = ScoreScale.Pspi }), MqttJsonContext.Wire.ScorePayload);
+        Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.Score, adult));
+        Assert.Equal(5.46, (double)JsonNode.Parse(adult)!["pspi"]!);
+        Assert.Null(JsonNode.Parse(adult)!["flacc"]);
+        Assert.NotEmpty(await PayloadSchemas.ValidateAsync(PayloadSchemas.Score, Mutate(adult, n => n["flacc"] = 3)));
+    }
+
     private static string Mutate(string json, Action<JsonNode> change)
     {
         var node = JsonNode.Parse(json)!;

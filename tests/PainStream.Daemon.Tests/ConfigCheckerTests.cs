@@ -46,6 +46,70 @@ public sealed class ConfigCheckerTests
     }
 
     [Fact]
+    public void Check_InfantBeds_NeedTheInfantModelAndFlaccThresholds_NamingTheKeys()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": {
+                "nicu": { "Url": "rtsp://10.0.0.1/s", "Alerting": { "OnThreshold": 12, "OffThreshold": 11 }, "Beds": {
+                  "cot-1": { "X": 0, "Width": 0.5, "Mode": "infant" },
+                  "cot-2": { "X": 0.5, "Width": 0.5, "Mode": "infant", "Alerting": { "OnThreshold": 10.5 } } } }
+              },
+              "Alerting": { "Infant": { "OnThreshold": 3, "OffThreshold": 3 } }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.StartsWith("Cameras:nicu:Beds:cot-1:Mode:", StringComparison.Ordinal) && p.Contains("Scoring:InfantModel:Path", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Alerting:Infant:", StringComparison.Ordinal) && p.Contains("OffThreshold", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Cameras:nicu:Beds:cot-2:Alerting:", StringComparison.Ordinal) && p.Contains("between 0 and 10", StringComparison.Ordinal));
+
+        // The camera's PSPI thresholds (12/11) are valid PSPI and do not apply to its infant beds.
+        Assert.DoesNotContain(problems, p => p.StartsWith("Cameras:nicu:Beds:cot-1:Alerting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_BadBedMode_NamesTheKey()
+    {
+        var configuration = Json("""{ "Cameras": { "nicu": { "Url": "rtsp://10.0.0.1/s", "Beds": { "cot": { "Mode": "baby" } } } } }""");
+
+        var problems = ConfigChecker.Check(configuration, out _);
+
+        Assert.Contains(problems, p => p.StartsWith("Cameras:nicu:Beds:cot:Mode", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_InfantBedWithModel_IsValid_AndResolvesFlaccThresholds()
+    {
+        var configuration = Json("""
+            {
+              "Cameras": { "nicu": { "Url": "rtsp://10.0.0.1/s", "Beds": { "cot": { "Mode": "Infant" } } } },
+              "Scoring": { "InfantModel": { "Path": "models/example/infant-flacc-synthetic.onnx" } },
+              "Alerting": { "Infant": { "OnThreshold": 5 } }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Empty(problems);
+        var bed = Assert.Single(Core.Cameras.CameraCatalog.ResolveBeds(settings!.Cameras["nicu"], settings.Alerting));
+        Assert.Equal(Core.Options.BedMode.Infant, bed.Mode);
+        Assert.Equal(Core.Alerting.ScoreScale.Flacc, bed.Policy.Scale);
+        Assert.Equal(5, bed.Policy.OnThreshold);
+        Assert.Equal(3, bed.Policy.OffThreshold);
+    }
+
+    [Fact]
+    public void Check_EmptyInfantModelPath_NamesTheKey()
+    {
+        var problems = ConfigChecker.Check(Json("""{ "Scoring": { "InfantModel": { "Path": "" } } }"""), out _);
+
+        Assert.Contains(problems, p => p.StartsWith("Scoring:InfantModel:Path", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Check_UnknownModelName_NamesTheKey()
     {
         var configuration = Json("""

@@ -46,6 +46,12 @@ public sealed record AlertEvent
     /// <summary>Gets the end of the bed's snooze, when one is running.</summary>
     public DateTimeOffset? SnoozedUntil { get; init; }
 
+    /// <summary>
+    /// Gets the scale of <see cref="Score"/> and <see cref="Peak"/>: PSPI 0–16, or FLACC 0–10 for an infant bed; set by the
+    /// pipeline from the bed's scorer. Published as <c>scale</c>.
+    /// </summary>
+    public ScoreScale Scale { get; init; } = ScoreScale.Pspi;
+
     /// <summary>Gets the scorer that produced the score (e.g. <c>geometric</c> or <c>onnx:da-cnn-example</c>); set by the pipeline.</summary>
     public string? Model { get; init; }
 

@@ -17,12 +17,22 @@ public sealed record AlertPolicy
     /// <summary>Gets the policy with every default value.</summary>
     public static AlertPolicy Default { get; } = new();
 
-    /// <summary>Gets the smoothed PSPI (0–16) at or above which a patient may be in pain (Idle → Pending).</summary>
+    /// <summary>
+    /// Gets the scale of the bed's scores and of <see cref="OnThreshold"/>, <see cref="OffThreshold"/> and
+    /// <see cref="PeakUpdateStep"/>: PSPI 0–16 for adult beds, FLACC 0–10 for infant beds.
+    /// </summary>
+    /// <value>The default value is <see cref="ScoreScale.Pspi"/>.</value>
+    public ScoreScale Scale { get; init; } = ScoreScale.Pspi;
+
+    /// <summary>Gets the highest score of <see cref="Scale"/> (16 or 10).</summary>
+    public double MaxScore => Scale.Max();
+
+    /// <summary>Gets the smoothed score (on <see cref="Scale"/>) at or above which a patient may be in pain (Idle → Pending).</summary>
     /// <value>The default value is 4.</value>
     public double OnThreshold { get; init; } = 4;
 
     /// <summary>
-    /// Gets the smoothed PSPI below which pain is considered gone (Pending → Idle, Active → Ending). Must be less than
+    /// Gets the smoothed score below which pain is considered gone (Pending → Idle, Active → Ending). Must be less than
     /// <see cref="OnThreshold"/>: the gap is the hysteresis that stops a score hovering at the threshold from flapping.
     /// </summary>
     /// <value>The default value is 2.5.</value>
@@ -75,8 +85,8 @@ public sealed record AlertPolicy
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        CheckRange(problems, nameof(OnThreshold), OnThreshold, 0, MaxPspi);
-        CheckRange(problems, nameof(OffThreshold), OffThreshold, 0, MaxPspi);
+        CheckRange(problems, nameof(OnThreshold), OnThreshold, 0, MaxScore);
+        CheckRange(problems, nameof(OffThreshold), OffThreshold, 0, MaxScore);
         if (OffThreshold >= OnThreshold)
         {
             problems.Add(Invariant($"{nameof(OffThreshold)} ({OffThreshold}) must be less than {nameof(OnThreshold)} ({OnThreshold})"));
@@ -89,7 +99,7 @@ public sealed record AlertPolicy
         CheckRange(problems, nameof(MinConfidence), MinConfidence, 0, 1);
         CheckPositive(problems, nameof(SmoothingWindow), SmoothingWindow);
         CheckNotNegative(problems, nameof(SmoothingTimeConstant), SmoothingTimeConstant);
-        CheckRange(problems, nameof(PeakUpdateStep), PeakUpdateStep, double.Epsilon, MaxPspi);
+        CheckRange(problems, nameof(PeakUpdateStep), PeakUpdateStep, double.Epsilon, MaxScore);
         CheckPositive(problems, nameof(FaceNotVisibleAfter), FaceNotVisibleAfter);
         return problems;
     }

@@ -3,7 +3,8 @@
 namespace PainStream.Core.Alerting;
 
 /// <summary>One pain score for one patient, as the scorer produced it.</summary>
-/// <param name="Pspi">The PSPI estimate (0–16); ignored when <paramref name="CannotScoreReason"/> is set.</param>
+/// <param name="Pspi">The score on the scorer's <see cref="Scoring.IPatientScorer.Scale"/>: PSPI 0–16 for adult scorers, FLACC 0–10 for the
+/// infant scorer (the name is historical); ignored when <paramref name="CannotScoreReason"/> is set.</param>
 /// <param name="Confidence">The scorer's confidence (0–1).</param>
 /// <param name="CannotScoreReason">Why no score could be produced (face too small, turned away …), or <see langword="null"/>.</param>
 public readonly record struct ScoreSample(double Pspi, double Confidence, string? CannotScoreReason = null)

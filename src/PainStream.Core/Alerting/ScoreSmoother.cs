@@ -34,6 +34,7 @@ public sealed class ScoreSmoother
     private TimeSpan _window;
     private TimeSpan _timeConstant;
     private double _minConfidence;
+    private double _maxScore = AlertPolicy.MaxPspi;
     private double _ema;
     private long _emaTicks;
     private bool _hasEma;
@@ -97,6 +98,7 @@ public sealed class ScoreSmoother
         _window = policy.SmoothingWindow;
         _timeConstant = policy.SmoothingTimeConstant;
         _minConfidence = policy.MinConfidence;
+        _maxScore = policy.MaxScore;
 
         // A window shortened by a reload keeps the buffer it has (the samples expire); a longer one may grow it further.
         _maxCapacity = _fixedCapacity ?? (int)Math.Clamp(Math.Ceiling(policy.SmoothingWindow.TotalSeconds * MaxSampleRate) + 1, 1, Array.MaxLength / 2);
@@ -115,7 +117,7 @@ public sealed class ScoreSmoother
             return false;
         }
 
-        var value = Math.Clamp(sample.Pspi, 0, AlertPolicy.MaxPspi);
+        var value = Math.Clamp(sample.Pspi, 0, _maxScore);
         if (_count == _ticks.Length)
         {
             if (_ticks.Length < _maxCapacity)

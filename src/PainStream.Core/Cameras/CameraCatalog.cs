@@ -88,7 +88,13 @@ public sealed class CameraCatalog
 
         // Ordinal name order, as the tracker's bed layout keeps them.
         return beds.OrderBy(b => b.Key, StringComparer.Ordinal)
-            .Select(b => new BedSettings(b.Key, new NormalizedRegion(b.Value.X, b.Value.Y, b.Value.Width, b.Value.Height), alerting.Resolve(camera.Alerting, b.Value.Alerting)))
+            .Select(b => new BedSettings(
+                b.Key,
+                new NormalizedRegion(b.Value.X, b.Value.Y, b.Value.Width, b.Value.Height),
+                alerting.Resolve(b.Value.BedMode, camera.Alerting, b.Value.Alerting))
+            {
+                Mode = b.Value.BedMode,
+            })
             .ToList();
     }
 }

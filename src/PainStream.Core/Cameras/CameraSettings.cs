@@ -76,6 +76,21 @@ public readonly record struct NormalizedRegion(double X, double Y, double Width,
 /// <param name="Policy">The bed's alert policy (global defaults, then camera and bed overrides).</param>
 public sealed record BedSettings(string Name, NormalizedRegion Region, AlertPolicy Policy)
 {
+    /// <summary>Gets who lies in the bed (<see cref="Options.BedMode.Infant"/>: the infant scorer and the FLACC scale).</summary>
+    public Options.BedMode Mode { get; init; } = Options.BedMode.Adult;
+
+    /// <summary>
+    /// Gets the bed's scorer setting: <see cref="Options.ScoringOptions.InfantScorer"/> for an infant bed, otherwise the camera's.
+    /// A change re-creates the patient (other scale, other state).
+    /// </summary>
+    /// <param name="camera">The bed's camera.</param>
+    /// <returns>The setting.</returns>
+    public string ScorerOf(CameraSettings camera)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        return Mode == Options.BedMode.Infant ? Options.ScoringOptions.InfantScorer : camera.Scorer;
+    }
+
     /// <summary>Gets a value indicating whether a point (frame pixels) lies in the bed's region.</summary>
     /// <param name="point">The point.</param>
     /// <param name="frameWidth">Frame width in pixels.</param>

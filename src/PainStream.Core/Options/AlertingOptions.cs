@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using PainStream.Core.Alerting;
 
 namespace PainStream.Core.Options;
@@ -62,6 +63,15 @@ public sealed class AlertingOptions
     [Range(100, 3_600_000)]
     public int ScoreIntervalMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// Gets or sets the thresholds of infant beds (<c>Cameras:&lt;c&gt;:Beds:&lt;b&gt;:Mode = infant</c>), on the FLACC scale 0–10.
+    /// Their timings (dwell, hold, re-alert, escalation, confidence, smoothing) are the ones above, with the camera's and the
+    /// bed's overrides; the camera's <c>OnThreshold</c>/<c>OffThreshold</c>/<c>PeakUpdateStep</c> are on the PSPI scale and do
+    /// not apply to infant beds, a bed's own do (on the FLACC scale).
+    /// </summary>
+    [ValidateObjectMembers]
+    public InfantAlertingOptions Infant { get; set; } = new();
+
     /// <summary>Resolves the policy of one bed: these defaults, then the camera's overrides, then the bed's.</summary>
     /// <param name="camera">The camera's overrides, if any.</param>
     /// <param name="bed">The bed's overrides, if any.</param>
@@ -80,6 +90,58 @@ public sealed class AlertingOptions
         PeakUpdateStep = PeakUpdateStep,
         FaceNotVisibleAfter = TimeSpan.FromMinutes(bed?.FaceNotVisibleMinutes ?? camera?.FaceNotVisibleMinutes ?? FaceNotVisibleMinutes),
     };
+
+    /// <summary>Resolves the policy of one bed in a mode: <see cref="Resolve(AlertingOverrides?, AlertingOverrides?)"/> for adults, <see cref="ResolveInfant"/> for infants.</summary>
+    /// <param name="mode">The bed's mode.</param>
+    /// <param name="camera">The camera's overrides, if any.</param>
+    /// <param name="bed">The bed's overrides, if any.</param>
+    /// <returns>The policy (not yet validated).</returns>
+    public AlertPolicy Resolve(BedMode mode, AlertingOverrides? camera, AlertingOverrides? bed) =>
+        mode == BedMode.Infant ? ResolveInfant(camera, bed) : Resolve(camera, bed);
+
+    /// <summary>
+    /// Resolves the policy of an infant bed, on the FLACC scale: thresholds and peak step from <see cref="Infant"/>, then the
+    /// bed's overrides (the camera's are PSPI values and are skipped); every timing as for an adult bed.
+    /// </summary>
+    /// <param name="camera">The camera's overrides, if any.</param>
+    /// <param name="bed">The bed's overrides, if any.</param>
+    /// <returns>The policy (not yet validated).</returns>
+    public AlertPolicy ResolveInfant(AlertingOverrides? camera = null, AlertingOverrides? bed = null)
+    {
+        var infant = Infant ?? new InfantAlertingOptions();
+        return Resolve(camera, bed) with
+        {
+            Scale = ScoreScale.Flacc,
+            OnThreshold = bed?.OnThreshold ?? infant.OnThreshold,
+            OffThreshold = bed?.OffThreshold ?? infant.OffThreshold,
+            PeakUpdateStep = infant.PeakUpdateStep,
+        };
+    }
+}
+
+/// <summary>
+/// The <c>Alerting:Infant</c> section: thresholds of infant beds on the FLACC scale (0–10; levels 0 | 1–3 | 4–6 | 7–10).
+/// Hot-reloadable.
+/// </summary>
+public sealed class InfantAlertingOptions
+{
+    /// <summary>
+    /// Gets or sets the smoothed FLACC score at or above which a pain episode starts (after the dwell): 4, the bottom of the
+    /// "moderate pain" level, is the usual clinical action threshold of FLACC. <value>The default value is 4.</value>
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double OnThreshold { get; set; } = 4;
+
+    /// <summary>
+    /// Gets or sets the smoothed FLACC score below which an episode ends (after the hold); below <see cref="OnThreshold"/>.
+    /// <value>The default value is 3 (back in the "mild discomfort" level).</value>
+    /// </summary>
+    [Range(0.0, 10.0)]
+    public double OffThreshold { get; set; } = 3;
+
+    /// <summary>Gets or sets the peak rise that sends an episode update, in FLACC points. <value>The default value is 1.</value></summary>
+    [Range(0.1, 10.0)]
+    public double PeakUpdateStep { get; set; } = 1;
 }
 
 /// <summary>Per-camera or per-bed overrides of <see cref="AlertingOptions"/>; an unset key inherits.</summary>

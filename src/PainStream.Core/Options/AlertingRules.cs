@@ -20,6 +20,13 @@ public static class AlertingRules
             problems.Add($"{AlertingOptions.SectionName}: {problem}");
         }
 
+        // The infant thresholds (FLACC) on the global timings: a problem here is the Alerting:Infant section's.
+        var infantGlobal = alerting.ResolveInfant().Validate();
+        foreach (var problem in infantGlobal.Except(global))
+        {
+            problems.Add($"{AlertingOptions.SectionName}:Infant: {problem}");
+        }
+
         foreach (var (name, camera) in cameras)
         {
             if (camera is null)
@@ -43,7 +50,10 @@ public static class AlertingRules
                     continue;
                 }
 
-                foreach (var problem in alerting.Resolve(camera.Alerting, options.Alerting).Validate().Except(cameraProblems).Except(global))
+                // An infant bed's own thresholds are FLACC values (0–10), checked against the infant policy.
+                var infant = options.BedMode == BedMode.Infant;
+                var inherited = infant ? infantGlobal.Concat(cameraProblems) : cameraProblems;
+                foreach (var problem in alerting.Resolve(options.BedMode, camera.Alerting, options.Alerting).Validate().Except(inherited).Except(global))
                 {
                     problems.Add($"{CamerasOptions.SectionName}:{name}:Beds:{bed}:Alerting: {problem}");
                 }

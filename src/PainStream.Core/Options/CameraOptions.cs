@@ -94,10 +94,52 @@ public class RegionOptions
     public double Height { get; set; } = 1;
 }
 
-/// <summary>One bed: its region (fractions of the frame) and optional alert overrides (hot-reloadable).</summary>
+/// <summary>One bed: its region (fractions of the frame), its mode and optional alert overrides (hot-reloadable).</summary>
 public sealed class BedOptions : RegionOptions
 {
+    /// <summary>
+    /// Gets or sets who lies in the bed: <c>adult</c> (scored by the camera's scorer on the PSPI scale, 0–16) or <c>infant</c>
+    /// (seed 003: seven AU intensities through the infant MLP of <c>Scoring:InfantModel</c>, FLACC scale 0–10, with the
+    /// thresholds of <c>Alerting:Infant</c>). Hot-reloadable: a bed that changes mode starts afresh (its open episodes end), as
+    /// for a camera that changes scorer. <value>The default value is <see langword="null"/>: <c>adult</c>.</value>
+    /// </summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Gets the parsed <see cref="Mode"/> (<see cref="BedMode.Adult"/> when unset; validation refuses any other text).</summary>
+    public BedMode BedMode => TryParseMode(Mode, out var mode) ? mode : BedMode.Adult;
+
+    /// <summary>Parses a bed mode: <c>adult</c> or <c>infant</c> (any case), or unset.</summary>
+    /// <param name="text">The configured text.</param>
+    /// <param name="mode">The mode (<see cref="BedMode.Adult"/> when unset).</param>
+    /// <returns><see langword="false"/> for any other text.</returns>
+    public static bool TryParseMode(string? text, out BedMode mode)
+    {
+        mode = BedMode.Adult;
+        if (text is null || string.Equals(text, "adult", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (string.Equals(text, "infant", StringComparison.OrdinalIgnoreCase))
+        {
+            mode = BedMode.Infant;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Gets or sets this bed's overrides of the camera's and the global <c>Alerting</c> settings.</summary>
     public AlertingOverrides? Alerting { get; set; }
 }
 
+
+/// <summary>Who lies in a bed: it picks the scorer and the score scale.</summary>
+public enum BedMode
+{
+    /// <summary>An adult: the camera's scorer, PSPI 0–16.</summary>
+    Adult = 0,
+
+    /// <summary>An infant: the infant AU MLP, FLACC 0–10.</summary>
+    Infant = 1,
+}

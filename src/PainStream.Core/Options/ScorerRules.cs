@@ -6,7 +6,8 @@ namespace PainStream.Core.Options;
 
 /// <summary>
 /// Cross-section rules of scorer selection: every <c>onnx:&lt;model&gt;</c> (in <c>Scoring:Scorer</c> or
-/// <c>Cameras:&lt;name&gt;:Scorer</c>) names a model of <c>Scoring:Models</c>, and every model has a valid name and a path.
+/// <c>Cameras:&lt;name&gt;:Scorer</c>) names a model of <c>Scoring:Models</c>, every model has a valid name and a path, and
+/// an infant bed (<c>Mode = infant</c>) has <c>Scoring:InfantModel</c> to score with.
 /// </summary>
 public static partial class ScorerRules
 {
@@ -33,12 +34,25 @@ public static partial class ScorerRules
             }
         }
 
+        if (scoring.InfantModel is { } infant && string.IsNullOrWhiteSpace(infant.Path))
+        {
+            problems.Add($"{ScoringOptions.SectionName}:InfantModel:Path: the infant model's ONNX file is required (its manifest lies beside it)");
+        }
+
         CheckScorer($"{ScoringOptions.SectionName}:Scorer", scoring.Scorer, scoring, problems);
         foreach (var (name, camera) in cameras)
         {
             if (camera?.Scorer is { } scorer)
             {
                 CheckScorer($"{CamerasOptions.SectionName}:{name}:Scorer", scorer, scoring, problems);
+            }
+
+            foreach (var (bed, options) in camera?.Beds ?? [])
+            {
+                if (options?.BedMode == BedMode.Infant && scoring.InfantModel is null)
+                {
+                    problems.Add($"{CamerasOptions.SectionName}:{name}:Beds:{bed}:Mode: an infant bed needs an infant model; set {ScoringOptions.SectionName}:InfantModel:Path (e.g. models/example/infant-flacc-synthetic.onnx)");
+                }
             }
         }
 

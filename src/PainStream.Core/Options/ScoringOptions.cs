@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace PainStream.Core.Options;
 
@@ -12,6 +13,9 @@ public sealed class ScoringOptions
 
     /// <summary>The name of the geometric scorer.</summary>
     public const string GeometricScorer = "geometric";
+
+    /// <summary>The scorer setting of an infant bed (<c>Cameras:&lt;c&gt;:Beds:&lt;b&gt;:Mode = infant</c>); not a camera scorer.</summary>
+    public const string InfantScorer = "infant";
 
     /// <summary>The prefix of a learned scorer: <c>onnx:&lt;model name&gt;</c>, a key of <see cref="Models"/>.</summary>
     public const string OnnxPrefix = "onnx:";
@@ -34,6 +38,15 @@ public sealed class ScoringOptions
     /// <c>Scorer = onnx:&lt;name&gt;</c>. <value>The default value is empty: no learned model.</value>
     /// </summary>
     public Dictionary<string, ModelOptions> Models { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets the infant model (seed 003: seven AU intensities → MLP → FLACC 0–10), an ONNX file with its manifest beside
+    /// it (<c>task: infant-flacc</c>), scored by infant beds (<c>Cameras:&lt;c&gt;:Beds:&lt;b&gt;:Mode = infant</c>). Loaded and
+    /// checked at start-up when set (restart needed); required as soon as one bed is an infant bed.
+    /// <value>The default value is <see langword="null"/>: no infant model, no infant bed.</value>
+    /// </summary>
+    [ValidateObjectMembers]
+    public ModelOptions? InfantModel { get; set; }
 
     /// <summary>Gets or sets the largest number of faces (from all cameras) in one model run. <value>The default value is 16.</value></summary>
     [Range(1, 256)]

@@ -87,6 +87,12 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
             // The same ranges as the camera's overrides, named by the bed's full key path.
             foreach (var (bed, bedOptions) in camera.Beds ?? [])
             {
+                if (bedOptions is not null && !BedOptions.TryParseMode(bedOptions.Mode, out _))
+                {
+                    // Never echo more than the mode itself: it is a short keyword, not a secret.
+                    builder.AddError($"'{bedOptions.Mode}' is not a bed mode (adult or infant)", $"{path}:Beds:{bed}:Mode");
+                }
+
                 if (bedOptions?.Alerting is { } overrides)
                 {
                     builder.AddResult(_overrides.Validate($"{path}:Beds:{bed}:Alerting", overrides));

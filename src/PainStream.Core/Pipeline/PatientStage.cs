@@ -220,12 +220,14 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                     continue;
                 }
 
-                if (!string.Equals(patient.ScorerSetting, settings.Scorer, StringComparison.Ordinal))
+                var scorerSetting = bed.ScorerOf(settings);
+                if (!string.Equals(patient.ScorerSetting, scorerSetting, StringComparison.Ordinal))
                 {
-                    // A new scorer scores on another scale and with other state: the bed starts afresh (its open episodes end
-                    // as for a removed bed), and the next tick follows it again with the new scorer.
+                    // A new scorer (another camera scorer, or the bed switched between adult and infant) scores on another
+                    // scale and with other state: the bed starts afresh (its open episodes end as for a removed bed), and the
+                    // next tick follows it again with the new scorer.
                     (stopped ??= []).Add((key, AlertCause.Removed));
-                    _logger.ScorerChanged(key.Camera.Value, key.Bed, patient.ScorerSetting, settings.Scorer);
+                    _logger.ScorerChanged(key.Camera.Value, key.Bed, patient.ScorerSetting, scorerSetting);
                     continue;
                 }
 
@@ -353,8 +355,17 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             return patient;
         }
 
-        var setting = _catalog.Current.TryGetValue(camera, out var cameraSettings) ? cameraSettings.Scorer : Options.ScoringOptions.GeometricScorer;
+        var setting = _catalog.Current.TryGetValue(camera, out var cameraSettings) ? bed.ScorerOf(cameraSettings) : Options.ScoringOptions.GeometricScorer;
         var scorer = await _scorers.CreateAsync(camera, bed.Name, cancellationToken);
+        if (scorer.Scale != bed.Policy.Scale)
+        {
+            // Thresholds on one scale must never judge scores on another. The factory and the catalog both follow the bed's
+            // mode, so this only happens when a reload races the creation: a setting that matches nothing makes the next tick
+            // re-create the patient (within a second, far inside the dwell, so no alert is raised on the wrong scale).
+            _logger.ScaleMismatch(camera.Value, bed.Name, scorer.Scale.WireName(), bed.Policy.Scale.WireName());
+            setting = ScaleMismatchSetting;
+        }
+
         patient = new Patient(camera, bed.Name, scorer, new PatientAlertMachine(camera, bed.Name, bed.Policy)) { ScorerSetting = setting };
         _patients.Add((camera, bed.Name), patient);
         _logger.PatientAdded(camera.Value, bed.Name, scorer.Name, scorer.IsReady);
@@ -386,6 +397,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         }
     }
 
+    /// <summary>The scorer setting recorded for a patient whose scorer's scale disagrees with its bed's policy (re-created on the next tick).</summary>
+    internal const string ScaleMismatchSetting = "(scale mismatch)";
+
     /// <summary>The reason reported when no face is found in the bed's region.</summary>
     public const string NoFaceReason = "no face";
 
@@ -409,7 +423,8 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             machine.State,
             Math.Round(sample.IsScorable ? sample.Confidence : 0, 3),
             quality,
-            patient.Scorer.Name));
+            patient.Scorer.Name,
+            patient.Scorer.Scale));
     }
 
     private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken)
@@ -419,6 +434,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             var enriched = evt with
             {
                 Model = patient.Scorer.Name,
+                Scale = patient.Scorer.Scale,
                 Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
                 ExplanationRegions = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.ExplainRegions() : null,
                 CaptureTimestamp = captureTimestamp,

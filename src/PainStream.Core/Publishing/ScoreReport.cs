@@ -15,6 +15,7 @@ namespace PainStream.Core.Publishing;
 /// <param name="Confidence">Confidence of the raw score, 0–1.</param>
 /// <param name="Quality"><c>ok</c>, or why the face cannot be scored (e.g. <c>head turned away</c>, <c>no face</c>).</param>
 /// <param name="Scorer">The scorer name (e.g. <c>geometric</c>).</param>
+/// <param name="Scale">The scale of <paramref name="Pspi"/> and <paramref name="Smoothed"/> (FLACC 0–10 for an infant bed).</param>
 public sealed record ScoreReport(
     CameraId Camera,
     string Bed,
@@ -24,4 +25,5 @@ public sealed record ScoreReport(
     PainAlertState State,
     double Confidence,
     string Quality,
-    string Scorer);
+    string Scorer,
+    ScoreScale Scale = ScoreScale.Pspi);

@@ -15,6 +15,12 @@ public interface IPatientScorer
     /// <summary>Gets the scorer name reported with scores and alerts (e.g. <c>geometric</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Gets the scale of the scores (<see cref="ScoreSample.Pspi"/> holds a value on it): <see cref="ScoreScale.Pspi"/> for the
+    /// adult scorers, <see cref="ScoreScale.Flacc"/> for the infant scorer. The patient stage stamps it on every score and alert.
+    /// </summary>
+    ScoreScale Scale => ScoreScale.Pspi;
+
     /// <summary>Gets a value indicating whether the scorer has what it needs to score (e.g. a learnt baseline).</summary>
     bool IsReady { get; }
 

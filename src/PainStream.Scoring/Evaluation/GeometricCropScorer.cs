@@ -75,13 +75,10 @@ public sealed class GeometricCropScorer : INeutralBaselineScorer
         {
             if (AuProxies.TryFromLandmarks(crop.Landmarks, out var p))
             {
-                fields[0].Add(p.EyeAspectRatio);
-                fields[1].Add(p.LidAperture);
-                fields[2].Add(p.BrowToLid);
-                fields[3].Add(p.InnerBrowGap);
-                fields[4].Add(p.NoseToUpperLip);
-                fields[5].Add(p.NoseRootToLip);
-                fields[6].Add(p.InterOcularPixels);
+                for (var f = 0; f < fields.Length; f++)
+                {
+                    fields[f].Add(p.Get(f));
+                }
             }
         }
 
@@ -90,7 +87,7 @@ public sealed class GeometricCropScorer : INeutralBaselineScorer
             return "no neutral item with usable landmarks";
         }
 
-        var baseline = new NeutralBaseline(new AuProxies(Median(fields[0]), Median(fields[1]), Median(fields[2]), Median(fields[3]), Median(fields[4]), Median(fields[5]), Median(fields[6])));
+        var baseline = new NeutralBaseline(new AuProxies(Median(fields[0]), Median(fields[1]), Median(fields[2]), Median(fields[3]), Median(fields[4]), Median(fields[5]), Median(fields[6]), Median(fields[7]), Median(fields[8]), Median(fields[9])));
         if (!baseline.IsValid)
         {
             return "the neutral items' proxies are not usable (a distance is zero)";

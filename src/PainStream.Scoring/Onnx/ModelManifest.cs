@@ -12,7 +12,7 @@ namespace PainStream.Scoring.Onnx;
 /// input tensor and normalisation, output kind, class scheme as PSPI ranges, calibration temperature, optional class
 /// activation map outputs, training data and metrics.
 /// </summary>
-/// <remarks>Immutable once loaded; <see cref="Load"/> validates it, so every property a scorer needs is present.</remarks>
+/// <remarks>Immutable once loaded; <see cref="Load(string, string)"/> validates it, so every property a scorer needs is present.</remarks>
 public sealed record ModelManifest
 {
     /// <summary>The manifest version this code reads.</summary>
@@ -20,6 +20,18 @@ public sealed record ModelManifest
 
     /// <summary>The task of a PSPI-class pain model, the one the ONNX pain scorer runs.</summary>
     public const string PainClassesTask = "pain-classes";
+
+    /// <summary>The task of the seed-003 infant model: seven AU intensities → FLACC 0–10 (regression).</summary>
+    public const string InfantFlaccTask = "infant-flacc";
+
+    /// <summary>The infant model's architecture (the kit's 7→3→1 MLP).</summary>
+    public const string InfantArchitecture = "infant-mlp";
+
+    /// <summary>The infant model's inputs, in tensor order (docs/model-contract.md).</summary>
+    public static readonly IReadOnlyList<string> InfantAus = ["AU27", "AU25", "AU10", "AU12", "AU9", "AU6", "AU20"];
+
+    /// <summary>The FLACC levels of an infant model's <c>classes</c> (scheme <c>flacc4</c>), as score ranges.</summary>
+    public static readonly (int Min, int Max)[] Flacc4 = [(0, 0), (1, 3), (4, 6), (7, 10)];
 
     /// <summary>The alignment every pain CNN's crop comes from: PainStream's <c>FaceAligner</c> at 112×112.</summary>
     public const string PainStream112Alignment = "painstream-112";
@@ -94,7 +106,14 @@ public sealed record ModelManifest
     /// <param name="path">The manifest file.</param>
     /// <returns>The manifest.</returns>
     /// <exception cref="ModelContractException">The file is missing, unreadable, malformed or breaks the contract; the message names the file and each field.</exception>
-    public static ModelManifest Load(string path)
+    public static ModelManifest Load(string path) => Load(path, PainClassesTask);
+
+    /// <summary>Reads and validates a manifest of a given task.</summary>
+    /// <param name="path">The manifest file.</param>
+    /// <param name="task">The task the caller runs: <see cref="PainClassesTask"/> or <see cref="InfantFlaccTask"/>.</param>
+    /// <returns>The manifest.</returns>
+    /// <exception cref="ModelContractException">The file is missing, unreadable, malformed or breaks the contract; the message names the file and each field.</exception>
+    public static ModelManifest Load(string path, string task)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = Path.GetFullPath(path);
@@ -127,7 +146,7 @@ public sealed record ModelManifest
             throw new ModelContractException(path, ["the manifest is JSON null, expected an object"]);
         }
 
-        var problems = manifest.Validate();
+        var problems = manifest.Validate(task);
         if (problems.Count > 0)
         {
             throw new ModelContractException(path, problems);
@@ -145,8 +164,18 @@ public sealed record ModelManifest
 
     /// <summary>Checks the manifest against the model contract (the graph is checked by <see cref="OnnxModel"/>).</summary>
     /// <returns>Each problem as <c>field: detail</c>; empty when the manifest is valid.</returns>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => Validate(PainClassesTask);
+
+    /// <summary>Checks the manifest against the model contract of <paramref name="task"/> (the graph is checked by the loader).</summary>
+    /// <param name="task">The task the caller runs: <see cref="PainClassesTask"/> or <see cref="InfantFlaccTask"/>.</param>
+    /// <returns>Each problem as <c>field: detail</c>; empty when the manifest is valid.</returns>
+    public IReadOnlyList<string> Validate(string task)
     {
+        if (string.Equals(task, InfantFlaccTask, StringComparison.Ordinal))
+        {
+            return ValidateInfant();
+        }
+
         var problems = new List<string>();
         if (Schema != CurrentSchema)
         {
@@ -186,6 +215,94 @@ public sealed record ModelManifest
     {
         var c = Classes![index];
         return c.Value ?? ((c.PspiMin + c.PspiMax) / 2);
+    }
+
+    private List<string> ValidateCommon()
+    {
+        var problems = new List<string>();
+        if (Schema != CurrentSchema)
+        {
+            problems.Add($"schema: {Schema}, this PainStream reads manifest schema {CurrentSchema}");
+        }
+
+        Require(problems, "name", Name);
+        Require(problems, "version", Version);
+        if (Sha256.Length != 64 || !Sha256.All(static c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        {
+            problems.Add("sha256: expected 64 lower-case hex digits (the SHA-256 of the .onnx file)");
+        }
+
+        return problems;
+    }
+
+    private List<string> ValidateInfant()
+    {
+        var problems = ValidateCommon();
+        if (!string.Equals(Task, InfantFlaccTask, StringComparison.Ordinal))
+        {
+            problems.Add(string.IsNullOrEmpty(Task)
+                ? $"task: missing, expected '{InfantFlaccTask}'"
+                : $"task: '{Task}' is not an infant model; Scoring:InfantModel needs a '{InfantFlaccTask}' model");
+        }
+
+        if (!string.Equals(Architecture, InfantArchitecture, StringComparison.Ordinal))
+        {
+            problems.Add($"architecture: '{Architecture}', expected '{InfantArchitecture}' (the seed-003 7→3→1 MLP)");
+        }
+
+        if (Input is not { } input)
+        {
+            problems.Add("input: missing");
+        }
+        else
+        {
+            Require(problems, "input.name", input.Name);
+            if (!string.Equals(input.Layout, "NC", StringComparison.Ordinal))
+            {
+                problems.Add($"input.layout: '{input.Layout}', the infant scorer feeds 'NC' tensors [batch, {InfantAus.Count}]");
+            }
+
+            if (input.Channels != InfantAus.Count)
+            {
+                problems.Add($"input.channels: {input.Channels}, expected {InfantAus.Count} (one per AU)");
+            }
+
+            if (input.Aus is not { } aus || !aus.SequenceEqual(InfantAus, StringComparer.Ordinal))
+            {
+                problems.Add($"input.aus: [{string.Join(",", input.Aus ?? [])}], expected [{string.Join(",", InfantAus)}] in this order (the scorer feeds them so)");
+            }
+        }
+
+        if (Output is not { } output)
+        {
+            problems.Add("output: missing");
+        }
+        else
+        {
+            Require(problems, "output.name", output.Name);
+            if (!string.Equals(output.Kind, "regression", StringComparison.Ordinal))
+            {
+                problems.Add($"output.kind: '{output.Kind}', an infant model outputs 'regression' (FLACC 0–10)");
+            }
+
+            if ((output.Min is { } min && min != 0) || (output.Max is { } max && max != 10))
+            {
+                problems.Add($"output.min/max: {Num(output.Min ?? 0)}–{Num(output.Max ?? 10)}, expected FLACC 0–10");
+            }
+        }
+
+        if (Temperature is { } t && t != 1)
+        {
+            problems.Add($"temperature: {Num(t)}, must be 1 for a regression output");
+        }
+
+        if (Classes is not { } classes || classes.Count != Flacc4.Length
+            || !classes.Select((c, i) => c is not null && c.PspiMin == Flacc4[i].Min && c.PspiMax == Flacc4[i].Max).All(static ok => ok))
+        {
+            problems.Add("classes: expected the FLACC levels 0 | 1–3 | 4–6 | 7–10 (pspiMin/pspiMax 0–0, 1–3, 4–6, 7–10)");
+        }
+
+        return problems;
     }
 
     private static void Require(List<string> problems, string field, string? value)
@@ -372,6 +489,12 @@ public sealed record ManifestInput
 
     /// <summary>Gets the alignment the crops come from (<c>painstream-112</c>).</summary>
     public string Alignment { get; init; } = string.Empty;
+
+    /// <summary>Gets an infant model's action units in tensor order (<c>AU27, AU25, AU10, AU12, AU9, AU6, AU20</c>).</summary>
+    public IReadOnlyList<string>? Aus { get; init; }
+
+    /// <summary>Gets an infant model's AU engagement weights (informative: the graph multiplies by them itself).</summary>
+    public IReadOnlyList<double>? Engagement { get; init; }
 }
 
 /// <summary>The classifier output (<c>output</c> in the manifest).</summary>
@@ -380,8 +503,14 @@ public sealed record ManifestOutput
     /// <summary>Gets the graph output's name.</summary>
     public string Name { get; init; } = string.Empty;
 
-    /// <summary>Gets the kind: <c>logits</c> (softmax of logits / temperature) or <c>probabilities</c> (used as is).</summary>
+    /// <summary>Gets the kind: <c>logits</c> (softmax of logits / temperature), <c>probabilities</c> (used as is), or <c>regression</c> (infant models).</summary>
     public string Kind { get; init; } = string.Empty;
+
+    /// <summary>Gets a regression output's lowest value (0 for FLACC), or <see langword="null"/>.</summary>
+    public double? Min { get; init; }
+
+    /// <summary>Gets a regression output's highest value (10 for FLACC), or <see langword="null"/>.</summary>
+    public double? Max { get; init; }
 }
 
 /// <summary>The class activation map outputs (<c>cam</c> in the manifest).</summary>
