@@ -58,34 +58,8 @@ public sealed class InfantFlaccModel : IDisposable
     /// <exception cref="ModelContractException">Missing or corrupt file, bad manifest, or a graph that disagrees with it; the message names the file and each field.</exception>
     public static InfantFlaccModel Load(string modelPath, OnnxSessionCreator? createSession = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(modelPath);
-        modelPath = Path.GetFullPath(modelPath);
-        var manifestPath = ModelManifest.PathFor(modelPath);
-        if (!File.Exists(modelPath))
-        {
-            throw new ModelContractException(modelPath, ["the model file is missing"]);
-        }
-
-        var manifest = ModelManifest.Load(manifestPath, ModelManifest.InfantFlaccTask);
-        var actual = OnnxModel.ComputeSha256(modelPath);
-        if (!string.Equals(actual, manifest.Sha256, StringComparison.Ordinal))
-        {
-            throw new ModelContractException(
-                modelPath,
-                [$"sha256: expected {manifest.Sha256} (from {manifestPath}), actual {actual}: the file is truncated or corrupt, or the manifest belongs to another file"]);
-        }
-
-        InferenceSession session;
-        string provider;
-        try
-        {
-            session = (createSession ?? OnnxModel.CreateCpuSession)(modelPath, out provider);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ModelContractException(modelPath, [$"ONNX Runtime cannot load it: {ex.Message}"], ex);
-        }
-
+        var (fullPath, manifestPath, manifest, session, provider) = OnnxModel.OpenVerified(modelPath, ModelManifest.InfantFlaccTask, createSession);
+        modelPath = fullPath;
         var model = new InfantFlaccModel(modelPath, manifestPath, manifest, session, provider);
         try
         {
@@ -157,39 +131,9 @@ public sealed class InfantFlaccModel : IDisposable
         var problems = new List<string>();
         var input = Manifest.Input!;
         var output = Manifest.Output!;
-        if (_session.InputMetadata.Count != 1)
+        if (OnnxModel.CheckInput(_session, input.Name, rank: 2, "NC", problems) is { } d && d[1] > 0 && d[1] != InfantAus.Count)
         {
-            problems.Add($"input.name: the graph has {_session.InputMetadata.Count} inputs ({string.Join(", ", _session.InputMetadata.Keys)}); the contract has one");
-        }
-
-        if (!_session.InputMetadata.TryGetValue(input.Name, out var inputMeta))
-        {
-            problems.Add($"input.name: '{input.Name}' is not an input of the graph (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
-        }
-        else
-        {
-            var d = inputMeta.Dimensions;
-            if (!inputMeta.IsTensor || inputMeta.ElementDataType != TensorElementType.Float)
-            {
-                problems.Add($"input.name: '{input.Name}' is {inputMeta.ElementDataType}, expected a float tensor");
-            }
-
-            if (d.Length != 2)
-            {
-                problems.Add($"input.layout: '{input.Name}' has rank {d.Length} {Dims(d)}, NC needs rank 2");
-            }
-            else
-            {
-                if (d[0] > 0)
-                {
-                    problems.Add($"input.name: '{input.Name}' has a fixed batch dimension {d[0]}; the contract needs a dynamic batch axis (dim 0)");
-                }
-
-                if (d[1] > 0 && d[1] != InfantAus.Count)
-                {
-                    problems.Add($"input.channels: the graph's input is {Dims(d)}, expected [batch,{InfantAus.Count}] (one column per AU)");
-                }
-            }
+            problems.Add($"input.channels: the graph's input is {Dims(d)}, expected [batch,{InfantAus.Count}] (one column per AU)");
         }
 
         if (!_session.OutputMetadata.TryGetValue(output.Name, out var outputMeta))

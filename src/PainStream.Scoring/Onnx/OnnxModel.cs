@@ -114,34 +114,8 @@ public sealed class OnnxModel : IDisposable
     /// <exception cref="ModelContractException">Missing or corrupt file, bad manifest, or a graph that disagrees with it; the message names the file and each field.</exception>
     public static OnnxModel Load(string modelPath, OnnxSessionCreator? createSession = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(modelPath);
-        modelPath = Path.GetFullPath(modelPath);
-        var manifestPath = ModelManifest.PathFor(modelPath);
-        if (!File.Exists(modelPath))
-        {
-            throw new ModelContractException(modelPath, ["the model file is missing"]);
-        }
-
-        var manifest = ModelManifest.Load(manifestPath);
-        var actual = ComputeSha256(modelPath);
-        if (!string.Equals(actual, manifest.Sha256, StringComparison.Ordinal))
-        {
-            throw new ModelContractException(
-                modelPath,
-                [$"sha256: expected {manifest.Sha256} (from {manifestPath}), actual {actual}: the file is truncated or corrupt, or the manifest belongs to another file"]);
-        }
-
-        InferenceSession session;
-        string provider;
-        try
-        {
-            session = (createSession ?? CreateCpuSession)(modelPath, out provider);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ModelContractException(modelPath, [$"ONNX Runtime cannot load it: {ex.Message}"], ex);
-        }
-
+        var (fullPath, manifestPath, manifest, session, provider) = OpenVerified(modelPath, ModelManifest.PainClassesTask, createSession);
+        modelPath = fullPath;
         var model = new OnnxModel(modelPath, manifestPath, manifest, session, provider);
         try
         {
@@ -153,6 +127,89 @@ public sealed class OnnxModel : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The load steps every model kind shares: the file must exist, its manifest (<see cref="ModelManifest.PathFor"/>) be
+    /// valid for <paramref name="task"/>, the file's SHA-256 equal the manifest's, and ONNX Runtime open it.
+    /// </summary>
+    /// <param name="modelPath">The .onnx file.</param>
+    /// <param name="task">The manifest task the caller loads.</param>
+    /// <param name="createSession">Creates the session, or <see langword="null"/> for a CPU session.</param>
+    /// <returns>The full paths, the manifest, the session (the caller owns it) and its execution provider.</returns>
+    /// <exception cref="ModelContractException">Any step failed; the message names the file and the field.</exception>
+    internal static (string ModelPath, string ManifestPath, ModelManifest Manifest, InferenceSession Session, string Provider) OpenVerified(
+        string modelPath, string task, OnnxSessionCreator? createSession)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        modelPath = Path.GetFullPath(modelPath);
+        var manifestPath = ModelManifest.PathFor(modelPath);
+        if (!File.Exists(modelPath))
+        {
+            throw new ModelContractException(modelPath, ["the model file is missing"]);
+        }
+
+        var manifest = ModelManifest.Load(manifestPath, task);
+        var actual = ComputeSha256(modelPath);
+        if (!string.Equals(actual, manifest.Sha256, StringComparison.Ordinal))
+        {
+            throw new ModelContractException(
+                modelPath,
+                [$"sha256: expected {manifest.Sha256} (from {manifestPath}), actual {actual}: the file is truncated or corrupt, or the manifest belongs to another file"]);
+        }
+
+        try
+        {
+            var session = (createSession ?? CreateCpuSession)(modelPath, out var provider);
+            return (modelPath, manifestPath, manifest, session, provider);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelContractException(modelPath, [$"ONNX Runtime cannot load it: {ex.Message}"], ex);
+        }
+    }
+
+    /// <summary>
+    /// Checks the graph's one input against the manifest's: a single input of that name, a float tensor of
+    /// <paramref name="rank"/> with a dynamic batch axis. Problems go to <paramref name="problems"/>, named by manifest field.
+    /// </summary>
+    /// <param name="session">The session.</param>
+    /// <param name="name">The manifest's input name.</param>
+    /// <param name="rank">The rank the layout needs.</param>
+    /// <param name="layout">The layout's name for messages (<c>NCHW</c>, <c>NC</c>).</param>
+    /// <param name="problems">Receives the problems.</param>
+    /// <returns>The input's dimensions when the rank is right (for the caller's own checks of the other axes), else <see langword="null"/>.</returns>
+    internal static int[]? CheckInput(InferenceSession session, string name, int rank, string layout, List<string> problems)
+    {
+        if (session.InputMetadata.Count != 1)
+        {
+            problems.Add($"input.name: the graph has {session.InputMetadata.Count} inputs ({string.Join(", ", session.InputMetadata.Keys)}); the contract has one");
+        }
+
+        if (!session.InputMetadata.TryGetValue(name, out var meta))
+        {
+            problems.Add($"input.name: '{name}' is not an input of the graph (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
+            return null;
+        }
+
+        var d = meta.Dimensions;
+        if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float)
+        {
+            problems.Add($"input.name: '{name}' is {meta.ElementDataType}, expected a float tensor");
+        }
+
+        if (d.Length != rank)
+        {
+            problems.Add($"input.layout: '{name}' has rank {d.Length} {Dims(d)}, {layout} needs rank {rank}");
+            return null;
+        }
+
+        if (d[0] > 0)
+        {
+            problems.Add($"input.name: '{name}' has a fixed batch dimension {d[0]}; the contract needs a dynamic batch axis (dim 0)");
+        }
+
+        return d;
     }
 
     /// <summary>Creates a plain CPU session (the default when no creator is given: tests, tools).</summary>
@@ -200,43 +257,16 @@ public sealed class OnnxModel : IDisposable
         var manifest = Manifest;
         var problems = new List<string>();
         var input = manifest.Input!;
-        if (_session.InputMetadata.Count != 1)
+        if (CheckInput(_session, input.Name, rank: 4, "NCHW", problems) is { } d)
         {
-            problems.Add($"input.name: the graph has {_session.InputMetadata.Count} inputs ({string.Join(", ", _session.InputMetadata.Keys)}); the contract has one");
-        }
-
-        if (!_session.InputMetadata.TryGetValue(input.Name, out var inputMeta))
-        {
-            problems.Add($"input.name: '{input.Name}' is not an input of the graph (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
-        }
-        else
-        {
-            var d = inputMeta.Dimensions;
-            if (!inputMeta.IsTensor || inputMeta.ElementDataType != TensorElementType.Float)
+            if (d[1] > 0 && d[1] != input.Channels)
             {
-                problems.Add($"input.name: '{input.Name}' is {inputMeta.ElementDataType}, expected a float tensor");
+                problems.Add($"input.channels: {input.Channels}, the graph's input has {d[1]} {Dims(d)}");
             }
 
-            if (d.Length != 4)
+            if ((d[2] > 0 && d[2] != input.Height) || (d[3] > 0 && d[3] != input.Width))
             {
-                problems.Add($"input.layout: '{input.Name}' has rank {d.Length} {Dims(d)}, NCHW needs rank 4");
-            }
-            else
-            {
-                if (d[0] > 0)
-                {
-                    problems.Add($"input.name: '{input.Name}' has a fixed batch dimension {d[0]}; the contract needs a dynamic batch axis (dim 0)");
-                }
-
-                if (d[1] > 0 && d[1] != input.Channels)
-                {
-                    problems.Add($"input.channels: {input.Channels}, the graph's input has {d[1]} {Dims(d)}");
-                }
-
-                if ((d[2] > 0 && d[2] != input.Height) || (d[3] > 0 && d[3] != input.Width))
-                {
-                    problems.Add($"input.height/width: {input.Height}×{input.Width}, the graph's input is {Dims(d)} (NCHW)");
-                }
+                problems.Add($"input.height/width: {input.Height}×{input.Width}, the graph's input is {Dims(d)} (NCHW)");
             }
         }
 
