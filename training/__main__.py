@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--init", type=Path, help="torchvision-format backbone checkpoint (.pt state dict)")
     t.add_argument("--freeze-backbone", action="store_true", help="train only the classifier (needs --init)")
     t.add_argument("--max-steps", type=int, help="cap optimiser steps per epoch")
+    t.add_argument("--keep", choices=("best", "last"), default="best",
+                   help="export the best-validation epoch (early stopping, default) or the last epoch")
     t.add_argument("--name", help="manifest name (default: the --out file name)")
     t.add_argument("--version", default="1.0.0")
     t.add_argument("--data-description", help="manifest training.data (default: dataset.json's description)")
@@ -119,7 +121,7 @@ def cmd_train(a: argparse.Namespace) -> int:
                       seed=a.seed, width=a.width, batch_size=a.batch_size, lr=a.lr, patience=a.patience,
                       augment=not a.no_augment, balance=a.balance, threads=a.threads, fractions=tuple(a.split),
                       val_subjects=a.val_subjects, test_subjects=a.test_subjects, init=a.init,
-                      freeze_backbone=a.freeze_backbone, max_steps=a.max_steps, name=a.name, version=a.version,
+                      freeze_backbone=a.freeze_backbone, max_steps=a.max_steps, keep=a.keep, name=a.name, version=a.version,
                       data_description=a.data_description))
     return 0
 

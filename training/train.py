@@ -114,6 +114,10 @@ class TrainConfig:
     init: Path | None = None  # torchvision-format checkpoint for the backbone
     freeze_backbone: bool = False
     max_steps: int | None = None  # cap on optimiser steps per epoch (quick runs, benchmarks)
+    # Which weights are exported: "best" = the epoch with the best validation macro-F1 (early stopping, the seeds'
+    # recipes); "last" = the final epoch, for runs whose validation split cannot judge the training faces (the example
+    # model: one synthetic val face of another identity, where val F1 is noise and picks an under-trained epoch).
+    keep: str = "best"
     name: str | None = None
     version: str = "1.0.0"
     data_description: str | None = None
@@ -274,7 +278,10 @@ def train(cfg: TrainConfig) -> TrainResult:
                         "lr": opt.param_groups[0]["lr"]})
         log(f"[train] epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} val macro-F1 {f1:.4f} "
             f"NLL {val_nll:.4f} ({seen / secs:.1f} img/s)")
-        if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and val_nll < best[1]):
+        if cfg.keep == "last":
+            best, best_epoch = (f1, val_nll), epoch
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+        elif f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and val_nll < best[1]):
             best, best_epoch = (f1, val_nll), epoch
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
         elif epoch - best_epoch >= patience:

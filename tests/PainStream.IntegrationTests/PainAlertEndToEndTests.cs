@@ -89,12 +89,18 @@ public sealed partial class PainAlertEndToEndTests(GrimaceClip clip) : IClassFix
         ((Dictionary<string, object>)config["Scoring"])["Models"] = new Dictionary<string, object> { ["example"] = new Dictionary<string, object> { ["Path"] = model } };
         var cameras = (Dictionary<string, object>)config["Cameras"];
         ((Dictionary<string, object>)cameras[Camera])["Scorer"] = "onnx:example";
+
+        // A 5-class model's confidence is its top class probability (chance 0.2), not the geometric scorer's: the
+        // example model's calibrated neutral readings sit near 0.4, so its camera takes the MinConfidence the README
+        // gives for it (per-camera Alerting override, as an integrator would set it).
+        ((Dictionary<string, object>)cameras[Camera])["Alerting"] = new Dictionary<string, object> { ["MinConfidence"] = 0.3 };
         await using var daemon = DaemonProcess.Start(config);
 
         var started = await probe.WaitForAsync(m => IsEvent(m, "new"), timeout: NewTimeout);
         var id = Scenario.Json(started, "id")!;
         var ended = await probe.WaitForAsync(m => IsEvent(m, "end") && Scenario.Json(m, "id") == id, started.Index, EndTimeout);
         await probe.SyncAsync(Ct);
+        Assert.True(Scenario.Json(started, "reason") == "pain", probe.Describe());
 
         var events = Events(probe.Messages);
         Assert.All(events, e => Assert.Equal(id, e.Id));
