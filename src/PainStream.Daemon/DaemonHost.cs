@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using OpenTelemetry.Metrics;
@@ -44,10 +45,18 @@ internal static class DaemonHost
         }
 
         var paths = new DaemonPaths(home, file);
+
+        // README command 1 on a host where a broker (Debian's mosquitto) already listens on the embedded port: publish to it.
+        var mqtt = await ResolveEmbeddedBrokerAsync(settings!.Mqtt);
+        if (mqtt is null)
+        {
+            return Cli.ExitStartupFailure;
+        }
+
         IHost host;
         try
         {
-            host = Build(settings!, paths);
+            host = Build(settings, paths, mqtt);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -57,6 +66,12 @@ internal static class DaemonHost
 
         using (host)
         {
+            var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
+            if (!ReferenceEquals(mqtt, settings.Mqtt))
+            {
+                log.ExistingBrokerUsed(mqtt.Port);
+            }
+
             try
             {
                 // Models load here, before any service starts: a missing or corrupt file stops start-up with its path.
@@ -68,6 +83,7 @@ internal static class DaemonHost
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // ModelFileException names the file and the expected checksum; anything else from the loader is fatal too.
+                log.StartupFailedDetail(ex);
                 await Console.Error.WriteLineAsync("painstream: cannot load a model: " + ex.Message);
                 return Cli.ExitStartupFailure;
             }
@@ -76,20 +92,24 @@ internal static class DaemonHost
             var loops = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
             try
             {
-                await host.RunAsync();
+                // Start and wait rather than RunAsync, which disposes the host (and the logger) before an exception gets here.
+                await host.StartAsync();
+                await host.WaitForShutdownAsync();
 
                 // On .NET 10 a background service that faulted stops the host without an exception from RunAsync; report
                 // it with a failing exit code so that systemd's Restart=on-failure restarts us.
                 var faulted = loops.FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true });
                 if (faulted is not null)
                 {
+                    log.ServiceFailed(faulted.GetType().Name, faulted.ExecuteTask!.Exception?.GetBaseException());
                     await Console.Error.WriteLineAsync($"painstream: stopped because {faulted.GetType().Name} failed: {faulted.ExecuteTask!.Exception?.GetBaseException().Message}");
                     return Cli.ExitServiceFailed;
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // The host has logged the details; say it once more on stderr for whoever started us, and fail.
+                // One line for whoever started us; the stack trace only at debug level (the host's own error log is filtered).
+                log.StartupFailedDetail(ex);
                 await Console.Error.WriteLineAsync("painstream: stopped on an error: " + ex.Message);
                 return Cli.ExitStartupFailure;
             }
@@ -98,16 +118,49 @@ internal static class DaemonHost
         }
     }
 
+    /// <summary>
+    /// With the embedded broker configured (<c>Mqtt:Host</c> empty), probes its port: free keeps the embedded broker; an MQTT
+    /// broker there is used as an external one (a copy of the section with <c>Host</c> 127.0.0.1); anything else prints one
+    /// line and returns <see langword="null"/> (exit 3).
+    /// </summary>
+    private static async Task<MqttOptions?> ResolveEmbeddedBrokerAsync(MqttOptions mqtt)
+    {
+        if (!string.IsNullOrWhiteSpace(mqtt.Host))
+        {
+            return mqtt;
+        }
+
+        var (state, reason) = await EmbeddedPortProbe.ProbeAsync(mqtt, TimeSpan.FromSeconds(3), CancellationToken.None);
+        switch (state)
+        {
+            case EmbeddedPortState.Free:
+                return mqtt;
+            case EmbeddedPortState.Broker:
+                // A copy: the running settings stay as configured, so a hot reload does not see an Mqtt change.
+                var existing = JsonSerializer.Deserialize<MqttOptions>(JsonSerializer.Serialize(mqtt))!;
+                existing.Host = "127.0.0.1";
+                existing.Port = mqtt.EmbeddedPort;
+                return existing;
+            default:
+                await Console.Error.WriteLineAsync(
+                    $"painstream: cannot start: 127.0.0.1:{mqtt.EmbeddedPort} (Mqtt:EmbeddedPort) is in use and {reason}; " +
+                    "set Mqtt:EmbeddedPort to a free port, or Mqtt:Host to your broker");
+                return null;
+        }
+    }
+
     /// <summary>Builds the host for <paramref name="settings"/>. Internal for tests.</summary>
     /// <param name="settings">The validated settings.</param>
     /// <param name="paths">Home and configuration file.</param>
+    /// <param name="mqtt">The <c>Mqtt</c> section in effect, when it differs from the configured one (an existing broker on the embedded port).</param>
     /// <returns>The host, not started.</returns>
-    internal static IHost Build(PainStreamSettings settings, DaemonPaths paths)
+    internal static IHost Build(PainStreamSettings settings, DaemonPaths paths, MqttOptions? mqtt = null)
     {
+        mqtt ??= settings.Mqtt;
         if (settings.Http.Enabled)
         {
             var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = paths.Home, Args = [] });
-            Configure(web, settings, paths);
+            Configure(web, settings, paths, mqtt);
             web.WebHost.UseUrls(settings.Http.Url);
             var app = web.Build();
             app.MapPainStreamHealth();
@@ -117,12 +170,16 @@ internal static class DaemonHost
         }
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = paths.Home, Args = [] });
-        Configure(builder, settings, paths);
+        Configure(builder, settings, paths, mqtt);
         return builder.Build();
     }
 
-    private static void Configure(IHostApplicationBuilder builder, PainStreamSettings settings, DaemonPaths paths)
+    private static void Configure(IHostApplicationBuilder builder, PainStreamSettings settings, DaemonPaths paths, MqttOptions mqtt)
     {
+        // A start-up failure is one line on stderr (RunAsync). The host's own logs of a failure carry stack traces (and, after
+        // a failed start, noise from the services it cancels): RunAsync logs the exception itself, at debug level for a
+        // start-up failure and as critical for a service that fails while running.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         var configuration = (IConfigurationBuilder)builder.Configuration;
         // The host reads the files once; ConfigReloadService owns watching them (with last-known-good semantics).
         configuration.AddPainStreamSources(paths.ConfigFile, reloadOnChange: false);
@@ -143,7 +200,7 @@ internal static class DaemonHost
         services.AddSingleton(settings.Capture);
         services.AddSingleton(settings.Detection);
         services.AddSingleton(settings.Pipeline);
-        services.AddSingleton(settings.Mqtt);
+        services.AddSingleton(mqtt);
         services.AddSingleton(settings.Http);
         services.AddSingleton(settings.Demo);
 
@@ -271,7 +328,7 @@ internal static class DaemonHost
 
         // Hosted services start in this order and stop in the reverse one: capture stops first, then the pipeline drains,
         // then the publisher says "stopped", and the embedded broker goes last.
-        services.AddPainStreamMqtt(settings.Mqtt, paths.Home);
+        services.AddPainStreamMqtt(mqtt, paths.Home);
         services.AddSingleton<PipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
         services.AddHostedService<CaptureService>();

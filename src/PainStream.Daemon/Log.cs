@@ -32,4 +32,13 @@ internal static partial class Log
 
     [LoggerMessage(5009, LogLevel.Information, "Infant model {Name} loaded from {Path} on {Provider} (infant beds score FLACC 0–10)")]
     public static partial void InfantModelLoaded(this ILogger logger, string name, string path, string provider);
+
+    [LoggerMessage(5050, LogLevel.Information, "An MQTT broker already listens on 127.0.0.1:{Port} (Mqtt:EmbeddedPort): publishing to it instead of starting the embedded broker")]
+    public static partial void ExistingBrokerUsed(this ILogger logger, int port);
+
+    [LoggerMessage(5051, LogLevel.Debug, "Start-up failure in detail")]
+    public static partial void StartupFailedDetail(this ILogger logger, Exception exception);
+
+    [LoggerMessage(5052, LogLevel.Critical, "{Service} failed; the daemon stops")]
+    public static partial void ServiceFailed(this ILogger logger, string service, Exception? exception);
 }
