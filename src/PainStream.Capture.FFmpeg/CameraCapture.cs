@@ -36,6 +36,11 @@ public sealed partial class CameraCapture : IAsyncDisposable
     // When a live source has to (re)connect, the first frame may take the RTSP socket timeout plus a normal frame gap.
     private const double StableSessionSeconds = 10;
 
+    // The first retries of an outage come at the initial delay before doubling starts: an RTSP server that restarts (a few
+    // seconds down, its own start-up included) is then seen again about one initial delay after it listens, while a camera
+    // that stays down is still backed off to BackoffMaxSeconds. An ffmpeg start costs little next to the analysis.
+    private const int SteadyReconnectAttempts = 3;
+
     // A watchdog timer that wakes later than this after its deadline was not run by the daemon (frozen, GC, starved): the
     // camera is not blamed for it.
     private static readonly TimeSpan PauseTolerance = TimeSpan.FromSeconds(1);
@@ -102,7 +107,8 @@ public sealed partial class CameraCapture : IAsyncDisposable
         _time = time;
         _backoff = backoff ?? new ReconnectBackoff(
             TimeSpan.FromSeconds(options.BackoffInitialSeconds),
-            TimeSpan.FromSeconds(Math.Max(options.BackoffMaxSeconds, options.BackoffInitialSeconds)));
+            TimeSpan.FromSeconds(Math.Max(options.BackoffMaxSeconds, options.BackoffInitialSeconds)),
+            steadyAttempts: SteadyReconnectAttempts);
         _executable = FfmpegProcess.ResolveExecutable(options.FfmpegPath);
         // A slow camera (Fps 0.2 = one frame every 5 s) must not look stalled between two frames: allow 2.5 frame periods.
         // In keyframes mode the frame period is the keyframe interval: the longest expected until it is measured.
