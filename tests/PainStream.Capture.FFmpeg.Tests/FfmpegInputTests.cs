@@ -20,7 +20,7 @@ public sealed class FfmpegInputTests
         Assert.Equal(
             [
                 "-nostdin", "-hide_banner", "-loglevel", "error",
-                "-rtsp_transport", "tcp", "-timeout", "2500000",
+                "-rtsp_transport", "tcp", "-timeout", "2500000", "-fpsprobesize", "0",
                 "-threads", "1", "-i", "rtsp://user:p%40ss@10.1.2.3:554/stream1",
                 "-an", "-sn", "-dn",
                 "-vf", "fps=2.5,scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2",
@@ -41,7 +41,7 @@ public sealed class FfmpegInputTests
         Assert.Equal(
             [
                 "-nostdin", "-hide_banner", "-loglevel", "level+info", "-nostats",
-                "-rtsp_transport", "tcp", "-timeout", "2500000",
+                "-rtsp_transport", "tcp", "-timeout", "2500000", "-fpsprobesize", "0",
                 "-skip_frame", "nokey",
                 "-threads", "1", "-i", "rtsp://10.1.2.3:554/stream1",
                 "-an", "-sn", "-dn",

@@ -65,10 +65,10 @@ public sealed class CaptureOptions
     /// <summary>
     /// Gets or sets how long a session must have delivered frames (first to last frame) before the reconnect delay starts
     /// again from <see cref="BackoffInitialSeconds"/>, so a camera whose server restarts every few seconds is retried quickly
-    /// each time it comes back. <value>The default value is 2 s.</value>
+    /// each time it comes back (a session must also have delivered at least two frames). <value>The default value is 1 s.</value>
     /// </summary>
     [Range(0.1, 600)]
-    public double BackoffResetSeconds { get; set; } = 2;
+    public double BackoffResetSeconds { get; set; } = 1;
 }
 
 /// <summary>What a camera's ffmpeg decodes (<c>Capture:DecodeMode</c>, <c>Cameras:&lt;name&gt;:DecodeMode</c>).</summary>
