@@ -13,7 +13,7 @@ namespace PainStream.Capture.FFmpeg;
 /// did not run (a frozen or SIGSTOPped process, a long GC, a starved thread pool), during which frames may be waiting
 /// unread in ffmpeg's pipe. Such a deadline is not a stall: the camera gets a fresh timeout from the moment the daemon runs
 /// again (at most <see cref="MaxForgiven"/> times in a row without a frame, so a stall is always reported in the end).
-/// Otherwise the stall is declared on time, <see cref="Token"/> is cancelled and the callback runs once.
+/// Otherwise the stall is declared on time: <see cref="Token"/> is cancelled, then the callback runs once.
 /// </para>
 /// <para>Thread-safe: <see cref="Feed"/> runs on the session's reader, the timer on the thread pool.</para>
 /// </remarks>
@@ -163,8 +163,9 @@ internal sealed class StallWatchdog : IDisposable
             return;
         }
 
-        _onStall?.Invoke(silence);
+        // Cancel first: its callbacks kill ffmpeg, so the process is already going when the stall is reported.
         _stalled.Cancel();
+        _onStall?.Invoke(silence);
     }
 
     private void ArmLocked(long from, TimeSpan timeout)

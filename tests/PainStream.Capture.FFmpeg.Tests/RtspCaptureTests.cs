@@ -128,6 +128,10 @@ public sealed class RtspCaptureTests
             var detected = clock.Elapsed;
             TestContext.Current.TestOutputHelper?.WriteLine($"SIGSTOPped RTSP server detected offline after {detected.TotalMilliseconds:0} ms: {offline.Error}");
             Assert.StartsWith("no frame", offline.Error, StringComparison.Ordinal);
+
+            // The stall is reported at the deadline, while the hung ffmpeg is being killed and reaped (milliseconds later).
+            var hungLeft = await ProcessScan.WaitUntilNoneAsync(server.Marker, TimeSpan.FromSeconds(1), "ffmpeg", ct);
+            Assert.DoesNotContain(hungLeft.Live, p => p.Pid == hungFfmpeg.Pid);
             Assert.Null(ProcessScan.Read(hungFfmpeg.Pid));
 
             var from = h.Publisher.Statuses.Count;
