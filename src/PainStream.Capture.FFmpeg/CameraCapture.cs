@@ -41,6 +41,9 @@ public sealed partial class CameraCapture : IAsyncDisposable
     // that stays down is still backed off to BackoffMaxSeconds. An ffmpeg start costs little next to the analysis.
     private const int SteadyReconnectAttempts = 3;
 
+    // ffmpeg's default -analyzeduration: how long probing may take before the first frame in keyframes mode.
+    private const double KeyframeProbeSeconds = 5;
+
     // A watchdog timer that wakes later than this after its deadline was not run by the daemon (frozen, GC, starved): the
     // camera is not blamed for it.
     private static readonly TimeSpan PauseTolerance = TimeSpan.FromSeconds(1);
@@ -123,6 +126,12 @@ public sealed partial class CameraCapture : IAsyncDisposable
         _firstFrameTimeout = FfmpegInput.TryParse(settings.Url, out var input, out _) && input.Kind == FfmpegInputKind.Rtsp
             ? _stallTimeout + TimeSpan.FromSeconds(options.RtspTimeoutSeconds)
             : _stallTimeout;
+        if (settings.DecodeMode == DecodeMode.Keyframes)
+        {
+            // The first key frame may be a whole GOP away, and ffmpeg's stream probing, with non-key frames skipped, can run
+            // to its default analyze duration (5 s) against a live stream; many cameras starting at once stretch both.
+            _firstFrameTimeout += TimeSpan.FromSeconds(options.MaxKeyframeIntervalSeconds + KeyframeProbeSeconds);
+        }
     }
 
     /// <summary>Gets the camera's settings this capture runs with.</summary>

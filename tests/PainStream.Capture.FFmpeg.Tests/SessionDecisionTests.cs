@@ -97,6 +97,10 @@ public sealed class SessionDecisionTests
         Assert.Equal(TimeSpan.FromSeconds(1.25), CameraCapture.KeyframeStallTimeout(options, 0.5));
         Assert.Equal(TimeSpan.FromSeconds(1), CameraCapture.KeyframeStallTimeout(options, 0.2));
         Assert.Equal(TimeSpan.FromSeconds(1), all.Capture.StallTimeout);
+
+        // The first frame: a whole GOP away at most, after ffmpeg's probing (5 s) with non-key frames skipped.
+        Assert.Equal(TimeSpan.FromSeconds(5 + 2 + 5), keyframes.Capture.FirstFrameTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), all.Capture.FirstFrameTimeout);
     }
 
     [Fact]
