@@ -17,16 +17,30 @@ internal static class CaptureArguments
 {
     /// <summary>Builds the arguments.</summary>
     /// <param name="file">The clip.</param>
-    /// <param name="fps">Analysed frames per second.</param>
+    /// <param name="fps">Analysed frames per second (all-frames mode).</param>
     /// <param name="analysis">The analysis size.</param>
+    /// <param name="keyframes">Key frames only, each once with showinfo's timestamp line (the daemon's keyframes mode).</param>
     /// <returns>The arguments, one per element.</returns>
-    public static IReadOnlyList<string> For(string file, double fps, SourceSize analysis)
+    public static IReadOnlyList<string> For(string file, double fps, SourceSize analysis, bool keyframes = false)
     {
         var w = analysis.Width.ToString(CultureInfo.InvariantCulture);
         var h = analysis.Height.ToString(CultureInfo.InvariantCulture);
-        var vf = string.Create(
-            CultureInfo.InvariantCulture,
-            $"fps={fps:0.###},scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2");
+        var scale = $"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2";
+        if (keyframes)
+        {
+            return
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "level+info", "-nostats",
+                "-re", "-stream_loop", "-1",
+                "-skip_frame", "nokey",
+                "-threads", "1", "-i", file,
+                "-an", "-sn", "-dn",
+                "-vf", scale + ",showinfo", "-fps_mode", "passthrough",
+                "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1",
+            ];
+        }
+
+        var vf = string.Create(CultureInfo.InvariantCulture, $"fps={fps:0.###},") + scale;
         return
         [
             "-nostdin", "-hide_banner", "-loglevel", "error",

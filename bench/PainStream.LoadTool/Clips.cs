@@ -33,7 +33,12 @@ internal static class Clips
 
         var seconds = options.ClipSeconds.ToString(CultureInfo.InvariantCulture);
         var dir = Path.Combine(options.Repo, "data", "bench");
-        var clip = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"clip-{size}-{seconds}s.mp4"));
+        var gopFrames = (int)Math.Round(options.GopSeconds * 25);
+        var gop = gopFrames.ToString(CultureInfo.InvariantCulture);
+
+        // The 2 s GOP clips keep their earlier names, so clips made before --gop existed are reused.
+        var suffix = gopFrames == 50 ? string.Empty : "-gop" + gop;
+        var clip = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"clip-{size}-{seconds}s{suffix}.mp4"));
         if (File.Exists(clip) && new FileInfo(clip).Length > 0)
         {
             return clip;
@@ -43,7 +48,8 @@ internal static class Clips
         var w = size.Width;
         var h = size.Height;
 
-        // Camera-like bitrate for the resolution (about 0.1 bit per pixel per frame at 25 fps), closed 2 s GOPs, no B-frames.
+        // Camera-like bitrate for the resolution (about 0.1 bit per pixel per frame at 25 fps), closed GOPs (--gop, 2 s by
+        // default), no B-frames.
         var kbps = Math.Max(300, (int)(w * h * 25 * 0.1 / 1000));
         var filter = string.Create(
             CultureInfo.InvariantCulture,
@@ -60,14 +66,14 @@ internal static class Clips
             "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
             "-i", background, "-loop", "1", "-framerate", "25", "-i", face,
             "-filter_complex", filter, "-map", "[out]", "-t", seconds, "-an",
-            "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+            "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
             "-b:v", $"{kbps}k", "-maxrate", $"{kbps}k", "-bufsize", $"{kbps * 2}k", "-movflags", "+faststart", tmp,
         })
         {
             info.ArgumentList.Add(a);
         }
 
-        Console.WriteLine($"[load] making test clip {clip} ({size}, {seconds} s, 25 fps, {kbps} kb/s)");
+        Console.WriteLine($"[load] making test clip {clip} ({size}, {seconds} s, 25 fps, GOP {gopFrames} frames, {kbps} kb/s)");
         using var ffmpeg = children.Start(info);
         var stderr = ffmpeg.StandardError.ReadToEndAsync(cancellationToken);
         try

@@ -36,7 +36,7 @@ internal static class DecodeOnlyScenario
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
                 };
-                foreach (var a in CaptureArguments.For(clip, options.Fps, options.Analysis))
+                foreach (var a in CaptureArguments.For(clip, options.Fps, options.Analysis, options.Keyframes))
                 {
                     info.ArgumentList.Add(a);
                 }
@@ -76,7 +76,7 @@ internal static class DecodeOnlyScenario
                 var frames = after.Counts[i] - before.Counts[i];
                 var fps = frames / window;
                 perCamera.Add(new CameraResult(
-                    string.Create(CultureInfo.InvariantCulture, $"cam{i + 1}"), frames, frames, 0, fps, 0, fps >= options.Fps * options.MinFpsRatio));
+                    string.Create(CultureInfo.InvariantCulture, $"cam{i + 1}"), frames, frames, 0, fps, 0, fps >= options.TargetFps * options.MinFpsRatio));
             }
 
             var captured = perCamera.Sum(c => c.Captured);

@@ -42,7 +42,10 @@ internal sealed class LoadOptions
           --cameras LIST         camera counts to sweep, comma-separated (default 1,2,4,8,16,32)
           --sizes LIST           source sizes, e.g. 640x360,1920x1080 or 360,1080 (default 640x360,1920x1080)
           --scenarios LIST       decode,pipeline,alert-latency (default decode,pipeline)
-          --fps F                analysed frames per second per camera (default 5)
+          --fps F                analysed frames per second per camera (default 5; all decode mode)
+          --decode-mode M        all (every frame, fps filter) or keyframes (key frames only, Capture:DecodeMode;
+                                 a camera holds at --min-fps-ratio x its keyframe rate) (default all)
+          --gop S                key frame interval of the generated clips in seconds (default 2)
           --analysis WxH         analysis size ffmpeg scales to (default 640x360, the daemon's default)
           --min-fps-ratio R      a camera holds when analysed fps >= R * fps (default 0.95)
           --max-drop-ratio R     and frames dropped <= R * frames captured (default 0.01)
@@ -108,6 +111,15 @@ internal sealed class LoadOptions
 
     /// <summary>Gets the daemon's <c>Scoring:BaselineMinSeconds</c> in the alert-latency scenario.</summary>
     public int AlertBaselineMinSeconds { get; private set; } = 3;
+
+    /// <summary>Gets a value indicating whether the cameras decode key frames only (<c>Capture:DecodeMode=keyframes</c>).</summary>
+    public bool Keyframes { get; private set; }
+
+    /// <summary>Gets the key frame interval of the generated clips, in seconds.</summary>
+    public double GopSeconds { get; private set; } = 2;
+
+    /// <summary>Gets the frames per second a camera must deliver: <see cref="Fps"/>, or its keyframe rate in keyframes mode.</summary>
+    public double TargetFps => Keyframes ? 1 / GopSeconds : Fps;
 
     /// <summary>Gets the analysed frames per second per camera.</summary>
     public double Fps { get; private set; } = 5;
@@ -187,6 +199,16 @@ internal sealed class LoadOptions
                 case "--alert-hold": o.AlertHoldSeconds = Number(); break;
                 case "--alert-baseline": o.AlertBaselineMinSeconds = (int)Number(); break;
                 case "--fps": o.Fps = Number(); break;
+                case "--decode-mode":
+                    var mode = Next();
+                    o.Keyframes = mode switch
+                    {
+                        "all" => false,
+                        "keyframes" => true,
+                        _ => throw new ArgumentException($"--decode-mode takes all or keyframes, not '{mode}'."),
+                    };
+                    break;
+                case "--gop": o.GopSeconds = Number(); break;
                 case "--analysis": o.Analysis = SourceSize.Parse(Next()); break;
                 case "--min-fps-ratio": o.MinFpsRatio = Number(); break;
                 case "--max-drop-ratio": o.MaxDropRatio = Number(); break;
@@ -208,6 +230,11 @@ internal sealed class LoadOptions
                 case "-h" or "--help": o.Help = true; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
+        }
+
+        if (o.GopSeconds * 25 < 1 || o.GopSeconds > 60)
+        {
+            throw new ArgumentException("--gop must be between 0.04 and 60 seconds.");
         }
 
         if (o.Seconds <= 0 || o.WarmupSeconds < 0 || o.Fps <= 0 || o.Cameras.Count == 0 || o.Cameras.Any(n => n < 1))

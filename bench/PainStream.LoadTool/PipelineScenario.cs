@@ -187,7 +187,7 @@ internal static class PipelineScenario
         var perCamera = names.Select(n =>
         {
             var fps = processed[n] / window;
-            var held = fps >= options.Fps * options.MinFpsRatio && dropped[n] <= Math.Max(1, captured[n] * options.MaxDropRatio);
+            var held = fps >= options.TargetFps * options.MinFpsRatio && dropped[n] <= Math.Max(1, captured[n] * options.MaxDropRatio);
             return new CameraResult(n, (long)captured[n], (long)processed[n], (long)dropped[n], fps, (long)reconnects[n], held);
         }).ToList();
 
@@ -294,6 +294,8 @@ internal static class PipelineScenario
                 ["Fps"] = options.Fps,
                 ["Width"] = options.Analysis.Width,
                 ["Height"] = options.Analysis.Height,
+                ["DecodeMode"] = options.Keyframes ? "keyframes" : "all",
+                ["MaxKeyframeIntervalSeconds"] = Math.Max(2, options.GopSeconds),
             },
             // Its own alert outbox: the default under the repository's data/ would be shared, and an outbox allows one process.
             ["Mqtt"] = new JsonObject { ["EmbeddedPort"] = mqttPort, ["OutboxPath"] = Path.Combine(work, "outbox.db") },

@@ -46,10 +46,12 @@ var report = new LoadReport
     {
         ["window s"] = options.Seconds.ToString(CultureInfo.InvariantCulture),
         ["warm-up s"] = options.WarmupSeconds.ToString(CultureInfo.InvariantCulture),
-        ["fps per camera"] = options.Fps.ToString(CultureInfo.InvariantCulture),
+        ["fps per camera"] = options.Keyframes ? "the keyframe rate" : options.Fps.ToString(CultureInfo.InvariantCulture),
+        ["decode mode"] = options.Keyframes ? "keyframes" : "all",
+        ["clip GOP s"] = options.GopSeconds.ToString(CultureInfo.InvariantCulture),
         ["analysis size"] = options.Analysis.ToString(),
-        ["held when"] = string.Create(CultureInfo.InvariantCulture, $"analysed fps >= {options.MinFpsRatio} x fps and dropped <= max(1, {options.MaxDropRatio} x captured)"),
-        ["capture arguments"] = "ffmpeg " + string.Join(' ', CaptureArguments.For("FILE", options.Fps, options.Analysis)),
+        ["held when"] = string.Create(CultureInfo.InvariantCulture, $"analysed fps >= {options.MinFpsRatio} x {options.TargetFps:0.###} fps and dropped <= max(1, {options.MaxDropRatio} x captured)"),
+        ["capture arguments"] = "ffmpeg " + string.Join(' ', CaptureArguments.For("FILE", options.Fps, options.Analysis, options.Keyframes)),
         ["daemon"] = options.DaemonDll,
     },
 };
@@ -103,7 +105,7 @@ try
 
             if (!failed.AllHeld && !options.NoEarlyStop)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[load] {size}: {n} cameras did not hold {options.Fps} fps; larger counts skipped (--no-early-stop to run them)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[load] {size}: {n} cameras did not hold {options.TargetFps:0.###} fps; larger counts skipped (--no-early-stop to run them)"));
                 break;
             }
         }

@@ -28,7 +28,17 @@ internal sealed record CameraStatusPayload(string State, double Fps, DateTimeOff
         status.LastFrameAt,
         status.Reconnects,
         status.Error,
-        status.Since);
+        status.Since)
+    {
+        DecodeMode = status.DecodeMode == Core.Options.DecodeMode.Keyframes ? "keyframes" : "all",
+        KeyframeInterval = status.KeyframeIntervalSeconds,
+    };
+
+    /// <summary>Gets what the camera's ffmpeg decodes: <c>all</c> or <c>keyframes</c>.</summary>
+    public string DecodeMode { get; init; } = "all";
+
+    /// <summary>Gets the measured keyframe interval in seconds (keyframes mode), or <see langword="null"/> when not measured.</summary>
+    public double? KeyframeInterval { get; init; }
 
     private static string StateName(CameraState state) => state switch
     {

@@ -36,7 +36,23 @@ public sealed partial class CameraCapture : IAsyncDisposable
     // When a live source has to (re)connect, the first frame may take the RTSP socket timeout plus a normal frame gap.
     private const double StableSessionSeconds = 10;
 
+    // The first retries of an outage come at the initial delay before doubling starts: an RTSP server that restarts (a few
+    // seconds down, its own start-up included) is then seen again about one initial delay after it listens, while a camera
+    // that stays down is still backed off to BackoffMaxSeconds. An ffmpeg start costs little next to the analysis.
+    private const int SteadyReconnectAttempts = 3;
+
+    // ffmpeg's default -analyzeduration: how long probing may take before the first frame in keyframes mode.
+    private const double KeyframeProbeSeconds = 5;
+
+    // A watchdog timer that wakes later than this after its deadline was not run by the daemon (frozen, GC, starved): the
+    // camera is not blamed for it.
+    private static readonly TimeSpan PauseTolerance = TimeSpan.FromSeconds(1);
+
+    // How long the session waits for showinfo's line of a frame it has read (the line is written before the frame).
+    private static readonly TimeSpan FrameTimeWait = TimeSpan.FromSeconds(1);
+
     private readonly long _stableSessionFrames;
+    private readonly TimeSpan _backoffReset;
     private readonly TimeSpan _stallTimeout;
     private readonly TimeSpan _firstFrameTimeout;
     private readonly CaptureOptions _options;
@@ -94,10 +110,15 @@ public sealed partial class CameraCapture : IAsyncDisposable
         _time = time;
         _backoff = backoff ?? new ReconnectBackoff(
             TimeSpan.FromSeconds(options.BackoffInitialSeconds),
-            TimeSpan.FromSeconds(Math.Max(options.BackoffMaxSeconds, options.BackoffInitialSeconds)));
+            TimeSpan.FromSeconds(Math.Max(options.BackoffMaxSeconds, options.BackoffInitialSeconds)),
+            steadyAttempts: SteadyReconnectAttempts);
         _executable = FfmpegProcess.ResolveExecutable(options.FfmpegPath);
         // A slow camera (Fps 0.2 = one frame every 5 s) must not look stalled between two frames: allow 2.5 frame periods.
-        _stallTimeout = TimeSpan.FromSeconds(Math.Max(options.StallTimeoutSeconds, 2.5 / settings.Fps));
+        // In keyframes mode the frame period is the keyframe interval: the longest expected until it is measured.
+        _stallTimeout = settings.DecodeMode == DecodeMode.Keyframes
+            ? KeyframeStallTimeout(options, null)
+            : TimeSpan.FromSeconds(Math.Max(options.StallTimeoutSeconds, 2.5 / settings.Fps));
+        _backoffReset = TimeSpan.FromSeconds(options.BackoffResetSeconds);
 
         // A session counts as working (and resets the backoff) after about 10 s worth of frames, so a camera that sends
         // one frame and drops the session is still backed off instead of being retried every second forever.
@@ -105,6 +126,12 @@ public sealed partial class CameraCapture : IAsyncDisposable
         _firstFrameTimeout = FfmpegInput.TryParse(settings.Url, out var input, out _) && input.Kind == FfmpegInputKind.Rtsp
             ? _stallTimeout + TimeSpan.FromSeconds(options.RtspTimeoutSeconds)
             : _stallTimeout;
+        if (settings.DecodeMode == DecodeMode.Keyframes)
+        {
+            // The first key frame may be a whole GOP away, and ffmpeg's stream probing, with non-key frames skipped, can run
+            // to its default analyze duration (5 s) against a live stream; many cameras starting at once stretch both.
+            _firstFrameTimeout += TimeSpan.FromSeconds(options.MaxKeyframeIntervalSeconds + KeyframeProbeSeconds);
+        }
     }
 
     /// <summary>Gets the camera's settings this capture runs with.</summary>
@@ -133,6 +160,13 @@ public sealed partial class CameraCapture : IAsyncDisposable
 
     /// <summary>Gets the watchdog timeout between frames.</summary>
     internal TimeSpan StallTimeout => _stallTimeout;
+
+    /// <summary>The stall timeout of a keyframes-mode camera: 2.5 keyframe intervals (the measured one, else the longest expected), at least <c>StallTimeoutSeconds</c>.</summary>
+    /// <param name="options">The capture options.</param>
+    /// <param name="measuredSeconds">The measured keyframe interval, if known.</param>
+    /// <returns>The timeout.</returns>
+    internal static TimeSpan KeyframeStallTimeout(CaptureOptions options, double? measuredSeconds) =>
+        TimeSpan.FromSeconds(Math.Max(options.StallTimeoutSeconds, 2.5 * (measuredSeconds ?? options.MaxKeyframeIntervalSeconds)));
 
     /// <summary>Starts the capture loop in the background. Calling it again does nothing.</summary>
     /// <exception cref="ObjectDisposedException">The capture was stopped.</exception>
@@ -230,14 +264,20 @@ public sealed partial class CameraCapture : IAsyncDisposable
     /// <returns>The delay before the next session.</returns>
     internal TimeSpan OnSessionEnded(SessionOutcome outcome)
     {
-        if (outcome.Frames >= _stableSessionFrames)
+        if (outcome.Frames >= _stableSessionFrames || (outcome.Frames >= 2 && outcome.OnlineFor >= _backoffReset))
         {
-            // The stream worked: a new outage starts again from the initial delay.
+            // The stream worked for a while: a new outage starts again from the initial delay, so a server that restarts
+            // every few seconds is picked up again within about a second each time it is back.
             _backoff.Reset();
         }
 
-        // Count first, so that the published offline status already includes this outage.
-        _registry.Get(Camera).OnReconnect();
+        // Count first, so that the published offline status already includes this outage (unless the watchdog did both when
+        // it declared the stall).
+        if (!outcome.Reported)
+        {
+            _registry.Get(Camera).OnReconnect();
+        }
+
         _registry.SetOffline(Camera, outcome.Reason);
         var delay = _backoff.Next();
         if (string.Equals(outcome.Reason, _lastReason, StringComparison.Ordinal))
@@ -265,6 +305,13 @@ public sealed partial class CameraCapture : IAsyncDisposable
         }
 
         var arguments = input.BuildArguments(Settings, _options);
+        var counters = _registry.Get(Camera);
+        counters.DecodeMode = Settings.DecodeMode;
+        if (Settings.DecodeMode != DecodeMode.Keyframes)
+        {
+            counters.KeyframeIntervalSeconds = null;
+        }
+
         FfmpegProcess process;
         try
         {
@@ -296,11 +343,21 @@ public sealed partial class CameraCapture : IAsyncDisposable
         var camera = Camera;
         var counters = _registry.Get(camera);
         var (width, height) = (Settings.Width, Settings.Height);
+        var keyframes = Settings.DecodeMode == DecodeMode.Keyframes ? new KeyframeTimeline() : null;
+        var stallTimeout = keyframes is null ? _stallTimeout : KeyframeStallTimeout(_options, counters.KeyframeIntervalSeconds);
         long frames = 0;
+        long firstFrame = 0;
+        long lastFrame = 0;
 
-        // The watchdog is a timer on the injected clock, pushed back on every frame; when it fires, or when capture stops,
-        // ffmpeg is killed, which also ends a read that is blocked on the pipe.
-        using var watchdog = new CancellationTokenSource(_firstFrameTimeout, _time);
+        // The watchdog is a timer on the injected clock, pushed back on every frame. When it declares a stall it reports the
+        // camera offline at once (within the configured time, not after ffmpeg has been reaped) and kills ffmpeg, which also
+        // ends a read that is blocked on the pipe; so does stopping capture.
+        using var watchdog = new StallWatchdog(
+            _time,
+            _firstFrameTimeout,
+            PauseTolerance,
+            silence => ReportStall(frames == 0, silence),
+            late => _logger.DaemonPaused(camera.Value, late.TotalSeconds));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         using var killOnCancel = linked.Token.Register(static state => ((FfmpegProcess)state!).Kill(), process);
         try
@@ -318,12 +375,27 @@ public sealed partial class CameraCapture : IAsyncDisposable
                     throw;
                 }
 
-                watchdog.CancelAfter(_stallTimeout);
+                var arrival = _time.GetUtcNow();
+                var capturedAt = arrival;
+                if (keyframes is not null)
+                {
+                    var pts = await NextFrameTimeAsync(process, frames, linked.Token);
+                    capturedAt = keyframes.Stamp(pts, arrival);
+                    if (keyframes.IntervalSeconds is { } interval)
+                    {
+                        OnKeyframeInterval(counters, interval);
+                        stallTimeout = KeyframeStallTimeout(_options, interval);
+                    }
+                }
+
+                watchdog.Feed(stallTimeout);
                 frames++;
-                frame.Stamp(frames, _time.GetUtcNow(), _time.GetTimestamp());
+                lastFrame = _time.GetTimestamp();
+                frame.Stamp(frames, capturedAt, lastFrame);
                 counters.OnCaptured();
                 if (frames == 1)
                 {
+                    firstFrame = lastFrame;
                     _registry.SetOnline(camera);
                     _lastReason = null;
                     _logger.CameraOnline(camera.Value, process.Id);
@@ -342,19 +414,16 @@ public sealed partial class CameraCapture : IAsyncDisposable
             // Which of these surfaces depends on who won the race (kill vs. cancellation vs. EOF): decide by the flags.
         }
 
+        var onlineFor = frames == 0 ? TimeSpan.Zero : _time.GetElapsedTime(firstFrame, lastFrame);
         if (cancellationToken.IsCancellationRequested)
         {
-            return new SessionOutcome(SessionEnd.Cancelled, frames, "stopped");
+            return new SessionOutcome(SessionEnd.Cancelled, frames, "stopped") { OnlineFor = onlineFor };
         }
 
-        if (watchdog.IsCancellationRequested)
+        if (watchdog.Stalled)
         {
-            var timeout = frames == 0 ? _firstFrameTimeout : _stallTimeout;
-            var reason = frames == 0
-                ? string.Create(CultureInfo.InvariantCulture, $"no frame within {timeout.TotalSeconds:0.##} s of starting ffmpeg")
-                : string.Create(CultureInfo.InvariantCulture, $"no frame for {timeout.TotalSeconds:0.##} s");
             var stderr = await process.LastErrorLinesAsync();
-            return new SessionOutcome(SessionEnd.Stalled, frames, AppendStderr(reason, stderr));
+            return new SessionOutcome(SessionEnd.Stalled, frames, AppendStderr(StallReason(frames == 0, watchdog.Timeout), stderr)) { OnlineFor = onlineFor, Reported = true };
         }
 
         var (exitCode, killed) = await process.WaitForExitOrKillAsync();
@@ -363,7 +432,73 @@ public sealed partial class CameraCapture : IAsyncDisposable
         var message = killed
             ? "ffmpeg closed its output and did not exit; killed"
             : string.Create(CultureInfo.InvariantCulture, $"ffmpeg exited with code {exitCode}{(exitCode == 0 ? " (" + what + ")" : string.Empty)}");
-        return new SessionOutcome(SessionEnd.Exited, frames, AppendStderr(message, lines));
+        return new SessionOutcome(SessionEnd.Exited, frames, AppendStderr(message, lines)) { OnlineFor = onlineFor };
+    }
+
+    private static string StallReason(bool firstFrame, TimeSpan timeout) => firstFrame
+        ? string.Create(CultureInfo.InvariantCulture, $"no frame within {timeout.TotalSeconds:0.##} s of starting ffmpeg")
+        : string.Create(CultureInfo.InvariantCulture, $"no frame for {timeout.TotalSeconds:0.##} s");
+
+    /// <summary>The watchdog declared a stall: the camera is reported offline now; ffmpeg is killed and reaped after.</summary>
+    private void ReportStall(bool firstFrame, TimeSpan silence)
+    {
+        var reason = StallReason(firstFrame, silence);
+        _registry.Get(Camera).OnReconnect();
+        _registry.SetOffline(Camera, reason);
+    }
+
+    /// <summary>Waits for showinfo's line of frame <paramref name="index"/>; NaN (arrival time used) when it does not come.</summary>
+    private static async ValueTask<double> NextFrameTimeAsync(FfmpegProcess process, long index, CancellationToken cancellationToken)
+    {
+        if (process.FrameTimes is not { } times)
+        {
+            return double.NaN;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(FrameTimeWait);
+        try
+        {
+            while (await times.WaitToReadAsync(wait.Token))
+            {
+                while (times.TryRead(out var time))
+                {
+                    // Lines of frames that never reached stdout (none are expected) are skipped.
+                    if (time.Index >= index)
+                    {
+                        return time.Seconds;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // By design: a missing line costs the frame its stream time, not the frame.
+        }
+
+        return double.NaN;
+    }
+
+    private void OnKeyframeInterval(CameraCounters counters, double interval)
+    {
+        var before = counters.KeyframeIntervalSeconds;
+        if (before is { } b && Math.Abs(b - interval) <= 0.05 * b)
+        {
+            return;
+        }
+
+        counters.KeyframeIntervalSeconds = interval;
+        if (interval > _options.MaxKeyframeIntervalSeconds && !(before > _options.MaxKeyframeIntervalSeconds))
+        {
+            _logger.KeyframeIntervalTooLong(Camera.Value, interval, _options.MaxKeyframeIntervalSeconds);
+        }
+        else
+        {
+            _logger.KeyframeIntervalMeasured(Camera.Value, interval);
+        }
+
+        // The retained status carries the interval: publish it now rather than at the next periodic refresh.
+        _registry.PublishStatus(Camera);
     }
 
     private string AppendStderr(string message, IReadOnlyList<string> lines)

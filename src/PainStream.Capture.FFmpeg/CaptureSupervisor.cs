@@ -17,7 +17,7 @@ namespace PainStream.Capture.FFmpeg;
 /// </summary>
 /// <remarks>
 /// Catalog changes are applied one at a time in the order they arrive, always from the catalog's latest snapshot, so a
-/// burst of reloads converges on the last one. Only the URL, the analysis rate and the analysis size restart a camera;
+/// burst of reloads converges on the last one. Only the URL, the analysis rate, the analysis size and the decode mode restart a camera;
 /// the region of interest is read by the detect stage and does not concern capture. <see cref="StopAsync"/> returns after
 /// every ffmpeg process has been killed and reaped. Thread-safe.
 /// </remarks>
@@ -245,7 +245,8 @@ public sealed class CaptureSupervisor : IAsyncDisposable
     }
 
     private static bool SameCapture(CameraSettings a, CameraSettings b) =>
-        string.Equals(a.Url, b.Url, StringComparison.Ordinal) && a.Fps.Equals(b.Fps) && a.Width == b.Width && a.Height == b.Height && a.Enabled == b.Enabled;
+        string.Equals(a.Url, b.Url, StringComparison.Ordinal) && a.Fps.Equals(b.Fps) && a.Width == b.Width && a.Height == b.Height && a.Enabled == b.Enabled
+        && a.DecodeMode == b.DecodeMode;
 
     private void OnCatalogChanged(object? sender, EventArgs e) => ScheduleReconcile();
 

@@ -3,6 +3,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Threading.Channels;
 using FFMpegCore;
 
 namespace PainStream.Capture.FFmpeg;
@@ -28,15 +30,28 @@ internal sealed class FfmpegProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _stderr = new(StderrLines);
     private readonly Task _stderrDrain;
+    private readonly Channel<FrameTime>? _frameTimes;
     private int _disposed;
 
-    private FfmpegProcess(Process process)
+    private FfmpegProcess(Process process, bool levelTagged)
     {
         _process = process;
         Id = process.Id;
         Stdout = process.StandardOutput.BaseStream;
+        if (levelTagged)
+        {
+            // One entry per frame at the camera's keyframe rate, read by the session as each frame arrives: stays tiny.
+            _frameTimes = Channel.CreateUnbounded<FrameTime>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        }
+
         _stderrDrain = DrainStderrAsync(process.StandardError);
     }
+
+    /// <summary>
+    /// Gets the frame times parsed from showinfo's lines (stderr started with <c>-loglevel level+info</c>), in frame order,
+    /// or <see langword="null"/> when the process was started without level tags. Completed when stderr closes.
+    /// </summary>
+    public ChannelReader<FrameTime>? FrameTimes => _frameTimes?.Reader;
 
     /// <summary>Gets the operating-system process id.</summary>
     public int Id { get; }
@@ -67,6 +82,18 @@ internal sealed class FfmpegProcess : IAsyncDisposable
     /// <exception cref="Win32Exception">The executable could not be started.</exception>
     public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
+
+        // "-loglevel level+info" (keyframes mode): stderr lines carry their level, and showinfo's carry frame times.
+        var levelTagged = false;
+        for (var i = 0; i + 1 < arguments.Count; i++)
+        {
+            if (arguments[i] == "-loglevel" && arguments[i + 1].Contains("level+", StringComparison.Ordinal))
+            {
+                levelTagged = true;
+            }
+        }
+
         var info = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,
@@ -87,7 +114,7 @@ internal sealed class FfmpegProcess : IAsyncDisposable
         {
             process.Start();
             process.StandardInput.Close();
-            return new FfmpegProcess(process);
+            return new FfmpegProcess(process, levelTagged);
         }
         catch
         {
@@ -221,8 +248,24 @@ internal sealed class FfmpegProcess : IAsyncDisposable
         await Task.Yield();
         try
         {
-            while (await reader.ReadLineAsync() is { } line)
+            while (await reader.ReadLineAsync() is { } read)
             {
+                var line = read;
+                if (_frameTimes is not null)
+                {
+                    if (TryParseFrameTime(line, out var time))
+                    {
+                        _frameTimes.Writer.TryWrite(time);
+                        continue;
+                    }
+
+                    // Only errors explain an outage (what "-loglevel error" alone would have printed).
+                    if (!TryStripErrorLevel(line, out line))
+                    {
+                        continue;
+                    }
+                }
+
                 if (line.Length == 0)
                 {
                     continue;
@@ -243,5 +286,71 @@ internal sealed class FfmpegProcess : IAsyncDisposable
         {
             // By design: the pipe closes when the process dies or is disposed; the ring keeps what was read.
         }
+        finally
+        {
+            _frameTimes?.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Parses a showinfo frame line: <c>[Parsed_showinfo_N @ 0x…] [info] n:   3 pts: 3000 pts_time:3 …</c>.</summary>
+    /// <param name="line">One stderr line.</param>
+    /// <param name="time">The frame index and its stream time in seconds (NaN when the frame has no timestamp).</param>
+    /// <returns><see langword="true"/> for a showinfo frame line.</returns>
+    internal static bool TryParseFrameTime(string line, out FrameTime time)
+    {
+        time = default;
+        var info = line.IndexOf("] [info] n:", StringComparison.Ordinal);
+        if (info < 0 || !line.StartsWith("[Parsed_showinfo", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = line.AsSpan(info + "] [info] n:".Length).TrimStart();
+        var end = rest.IndexOf(' ');
+        if (end <= 0 || !long.TryParse(rest[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        {
+            return false;
+        }
+
+        var seconds = double.NaN;
+        var at = line.IndexOf("pts_time:", info, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var value = line.AsSpan(at + "pts_time:".Length);
+            var stop = value.IndexOf(' ');
+            value = stop < 0 ? value : value[..stop];
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) || !double.IsFinite(seconds))
+            {
+                seconds = double.NaN;
+            }
+        }
+
+        time = new FrameTime(index, seconds);
+        return true;
+    }
+
+    /// <summary>Keeps error-level lines of level-tagged output, without their <c>[error] </c> tag.</summary>
+    /// <param name="line">One stderr line.</param>
+    /// <param name="message">The line without the level tag.</param>
+    /// <returns><see langword="true"/> when the line is an error (or worse).</returns>
+    internal static bool TryStripErrorLevel(string line, out string message)
+    {
+        foreach (var tag in (ReadOnlySpan<string>)["[error] ", "[fatal] ", "[panic] "])
+        {
+            var at = line.IndexOf(tag, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                message = string.Concat(line.AsSpan(0, at), line.AsSpan(at + tag.Length));
+                return true;
+            }
+        }
+
+        message = line;
+        return false;
     }
 }
+
+/// <summary>One frame's place in the stream, as showinfo logged it.</summary>
+/// <param name="Index">The frame's index in the session (showinfo's <c>n</c>), from 0.</param>
+/// <param name="Seconds">The frame's stream timestamp in seconds, or NaN when it has none.</param>
+internal readonly record struct FrameTime(long Index, double Seconds);

@@ -48,4 +48,13 @@ internal static partial class Log
 
     [LoggerMessage(2015, LogLevel.Information, "Capture supervisor stopped {Count} cameras")]
     public static partial void SupervisorStopped(this ILogger logger, int count);
+
+    [LoggerMessage(2016, LogLevel.Warning, "Camera {CameraId} sends a key frame every {IntervalSeconds:0.##} s, longer than Capture:MaxKeyframeIntervalSeconds ({MaxSeconds:0.##} s): in keyframes mode it is analysed that rarely; set a 1 s GOP (I-frame interval) on the camera")]
+    public static partial void KeyframeIntervalTooLong(this ILogger logger, string cameraId, double intervalSeconds, double maxSeconds);
+
+    [LoggerMessage(2017, LogLevel.Information, "Camera {CameraId}: key frame every {IntervalSeconds:0.###} s (keyframes decode mode)")]
+    public static partial void KeyframeIntervalMeasured(this ILogger logger, string cameraId, double intervalSeconds);
+
+    [LoggerMessage(2018, LogLevel.Warning, "Camera {CameraId}: the stall watchdog woke {LateSeconds:0.0} s late (PainStream itself was paused or starved); the camera is given a fresh timeout instead of being reported offline")]
+    public static partial void DaemonPaused(this ILogger logger, string cameraId, double lateSeconds);
 }

@@ -28,4 +28,11 @@ internal enum SessionEnd
 /// <param name="End">How it ended.</param>
 /// <param name="Frames">Frames delivered during the session.</param>
 /// <param name="Reason">Why, for the status message and the log; never contains credentials.</param>
-internal readonly record struct SessionOutcome(SessionEnd End, long Frames, string Reason);
+internal readonly record struct SessionOutcome(SessionEnd End, long Frames, string Reason)
+{
+    /// <summary>Gets how long the session delivered frames: from its first frame to its last.</summary>
+    public TimeSpan OnlineFor { get; init; }
+
+    /// <summary>Gets a value indicating whether the outage was already reported (and counted) when it was detected.</summary>
+    public bool Reported { get; init; }
+}

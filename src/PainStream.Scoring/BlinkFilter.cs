@@ -20,13 +20,24 @@ namespace PainStream.Scoring;
 /// such frames pass unchanged. The other action units are left as they are: the geometric scorer already damps AU6/7 by
 /// AU43, and undoing that during a blink would turn the blink into orbital tightening.
 /// </para>
+/// <para>
+/// At a low or uneven sample rate (keyframes decode mode: one sample per key frame, 1–2 s apart) the longest gap follows the
+/// stream: it is the larger of <see cref="BlinkFilterOptions.MaxFrameGap"/> and 1.5 times the typical step between samples
+/// (a running median-like estimate that ignores outages). A closure must still be seen on at least two consecutive samples
+/// spanning the minimum duration, so a blink caught on a single key frame never counts.
+/// </para>
 /// <para>Allocation-free. Not thread-safe: one instance per patient, fed in time order.</para>
 /// </remarks>
 public sealed class BlinkFilter
 {
     private readonly BlinkFilterOptions _options;
+    // Steps longer than this are outages, not the sample rate.
+    private static readonly TimeSpan LongestSampleStep = TimeSpan.FromSeconds(5);
+
     private DateTimeOffset? _closedSince;
     private DateTimeOffset _last;
+    private bool _seen;
+    private double _typicalStepSeconds;
 
     /// <summary>Initializes a new instance of the <see cref="BlinkFilter"/> class.</summary>
     /// <param name="options">The settings; <see cref="BlinkFilterOptions.Default"/> when <see langword="null"/>.</param>
@@ -46,6 +57,16 @@ public sealed class BlinkFilter
     /// <summary>Gets a value indicating whether the last frame was part of a closure long enough for AU43 to count.</summary>
     public bool IsSustained => _closedSince is not null && ClosedFor >= _options.MinClosure;
 
+    /// <summary>Gets the longest gap between two samples that still counts as one closure at the rate seen so far.</summary>
+    public TimeSpan MaxGap
+    {
+        get
+        {
+            var adaptive = TimeSpan.FromSeconds(1.5 * _typicalStepSeconds);
+            return adaptive > _options.MaxFrameGap ? adaptive : _options.MaxFrameGap;
+        }
+    }
+
     /// <summary>Filters one frame's estimate.</summary>
     /// <param name="timestamp">When the frame was captured.</param>
     /// <param name="estimate">The scorer's estimate for the frame.</param>
@@ -54,6 +75,15 @@ public sealed class BlinkFilter
     {
         var previous = _last;
         var hadClosure = _closedSince is not null;
+        if (_seen && timestamp > previous && timestamp - previous <= LongestSampleStep)
+        {
+            // A slow-moving estimate of the step between samples: fast enough to follow a mode change within a few samples,
+            // and one odd step (a late or missing key frame) moves it by a quarter only.
+            var step = (timestamp - previous).TotalSeconds;
+            _typicalStepSeconds = _typicalStepSeconds == 0 ? step : (0.75 * _typicalStepSeconds) + (0.25 * step);
+        }
+
+        _seen = true;
         _last = timestamp;
         if (!estimate.IsScorable || !(estimate.Au43 > _options.ClosedAbove))
         {
@@ -61,7 +91,7 @@ public sealed class BlinkFilter
             return estimate;
         }
 
-        if (!hadClosure || timestamp < previous || timestamp - previous > _options.MaxFrameGap)
+        if (!hadClosure || timestamp < previous || timestamp - previous > MaxGap)
         {
             _closedSince = timestamp;
         }

@@ -22,6 +22,11 @@ public sealed class GeometricPatientScorer : IPatientScorer
 
     private readonly Func<GeometricPspiScorer> _scorer;
     private readonly BaselineLearner _learner;
+    // A sample is due a little before the interval has fully passed: at one key frame a second (keyframes decode mode) the
+    // steps between stream timestamps are 1 s give or take a rounding, and a strict comparison would learn from every
+    // second key frame only. At higher rates it makes no difference worth having (at 25 fps: every 0.92 s instead of 1 s).
+    private const double SampleIntervalSlack = 0.9;
+
     private readonly TimeSpan _sampleInterval;
     private readonly BlinkFilter _blinks;
     private DateTimeOffset _lastLearnt = DateTimeOffset.MinValue;
@@ -107,7 +112,7 @@ public sealed class GeometricPatientScorer : IPatientScorer
         var scorer = _scorer();
         HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
         var gated = pose is { } hp && (MathF.Abs(hp.YawDegrees) > scorer.Options.MaxYawDegrees || MathF.Abs(hp.PitchDegrees) > scorer.Options.MaxPitchDegrees);
-        if (learnBaseline && !gated && ts - _lastLearnt >= _sampleInterval && proxies.InterOcularPixels >= scorer.Options.MinInterOcularPixels)
+        if (learnBaseline && !gated && ts - _lastLearnt >= _sampleInterval * SampleIntervalSlack && proxies.InterOcularPixels >= scorer.Options.MinInterOcularPixels)
         {
             if (_learner.Add(proxies))
             {

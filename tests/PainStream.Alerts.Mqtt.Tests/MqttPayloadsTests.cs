@@ -16,7 +16,7 @@ public sealed class MqttPayloadsTests
 
         var json = JsonSerializer.Serialize(CameraStatusPayload.From(status), MqttJsonContext.Default.CameraStatusPayload);
 
-        Assert.Equal("""{"state":"disabled","fps":12.35,"lastFrameAt":null,"reconnects":0,"error":null,"since":"2026-01-02T08:00:00Z"}""", json);
+        Assert.Equal("""{"state":"disabled","fps":12.35,"lastFrameAt":null,"reconnects":0,"error":null,"since":"2026-01-02T08:00:00Z","decodeMode":"all","keyframeInterval":null}""", json);
     }
 
     [Fact]

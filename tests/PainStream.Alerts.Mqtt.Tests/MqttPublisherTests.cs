@@ -66,7 +66,9 @@ public sealed class MqttPublisherTests
             Assert.Equal(3, root.GetProperty("reconnects").GetInt64());
             Assert.Equal("ffmpeg exited (code 1)", root.GetProperty("error").GetString());
             Assert.Equal("2026-03-04T05:06:07.89Z", root.GetProperty("since").GetString());
-            Assert.Equal(6, root.EnumerateObject().Count());
+            Assert.Equal("all", root.GetProperty("decodeMode").GetString());
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("keyframeInterval").ValueKind);
+            Assert.Equal(8, root.EnumerateObject().Count());
         }
 
         using (var json = JsonDocument.Parse(online.Payload))

@@ -16,7 +16,11 @@ using PainStream.Core.Publishing;
 namespace PainStream.Capture.FFmpeg.Tests;
 
 /// <summary>What the consumer saw of one frame before disposing it.</summary>
-internal sealed record SeenFrame(CameraId Camera, long Sequence, int Width, int Height, int Length, bool AllZero, long ElapsedMs, byte[]? Pixels);
+internal sealed record SeenFrame(CameraId Camera, long Sequence, int Width, int Height, int Length, bool AllZero, long ElapsedMs, byte[]? Pixels)
+{
+    /// <summary>Gets the frame's capture time (in keyframes mode, from the stream timestamps).</summary>
+    public DateTimeOffset CapturedAt { get; init; }
+}
 
 /// <summary>An append-only list that tests can await conditions on (no Task.Delay polling).</summary>
 /// <typeparam name="T">The item type.</typeparam>
@@ -199,7 +203,7 @@ internal sealed class CaptureHarness : IAsyncDisposable
     }
 
     public static CameraSettings Camera(string name, string url, CaptureOptions options, bool enabled = true) =>
-        new(new CameraId(name), url, enabled, options.Fps, options.Width, options.Height, Region: null);
+        new(new CameraId(name), url, enabled, options.Fps, options.Width, options.Height, Region: null) { DecodeMode = options.DecodeMode };
 
     public CameraCapture Capture(CameraSettings settings, CaptureOptions options, ILogger<CameraCapture>? logger = null) =>
         new(settings, options, Pool, Registry, Channels.FrameWriter, logger ?? NullLogger<CameraCapture>.Instance);
@@ -247,7 +251,7 @@ internal sealed class CaptureHarness : IAsyncDisposable
                 {
                     var pixels = frame.Pixels;
                     var allZero = !pixels.ContainsAnyExcept((byte)0);
-                    Frames.Add(new SeenFrame(frame.Camera, frame.Sequence, frame.Width, frame.Height, frame.Length, allZero, ElapsedMs, KeepPixels ? pixels.ToArray() : null));
+                    Frames.Add(new SeenFrame(frame.Camera, frame.Sequence, frame.Width, frame.Height, frame.Length, allZero, ElapsedMs, KeepPixels ? pixels.ToArray() : null) { CapturedAt = frame.CapturedAt });
                 }
             }
         }

@@ -20,13 +20,75 @@ public sealed class FfmpegInputTests
         Assert.Equal(
             [
                 "-nostdin", "-hide_banner", "-loglevel", "error",
-                "-rtsp_transport", "tcp", "-timeout", "2500000",
+                "-rtsp_transport", "tcp", "-timeout", "2500000", "-fpsprobesize", "0",
                 "-threads", "1", "-i", "rtsp://user:p%40ss@10.1.2.3:554/stream1",
                 "-an", "-sn", "-dn",
                 "-vf", "fps=2.5,scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2",
                 "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1",
             ],
             args);
+    }
+
+    [Fact]
+    public void BuildArguments_Keyframes_SkipsNonKeyFramesWithoutFpsFilterAndLogsFrameTimes()
+    {
+        Assert.True(FfmpegInput.TryParse("rtsp://10.1.2.3:554/stream1", out var input, out _));
+        var capture = new CaptureOptions { Fps = 5, Width = 640, Height = 360, DecodeMode = DecodeMode.Keyframes };
+        var settings = CaptureHarness.Camera("cam", "rtsp://10.1.2.3:554/stream1", capture);
+
+        var args = input.BuildArguments(settings, Options);
+
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "level+info", "-nostats",
+                "-rtsp_transport", "tcp", "-timeout", "2500000", "-fpsprobesize", "0",
+                "-skip_frame", "nokey",
+                "-threads", "1", "-i", "rtsp://10.1.2.3:554/stream1",
+                "-an", "-sn", "-dn",
+                "-vf", "scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,showinfo",
+                "-fps_mode", "passthrough",
+                "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1",
+            ],
+            args);
+    }
+
+    [Theory]
+    [InlineData("[Parsed_showinfo_1 @ 0x561d2ab16ac0] [info] n:   3 pts:  38400 pts_time:3       pos:  123 fmt:yuv420p", 3, 3.0)]
+    [InlineData("[Parsed_showinfo_0 @ 0x5] [info] n:  12 pts: 1081080 pts_time:12.012  pos: -1 fmt:bgr24", 12, 12.012)]
+    public void TryParseFrameTime_ShowinfoFrameLine_ReturnsIndexAndSeconds(string line, long index, double seconds)
+    {
+        Assert.True(FfmpegProcess.TryParseFrameTime(line, out var time));
+        Assert.Equal(index, time.Index);
+        Assert.Equal(seconds, time.Seconds, 6);
+    }
+
+    [Theory]
+    [InlineData("[Parsed_showinfo_0 @ 0x5] [info] config in time_base: 1/12800, frame_rate: 25/1")]
+    [InlineData("[Parsed_showinfo_0 @ 0x5] [info]   side data - User Data Unregistered:")]
+    [InlineData("[info] Input #0, mov,mp4 from 'file:x.mp4':")]
+    [InlineData("[rtsp @ 0x5] [error] n: 3 pts_time:3")]
+    public void TryParseFrameTime_OtherLines_ReturnsFalse(string line) => Assert.False(FfmpegProcess.TryParseFrameTime(line, out _));
+
+    [Fact]
+    public void TryParseFrameTime_NoTimestamp_ReturnsNaN()
+    {
+        Assert.True(FfmpegProcess.TryParseFrameTime("[Parsed_showinfo_0 @ 0x5] [info] n:   0 pts:NOPTS pts_time:NOPTS pos: 1", out var time));
+        Assert.Equal(0, time.Index);
+        Assert.True(double.IsNaN(time.Seconds));
+    }
+
+    [Theory]
+    [InlineData("[tcp @ 0x55] [error] Connection to tcp://127.0.0.1:9 failed: Connection refused", true, "[tcp @ 0x55] Connection to tcp://127.0.0.1:9 failed: Connection refused")]
+    [InlineData("[fatal] Error opening input file", true, "Error opening input file")]
+    [InlineData("[h264 @ 0x55] [warning] corrupt frame", false, null)]
+    [InlineData("[info] Stream mapping:", false, null)]
+    public void TryStripErrorLevel_LevelTaggedLine_KeepsErrorsOnly(string line, bool kept, string? message)
+    {
+        Assert.Equal(kept, FfmpegProcess.TryStripErrorLevel(line, out var stripped));
+        if (kept)
+        {
+            Assert.Equal(message, stripped);
+        }
     }
 
     [Fact]

@@ -47,6 +47,63 @@ public sealed class SessionDecisionTests
     }
 
     [Fact]
+    public async Task OnSessionEnded_SessionOnlineForBackoffResetTime_ResetsBackoffEvenWithFewFrames()
+    {
+        // A server that is up 4 s out of every 6 (issue 13): each up-time must start the next outage from the first delay.
+        await using var t = new Rig(new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: 0), options: new CaptureOptions { BackoffResetSeconds = 2 });
+        var delays = new List<double>();
+        for (var cycle = 0; cycle < 3; cycle++)
+        {
+            delays.Add(t.Capture.OnSessionEnded(new SessionOutcome(SessionEnd.Exited, 0, "ffmpeg exited with code 1: Connection refused")).TotalSeconds);
+            delays.Add(t.Capture.OnSessionEnded(new SessionOutcome(SessionEnd.Exited, 0, "ffmpeg exited with code 1: Connection refused")).TotalSeconds);
+            delays.Add(t.Capture.OnSessionEnded(new SessionOutcome(SessionEnd.Exited, 12, "ffmpeg exited with code 0 (stream ended)") { OnlineFor = TimeSpan.FromSeconds(2.4) }).TotalSeconds);
+        }
+
+        Assert.Equal([1, 2, 1, 2, 4, 1, 2, 4, 1], delays);
+    }
+
+    [Fact]
+    public async Task OnSessionEnded_SessionOnlineShorterThanResetTime_KeepsBackingOff()
+    {
+        await using var t = new Rig(new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: 0), options: new CaptureOptions { BackoffResetSeconds = 2 });
+        var delays = Enumerable.Range(0, 3)
+            .Select(_ => t.Capture.OnSessionEnded(new SessionOutcome(SessionEnd.Exited, 8, "ffmpeg exited with code 0 (stream ended)") { OnlineFor = TimeSpan.FromSeconds(1.5) }).TotalSeconds)
+            .ToArray();
+
+        Assert.Equal([1, 2, 4], delays);
+    }
+
+    [Fact]
+    public async Task OnSessionEnded_StallAlreadyReported_DoesNotCountTheReconnectTwice()
+    {
+        await using var t = new Rig(backoff: null);
+
+        t.Capture.OnSessionEnded(new SessionOutcome(SessionEnd.Stalled, 30, "no frame for 5 s") { Reported = true });
+
+        Assert.Equal(0, t.Registry.Get(Cam).Reconnects);
+        Assert.Equal("no frame for 5 s", Assert.Single(t.Registry.Snapshot()).Error);
+    }
+
+    [Fact]
+    public async Task Timeouts_KeyframesMode_StallJudgedAgainstKeyframeInterval()
+    {
+        var options = new CaptureOptions { StallTimeoutSeconds = 1, MaxKeyframeIntervalSeconds = 2, Fps = 5, DecodeMode = DecodeMode.Keyframes };
+        await using var keyframes = new Rig(null, "lavfi:testsrc", options);
+        await using var all = new Rig(null, "lavfi:testsrc", new CaptureOptions { StallTimeoutSeconds = 1, Fps = 5 });
+
+        // Before the interval is measured: 2.5 x the longest expected; after: 2.5 x the measured one, never under the setting.
+        Assert.Equal(TimeSpan.FromSeconds(5), keyframes.Capture.StallTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), CameraCapture.KeyframeStallTimeout(options, 4));
+        Assert.Equal(TimeSpan.FromSeconds(1.25), CameraCapture.KeyframeStallTimeout(options, 0.5));
+        Assert.Equal(TimeSpan.FromSeconds(1), CameraCapture.KeyframeStallTimeout(options, 0.2));
+        Assert.Equal(TimeSpan.FromSeconds(1), all.Capture.StallTimeout);
+
+        // The first frame: a whole GOP away at most, after ffmpeg's probing (5 s) with non-key frames skipped.
+        Assert.Equal(TimeSpan.FromSeconds(5 + 2 + 5), keyframes.Capture.FirstFrameTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), all.Capture.FirstFrameTimeout);
+    }
+
+    [Fact]
     public async Task OnSessionEnded_SessionWithOnlyAFrame_KeepsBackingOff()
     {
         await using var t = new Rig(new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: 0));

@@ -97,6 +97,59 @@ public sealed class BlinkFilterTests
         Assert.Equal(Closed, filter.Apply(At(1.9), Closed));
     }
 
+    [Theory]
+    [InlineData(1.0, 0.1)]
+    [InlineData(2.0, 0.3)]
+    public void Apply_KeyFramesOnly_ClosureOnTwoConsecutiveKeyFramesCounts(double gop, double jitter)
+    {
+        // Keyframes decode mode: one sample per key frame, unevenly spaced (issue 17). Eyes open for ten key frames, then
+        // closed on three in a row: the first closed sample alone is not a closure, the second (spanning one GOP) is.
+        var filter = new BlinkFilter();
+        var t = 0.0;
+        for (var i = 0; i < 10; i++, t += gop + ((i % 2 == 0 ? 1 : -1) * jitter))
+        {
+            Assert.Equal(Open, filter.Apply(At(t), Open));
+        }
+
+        Assert.Equal(0, filter.Apply(At(t), Closed).Au43);
+        t += gop + jitter;
+        Assert.Equal(Closed, filter.Apply(At(t), Closed));
+        t += gop - jitter;
+        Assert.Equal(Closed, filter.Apply(At(t), Closed));
+        Assert.True(filter.IsSustained);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    public void Apply_KeyFramesOnly_BlinkCaughtOnSingleKeyFramesNeverCounts(double gop)
+    {
+        // A blink (0.1-0.4 s) can land on a key frame now and then; alone, or with open key frames between, it never counts.
+        var filter = new BlinkFilter();
+        for (var i = 0; i < 40; i++)
+        {
+            var closed = i % 3 == 1;
+            var result = filter.Apply(At(i * gop), closed ? Closed : Open);
+            Assert.Equal(closed ? 0 : Open.Au43, result.Au43);
+        }
+    }
+
+    [Fact]
+    public void Apply_KeyFramesThenOutage_GapFarBeyondTheRateStartsAgain()
+    {
+        var filter = new BlinkFilter();
+        for (var i = 0; i < 10; i++)
+        {
+            filter.Apply(At(i), Open);
+        }
+
+        filter.Apply(At(10), Closed);
+
+        // 4 s without a sample (a stalled camera) at a 1 s rate: the eyes may have opened unseen.
+        Assert.Equal(0, filter.Apply(At(14), Closed).Au43);
+        Assert.True(filter.MaxGap < TimeSpan.FromSeconds(4), filter.MaxGap.ToString());
+    }
+
     [Fact]
     public void Apply_TwoBlinksCloseTogether_EachIgnored()
     {

@@ -76,6 +76,7 @@ public sealed class RtspServer : IAsyncDisposable
     /// <param name="width">Encoded width.</param>
     /// <param name="height">Encoded height.</param>
     /// <param name="fps">Encoded frame rate.</param>
+    /// <param name="gopSeconds">Key frame interval in seconds.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The listening server; dispose it.</returns>
     public static async Task<RtspServer> StartAsync(
@@ -85,10 +86,12 @@ public sealed class RtspServer : IAsyncDisposable
         int width = 640,
         int height = 480,
         int fps = 10,
+        double gopSeconds = 1,
         CancellationToken cancellationToken = default)
     {
         var extra = new List<string>
         {
+            "--gop-seconds", gopSeconds.ToString(CultureInfo.InvariantCulture),
             "--width", width.ToString(CultureInfo.InvariantCulture),
             "--height", height.ToString(CultureInfo.InvariantCulture),
             "--fps", fps.ToString(CultureInfo.InvariantCulture),

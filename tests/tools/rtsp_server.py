@@ -23,12 +23,12 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 ENCODE = (
     "videoconvert ! videoscale ! video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 ! "
-    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} ! rtph264pay name=pay0 pt=96 config-interval=1"
+    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! rtph264pay name=pay0 pt=96 config-interval=1"
 )
 
 
 def build_launch(args: argparse.Namespace) -> str:
-    encode = ENCODE.format(w=args.width, h=args.height, fps=args.fps)
+    encode = ENCODE.format(w=args.width, h=args.height, fps=args.fps, gop=max(1, round(args.fps * args.gop_seconds)))
     if args.image:
         return f'( filesrc location="{args.image}" ! decodebin ! imagefreeze is-live=true ! {encode} )'
     if args.video:
@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--fps", type=int, default=10)
+    parser.add_argument("--gop-seconds", type=float, default=1.0, help="key frame interval in seconds (default 1)")
     parser.add_argument("--pattern", default="ball", help="videotestsrc pattern (default ball: it moves)")
     args = parser.parse_args()
 

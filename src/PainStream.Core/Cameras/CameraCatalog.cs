@@ -47,6 +47,7 @@ public sealed class CameraCatalog
             {
                 Beds = ResolveBeds(camera, alerting),
                 Scorer = camera.Scorer ?? defaultScorer ?? ScoringOptions.GeometricScorer,
+                DecodeMode = camera.DecodeMode ?? capture.DecodeMode,
             };
         }
 
@@ -58,6 +59,7 @@ public sealed class CameraCatalog
             {
                 Beds = [new BedSettings(CameraSettings.DefaultBed, new NormalizedRegion(0, 0, 1, 1), alerting.Resolve())],
                 Scorer = defaultScorer ?? ScoringOptions.GeometricScorer,
+                DecodeMode = capture.DecodeMode,
             };
         }
 

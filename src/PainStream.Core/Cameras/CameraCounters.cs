@@ -22,6 +22,8 @@ public sealed class CameraCounters
     private long _windowStartTimestamp;
     private long _windowCount;
     private double _fps;
+    private long _keyframeIntervalMicros = -1;
+    private int _decodeMode;
 
     internal CameraCounters(CameraId camera, TimeProvider time)
     {
@@ -106,6 +108,28 @@ public sealed class CameraCounters
         }
     }
 
+    /// <summary>Gets or sets what the camera's ffmpeg decodes (set by capture at each session start).</summary>
+    public Options.DecodeMode DecodeMode
+    {
+        get => (Options.DecodeMode)Volatile.Read(ref _decodeMode);
+        set => Volatile.Write(ref _decodeMode, (int)value);
+    }
+
+    /// <summary>
+    /// Gets or sets the measured keyframe interval in seconds, or <see langword="null"/> when not measured (all-frames mode or
+    /// too few key frames yet). Reported in the retained status and the <c>painstream.camera.keyframe_interval</c> gauge.
+    /// </summary>
+    public double? KeyframeIntervalSeconds
+    {
+        get
+        {
+            var micros = Interlocked.Read(ref _keyframeIntervalMicros);
+            return micros < 0 ? null : micros / 1e6;
+        }
+
+        set => Interlocked.Exchange(ref _keyframeIntervalMicros, value is { } v && v >= 0 ? (long)Math.Round(v * 1e6) : -1);
+    }
+
     /// <summary>Counts a frame evicted from the capture channel.</summary>
     public void OnDropped() => Interlocked.Increment(ref _dropped);
 
@@ -134,7 +158,11 @@ public sealed class CameraCounters
                 last < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(last),
                 Reconnects,
                 online ? null : Error,
-                Since);
+                Since)
+            {
+                DecodeMode = DecodeMode,
+                KeyframeIntervalSeconds = KeyframeIntervalSeconds is { } k ? Math.Round(k, 3) : null,
+            };
         }
     }
 }

@@ -88,6 +88,24 @@ public sealed class CameraRegistry
         }
     }
 
+    /// <summary>Publishes <paramref name="camera"/>'s status again (a measured figure such as its keyframe interval changed).</summary>
+    /// <param name="camera">The camera.</param>
+    public void PublishStatus(CameraId camera)
+    {
+        if (Find(camera) is not { } counters)
+        {
+            return;
+        }
+
+        lock (counters.Gate)
+        {
+            if (!counters.Removed)
+            {
+                _publisher.PublishCameraStatus(counters.ToStatus());
+            }
+        }
+    }
+
     /// <summary>Publishes every camera's status again (after a broker reconnect, and periodically for the fps figure).</summary>
     public void PublishAll()
     {

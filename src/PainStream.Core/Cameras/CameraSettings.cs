@@ -25,6 +25,9 @@ public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, d
     /// <summary>Gets the camera's scorer: <c>geometric</c> or <c>onnx:&lt;model&gt;</c> (its own setting or <c>Scoring:Scorer</c>).</summary>
     public string Scorer { get; init; } = Options.ScoringOptions.GeometricScorer;
 
+    /// <summary>Gets what ffmpeg decodes: every frame at <see cref="Fps"/>, or key frames only at the camera's keyframe rate.</summary>
+    public Options.DecodeMode DecodeMode { get; init; } = Options.DecodeMode.All;
+
     /// <summary>Gets the URL with any user information replaced by <c>***</c>, safe for logs and status messages.</summary>
     public string RedactedUrl => Redact(Url);
 

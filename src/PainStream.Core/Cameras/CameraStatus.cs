@@ -32,4 +32,15 @@ public sealed record CameraStatus(
     DateTimeOffset? LastFrameAt,
     long Reconnects,
     string? Error,
-    DateTimeOffset Since);
+    DateTimeOffset Since)
+{
+    /// <summary>Gets what the camera's ffmpeg decodes.</summary>
+    public Options.DecodeMode DecodeMode { get; init; }
+
+    /// <summary>
+    /// Gets the camera's keyframe interval (GOP) in seconds as measured from the stream timestamps of the key frames it
+    /// delivered (median of the last few), or <see langword="null"/> when not measured (all-frames mode, or fewer than two
+    /// key frames seen yet).
+    /// </summary>
+    public double? KeyframeIntervalSeconds { get; init; }
+}

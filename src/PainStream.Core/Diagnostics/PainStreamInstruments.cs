@@ -38,6 +38,9 @@ public static class PainStreamInstruments
     /// <summary>1 when the camera delivers frames, 0 otherwise (gauge, per camera).</summary>
     public const string CameraUp = "painstream.camera.up";
 
+    /// <summary>Measured keyframe interval of a camera in keyframes decode mode (gauge, seconds, per camera).</summary>
+    public const string CameraKeyframeInterval = "painstream.camera.keyframe_interval";
+
     /// <summary>Capture restarts (counter, per camera).</summary>
     public const string CameraReconnects = "painstream.camera.reconnects";
 

@@ -45,6 +45,7 @@ public sealed class PipelineMetrics
         meter.CreateObservableCounter(PainStreamInstruments.FramesProcessed, () => Observe(cameras, static c => c.Processed), description: "Frames through detection.");
         meter.CreateObservableCounter(PainStreamInstruments.CameraReconnects, () => Observe(cameras, static c => c.Reconnects), description: "Capture process restarts.");
         meter.CreateObservableGauge(PainStreamInstruments.CameraUp, () => Observe(cameras, static c => (long)c.Up), description: "1 when the camera delivers frames.");
+        meter.CreateObservableGauge(PainStreamInstruments.CameraKeyframeInterval, () => ObserveKeyframeInterval(cameras), unit: "s", description: "Measured keyframe interval (cameras in keyframes decode mode).");
         meter.CreateObservableGauge(PainStreamInstruments.FramesOutstanding, () => pool.Outstanding, description: "Frame buffers rented and not yet returned.");
     }
 
@@ -73,6 +74,17 @@ public sealed class PipelineMetrics
             new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, alert.Camera.Value),
             new KeyValuePair<string, object?>("type", AlertNames.Type(alert.Type)),
             new KeyValuePair<string, object?>("reason", AlertNames.Reason(alert.Reason)));
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveKeyframeInterval(CameraRegistry cameras)
+    {
+        foreach (var id in cameras.Cameras)
+        {
+            if (cameras.Find(id)?.KeyframeIntervalSeconds is { } seconds)
+            {
+                yield return new Measurement<double>(seconds, new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, id.Value));
+            }
+        }
     }
 
     private static IEnumerable<Measurement<long>> Observe(CameraRegistry cameras, Func<CameraCounters, long> value)

@@ -43,6 +43,12 @@ public sealed class CameraOptions
     public double? Fps { get; set; }
 
     /// <summary>
+    /// Gets or sets what ffmpeg decodes for this camera (<c>all</c> or <c>keyframes</c>), overriding <c>Capture:DecodeMode</c>.
+    /// Hot-reloadable: a change restarts this camera's capture only. <value>The default value is <see langword="null"/>: <c>Capture:DecodeMode</c>.</value>
+    /// </summary>
+    public DecodeMode? DecodeMode { get; set; }
+
+    /// <summary>
     /// Gets or sets the region of interest (the bed area) as fractions of the frame. Detection runs on this region only.
     /// <value>The default value is <see langword="null"/>: the whole frame.</value>
     /// </summary>

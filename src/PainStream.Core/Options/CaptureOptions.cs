@@ -45,4 +45,41 @@ public sealed class CaptureOptions
     /// <summary>Gets or sets ffmpeg's decoder threads per camera; 1 is the most CPU-efficient with many cameras. <value>The default value is 1.</value></summary>
     [Range(0, 16)]
     public int DecoderThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets what ffmpeg decodes: <see cref="DecodeMode.All"/> (every frame, resampled to <see cref="Fps"/>) or
+    /// <see cref="DecodeMode.Keyframes"/> (key frames only, each delivered once with its stream timestamp; the analysis rate is
+    /// the camera's keyframe rate). Each camera may override it with <c>Cameras:&lt;name&gt;:DecodeMode</c>.
+    /// <value>The default value is <see cref="DecodeMode.All"/>.</value>
+    /// </summary>
+    public DecodeMode DecodeMode { get; set; } = DecodeMode.All;
+
+    /// <summary>
+    /// Gets or sets the longest keyframe interval (GOP) expected of a camera in <see cref="DecodeMode.Keyframes"/> mode: a camera
+    /// whose measured interval is longer is named in a warning, and its stall watchdog is judged against 2.5 intervals.
+    /// <value>The default value is 2 s.</value>
+    /// </summary>
+    [Range(0.1, 60)]
+    public double MaxKeyframeIntervalSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Gets or sets how long a session must have delivered frames (first to last frame) before the reconnect delay starts
+    /// again from <see cref="BackoffInitialSeconds"/>, so a camera whose server restarts every few seconds is retried quickly
+    /// each time it comes back (a session must also have delivered at least two frames). <value>The default value is 1 s.</value>
+    /// </summary>
+    [Range(0.1, 600)]
+    public double BackoffResetSeconds { get; set; } = 1;
+}
+
+/// <summary>What a camera's ffmpeg decodes (<c>Capture:DecodeMode</c>, <c>Cameras:&lt;name&gt;:DecodeMode</c>).</summary>
+public enum DecodeMode
+{
+    /// <summary>Every frame is decoded and resampled to the analysis rate (<c>fps</c> filter).</summary>
+    All = 0,
+
+    /// <summary>
+    /// Only key frames are decoded (<c>-skip_frame nokey</c>), each delivered once with its stream timestamp: about 5x less
+    /// decoding CPU, at the camera's keyframe rate (set a 1 s GOP on the camera).
+    /// </summary>
+    Keyframes = 1,
 }

@@ -17,6 +17,22 @@ public sealed class ReconnectBackoffTests
     }
 
     [Fact]
+    public void Next_ThreeSteadyAttempts_KeepsTheInitialDelayThenDoubles()
+    {
+        var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: 0, steadyAttempts: 3);
+
+        var delays = Enumerable.Range(0, 9).Select(_ => backoff.Next().TotalSeconds).ToArray();
+        backoff.Reset();
+
+        Assert.Equal([1, 1, 1, 2, 4, 8, 16, 30, 30], delays);
+        Assert.Equal(TimeSpan.FromSeconds(1), backoff.Next());
+    }
+
+    [Fact]
+    public void Constructor_NoSteadyAttempt_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), steadyAttempts: 0));
+
+    [Fact]
     public void Next_WithJitter_StaysWithinTwentyPercentAndUnderTheCap()
     {
         var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), jitter: 0.2, new Random(42));
