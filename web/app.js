@@ -214,7 +214,7 @@
           b.score = body;
           b.receivedAt = performance.now();
           pushPoint(b, body);
-          renderWard();
+          scheduleWard(Date.parse(body.ts));
           if (state.bedView === b.key) renderBed(true);
         } else {
           if (!validReply(body)) { skip(topic, 'not a command reply'); return; }
@@ -366,7 +366,28 @@
     return { pain, technical, stateName, open, acked, snoozed, rank, score: s };
   }
 
-  function renderWard() {
+  // Bursts of messages (64 beds a second, a reconnect's retained states) are drawn once: at most one ward render per task.
+  let wardScheduled = false;
+  const benchLatencies = params.get('bench') === '1' ? [] : null;
+  let benchPending = [];
+  function scheduleWard(sentAt) {
+    if (benchLatencies && sentAt) benchPending.push(sentAt);
+    if (wardScheduled) return;
+    wardScheduled = true;
+    setTimeout(() => {
+      wardScheduled = false;
+      renderWardNow();
+      if (benchLatencies) {
+        const now = Date.now();
+        for (const t of benchPending) benchLatencies.push(now - t);
+        benchPending = [];
+      }
+    }, 0);
+  }
+  state.benchLatencies = benchLatencies;
+  const renderWard = () => scheduleWard();
+
+  function renderWardNow() {
     const tiles = $('tiles');
     const groups = new Map();
     for (const b of state.beds.values()) {

@@ -44,7 +44,7 @@ internal sealed class Browser : IDisposable
 
     /// <summary>Sets the page's viewport exactly (the window size of headless Chromium includes no browser UI, but be sure).</summary>
     public void Resize(int width, int height) =>
-        Driver.ExecuteCdpCommand("Emulation.setDeviceMetricsOverride", new Dictionary<string, object> { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
+        Driver.ExecuteCdpCommand("Emulation.setDeviceMetricsOverride", new Dictionary<string, object?> { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
 
     public string Screenshot(string name)
     {

@@ -102,14 +102,14 @@ internal sealed class DaemonProcess : IAsyncDisposable
         return (daemon._process.ExitCode, daemon.Output);
     }
 
-    /// <summary>Sends SIGTERM (what systemd sends on stop) and waits for the exit.</summary>
-    /// <param name="timeout">How long to wait.</param>
-    /// <returns>The exit code.</returns>
     /// <summary>Starts the daemon again with this one's configuration file (same ports, same state), e.g. after <see cref="TerminateAsync"/>.</summary>
     /// <returns>The new process; dispose it before this one (this one's folder holds the configuration).</returns>
     public DaemonProcess StartAgain() =>
         Launch(Directory.CreateTempSubdirectory("painstream-it-").FullName, ConfigFile, HttpPort, ["run", "--config", ConfigFile]);
 
+    /// <summary>Sends SIGTERM (what systemd sends on stop) and waits for the exit.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <returns>The exit code.</returns>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
         Signals.Send(_process.Id, Signals.SigTerm);

@@ -38,7 +38,7 @@ public sealed class DashboardBrowserTests
 
         using var browser = new Browser(1920, 1080);
         var driver = browser.Driver;
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/");
 
         // The demo bed appears, grouped under its camera, with its camera online; no banner once the daemon says online.
         var tile = browser.Until(d => d.FindElement(By.CssSelector("[data-bed='demo/bed']")), Short, "the demo bed's tile");
@@ -76,7 +76,7 @@ public sealed class DashboardBrowserTests
         browser.Screenshot("bed-detail-1920x1080");
         browser.Resize(768, 1024);
         browser.Screenshot("bed-detail-768x1024");
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/#/");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/#/");
         browser.Until(d => d.FindElement(By.CssSelector("[data-bed='demo/bed']")).Displayed, Short, "the ward again");
         browser.Screenshot("ward-768x1024");
         browser.Resize(1920, 1080);
@@ -85,7 +85,7 @@ public sealed class DashboardBrowserTests
         browser.Until(d => d.FindElement(By.CssSelector("[data-bed='demo/bed']")).GetAttribute("data-state") == "none", EndTimeout, "the end of the episode");
         browser.Until(d => d.FindElement(By.CssSelector("#alert-list [data-testid='alert-item']")).Text.Contains("ended", StringComparison.Ordinal), Short, "the ended episode in the list");
         Assert.Contains("resolved", driver.FindElement(By.CssSelector("#alert-list [data-testid='alert-item']")).Text, StringComparison.Ordinal);
-        Assert.Equal(0, (long)driver.ExecuteScript("return window.painstream.skipped"));
+        Assert.Equal(0L, driver.ExecuteScript("return window.painstream.skipped"));
         Assert.Empty(browser.ConsoleErrors());
 
         // Replay of the recorded run with the running settings gives the episode that was published, at the same times.
@@ -102,7 +102,7 @@ public sealed class DashboardBrowserTests
         }
 
         // The tuning page: a candidate on-threshold above the episode's peak raises nothing; the snippet is offered.
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/#/tuning");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/#/tuning");
         browser.Until(d => d.FindElements(By.CssSelector("#tune-bed option")).Count > 0, Short, "the tuning page's beds");
         driver.FindElement(By.Id("tune-OnThreshold")).SendKeys("12");
         driver.FindElement(By.Id("tune-run")).Click();
@@ -120,7 +120,7 @@ public sealed class DashboardBrowserTests
         Assert.Empty(browser.ConsoleErrors());
 
         // Stop the daemon (and with it the embedded broker): the banner says PainStream is not watching; restart clears it.
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/#/");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/#/");
         browser.Until(d => !d.FindElement(By.Id("banner")).Displayed, Short, "no banner before the stop");
         Assert.Equal(0, await daemon.TerminateAsync(TimeSpan.FromSeconds(30)));
         browser.Until(d => d.FindElement(By.Id("banner")).Displayed, Short, "the not-watching banner");
@@ -129,7 +129,7 @@ public sealed class DashboardBrowserTests
         await using (var again = daemon.StartAgain())
         {
             browser.Until(d => !d.FindElement(By.Id("banner")).Displayed, TimeSpan.FromSeconds(45), "the banner cleared after the restart");
-            Assert.Equal("online", (string)driver.ExecuteScript("return window.painstream.available"));
+            Assert.Equal("online", driver.ExecuteScript("return window.painstream.available"));
             await again.TerminateAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -158,7 +158,7 @@ public sealed class DashboardBrowserTests
 
         using var browser = new Browser(1920, 1080);
         var driver = browser.Driver;
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/?broker=ws://127.0.0.1:{ws}&login=1");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/?broker=ws://127.0.0.1:{ws}&login=1");
 
         // The broker requires credentials: the page asks; a wrong password is refused and said so.
         browser.Until(d => d.FindElement(By.Id("login")).Displayed, Short, "the sign-in form");
@@ -177,7 +177,7 @@ public sealed class DashboardBrowserTests
 
         // The nurse may snooze (the daemon replies through Mosquitto) but not reset a baseline: Mosquitto's ACL refuses the
         // publish with MQTT 5 reason code 135 in its PUBACK, and the page says so.
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/?broker=ws://127.0.0.1:{ws}#/bed/demo/bed");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/?broker=ws://127.0.0.1:{ws}#/bed/demo/bed");
         browser.Until(d => d.FindElement(By.Id("conn-state")).Text == "connected as nurse", Short, "connected again (credentials kept for the session)");
         driver.FindElement(By.CssSelector("#bed-snooze-minutes option[value='5']")).Click();
         driver.FindElement(By.Id("bed-snooze")).Click();
@@ -189,7 +189,7 @@ public sealed class DashboardBrowserTests
         browser.Screenshot("bed-detail-reset-refused");
 
         // The broker goes away: the banner; it comes back: the daemon reconnects, says online, the banner clears.
-        driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/?broker=ws://127.0.0.1:{ws}#/");
+        await driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/?broker=ws://127.0.0.1:{ws}#/");
         browser.Until(d => !d.FindElement(By.Id("banner")).Displayed, Short, "no banner before the outage");
         await broker.KillAsync();
         browser.Until(d => d.FindElement(By.Id("banner")).Displayed, Short, "the not-watching banner");
@@ -210,7 +210,7 @@ public sealed class DashboardBrowserTests
         await using var daemon = DaemonProcess.Start(config);
         await daemon.WaitForOutputAsync("Nurse-station dashboard on", Short, Ct);
         using var browser = new Browser(1920, 1080);
-        browser.Driver.Navigate().GoToUrl($"http://127.0.0.1:{daemon.HttpPort}/");
+        await browser.Driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/");
         browser.Until(d => d.FindElement(By.Id("conn-state")).Text.StartsWith("connected", StringComparison.Ordinal), Short, "connected");
 
         await using var probe = await MqttProbe.ConnectAsync(mqttPort, "painstream/#", cancellationToken: Ct);
@@ -219,7 +219,7 @@ public sealed class DashboardBrowserTests
         await probe.PublishAsync("painstream/ward9/bed1/score", "[1,2,3]", cancellationToken: Ct);
         await probe.PublishAsync("painstream/ward9/bed2/score", "{\"ts\":\"2026-12-01T08:00:00Z\",\"pspi\":1.5,\"smoothed\":1.25,\"level\":\"idle\",\"confidence\":0.9,\"quality\":\"ok\",\"scorer\":\"geometric\"}", cancellationToken: Ct);
 
-        browser.Until(d => (long)((IJavaScriptExecutor)d).ExecuteScript("return window.painstream.skipped") == 3, Short, "three skipped payloads");
+        browser.Until(d => Equals(((IJavaScriptExecutor)d).ExecuteScript("return window.painstream.skipped"), 3L), Short, "three skipped payloads");
         Assert.StartsWith("3 malformed messages skipped", browser.Driver.FindElement(By.Id("skipped")).Text, StringComparison.Ordinal);
         browser.Until(d => d.FindElement(By.CssSelector("[data-bed='ward9/bed2'] [data-testid='score']")).Text.StartsWith("score 1.3", StringComparison.Ordinal)
             || d.FindElement(By.CssSelector("[data-bed='ward9/bed2'] [data-testid='score']")).Text.StartsWith("score 1.2", StringComparison.Ordinal), Short, "the valid score shown");
