@@ -399,19 +399,51 @@
       beds.sort((x, y) => y.v.rank - x.v.rank || x.b.bed.localeCompare(y.b.bed));
       return { camera, beds, rank: beds.length ? beds[0].v.rank : 0 };
     }).sort((x, y) => y.rank - x.rank || x.camera.localeCompare(y.camera));
-    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focusKey : null;
-    tiles.replaceChildren();
-    if (!ordered.length) { tiles.append(el('p', { class: 'empty', id: 'no-beds' }, 'Waiting for the beds\' state from the broker…')); return; }
+    // Tiles are updated in place (keyed by camera and bed), so a button under the nurse's pointer or keyboard focus is never
+    // replaced while it is being used; only the order changes when urgency changes.
+    const oldGroups = new Map([...tiles.querySelectorAll(':scope > section[data-camera]')].map((x) => [x.dataset.camera, x]));
+    if (!ordered.length) {
+      if (!$('no-beds')) tiles.replaceChildren(el('p', { class: 'empty', id: 'no-beds' }, 'Waiting for the beds\' state from the broker…'));
+      return;
+    }
+    const sections = [];
     for (const g of ordered) {
       const cam = state.cameras.get(g.camera);
       const camState = cam ? cam.state : 'unknown';
       const camText = cam ? (cam.state === 'online' ? 'camera online' : `camera ${cam.state}${cam.error ? ': ' + cam.error : ''}`) : 'camera status unknown';
-      const grid = el('div', { class: 'grid' });
-      for (const { b, v } of g.beds) grid.append(tile(b, v));
-      tiles.append(el('section', { class: 'camera-group', 'aria-label': 'Camera ' + g.camera, 'data-camera': g.camera },
-        el('h3', {}, 'Camera ' + g.camera, el('span', { class: 'cam-state ' + camState, 'data-testid': 'camera-state' }, camText)), grid));
+      const heading = el('h3', {}, 'Camera ' + g.camera, el('span', { class: 'cam-state ' + camState, 'data-testid': 'camera-state' }, camText));
+      let section = oldGroups.get(g.camera);
+      if (!section) {
+        section = el('section', { class: 'camera-group', 'aria-label': 'Camera ' + g.camera, 'data-camera': g.camera }, heading, el('div', { class: 'grid' }));
+      } else {
+        morph(section.querySelector('h3'), heading);
+      }
+      const grid = section.querySelector('.grid');
+      const oldTiles = new Map([...grid.children].map((x) => [x.dataset.bed, x]));
+      const wanted = g.beds.map(({ b, v }) => {
+        const fresh = tile(b, v);
+        const old = oldTiles.get(b.key);
+        if (!old) return fresh;
+        morph(old, fresh);
+        return old;
+      });
+      if (wanted.length !== grid.children.length || wanted.some((x, i) => grid.children[i] !== x)) grid.replaceChildren(...wanted);
+      sections.push(section);
     }
-    if (focused) { const f = tiles.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`); if (f) f.focus(); }
+    if (sections.length !== tiles.children.length || sections.some((x, i) => tiles.children[i] !== x)) tiles.replaceChildren(...sections);
+  }
+
+  // Makes `a` look like `b` (attributes, text, children by position) without replacing `a`; command replies are kept.
+  function morph(a, b) {
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) { a.replaceWith(b); return; }
+    if (a.nodeType === Node.TEXT_NODE) { if (a.data !== b.data) a.data = b.data; return; }
+    if (a.nodeType !== Node.ELEMENT_NODE || (a.classList.contains('reply') && b.classList.contains('reply'))) return;
+    for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
+    for (const { name, value } of [...b.attributes]) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+    const ac = [...a.childNodes];
+    const bc = [...b.childNodes];
+    for (let i = 0; i < bc.length; i++) { if (i < ac.length) morph(ac[i], bc[i]); else a.append(bc[i]); }
+    for (let i = bc.length; i < ac.length; i++) ac[i].remove();
   }
 
   function tile(b, v) {
@@ -422,22 +454,21 @@
     const scoreText = s ? (s.smoothed !== null && s.smoothed !== undefined ? `score ${num(s.smoothed)} (${fmtTime(s.ts)})` : `not scored: ${s.quality || 'unknown'}`) : 'no score yet';
     const ack = el('button', {
       type: 'button', 'data-focus-key': b.key + ':ack', 'data-testid': 'ack', disabled: !v.open || v.acked,
-      onclick: (ev) => { ev.stopPropagation(); sendCommand(b, 'ack', by(), t.querySelector('.reply')); },
+      onclick: (ev) => { ev.stopPropagation(); sendCommand(b, 'ack', by(), ev.currentTarget.closest('.tile').querySelector('.reply')); },
     }, v.acked ? 'Acknowledged' : 'Acknowledge');
+    // The same children in the same order every time (absent ones hidden), so updates morph in place.
     const t = el('article', { class: cls.join(' '), 'data-bed': b.key, 'data-state': v.stateName, 'data-testid': 'tile' },
       el('div', { class: 'name' }, el('a', { href: `#/bed/${encodeURIComponent(b.camera)}/${encodeURIComponent(b.bed)}`, 'data-focus-key': b.key + ':link' }, b.bed)),
       el('div', { class: 'state', 'data-testid': 'state' }, stateText, ' ',
-        v.pain ? el('span', { class: 'badge ' + v.pain.priority, 'data-testid': 'priority' }, 'priority ' + v.pain.priority) : null),
-      v.pain ? el('div', {}, `since ${fmtTime(v.pain.startedAt)} · peak ${num(v.pain.peak)}`) : null,
-      v.acked ? el('div', { class: 'acked', 'data-testid': 'acknowledged' }, '✓ acknowledged') : null,
-      v.snoozed ? el('div', { 'data-testid': 'snoozed' }, `snoozed until ${fmtTime(v.snoozed)}`) : null,
+        el('span', { class: 'badge ' + (v.pain ? v.pain.priority : ''), 'data-testid': 'priority', hidden: !v.pain }, v.pain ? 'priority ' + v.pain.priority : '')),
+      el('div', { hidden: !v.pain }, v.pain ? `since ${fmtTime(v.pain.startedAt)} · peak ${num(v.pain.peak)}` : ''),
+      el('div', { class: 'acked', 'data-testid': 'acknowledged', hidden: !v.acked }, '✓ acknowledged'),
+      el('div', { 'data-testid': 'snoozed', hidden: !v.snoozed }, v.snoozed ? `snoozed until ${fmtTime(v.snoozed)}` : ''),
       el('div', { class: 'score', 'data-testid': 'score' }, scoreText),
-      v.technical.length ? el('div', { class: 'alarms', 'data-testid': 'alarms' },
-        v.technical.map((x) => `${reasonText(x.reason)} (${x.priority}${x.acknowledged ? ', acknowledged' : ''})`).join('; ')) : null,
+      el('div', { class: 'alarms', 'data-testid': 'alarms', hidden: !v.technical.length },
+        v.technical.map((x) => `${reasonText(x.reason)} (${x.priority}${x.acknowledged ? ', acknowledged' : ''})`).join('; ')),
       ack,
       el('div', { class: 'reply', role: 'status', 'aria-live': 'polite' }));
-    const prev = document.querySelector(`[data-bed="${CSS.escape(b.key)}"] .reply`);
-    if (prev && prev.textContent) { t.querySelector('.reply').textContent = prev.textContent; t.querySelector('.reply').className = prev.className; }
     return t;
   }
 
@@ -520,14 +551,14 @@
       }, data, box);
     } else { state.chart.setData(data); }
     const s = b.score;
-    $('bed-summary').replaceChildren(
+    $('bed-summary').replaceChildren(...[
       el('span', { 'data-testid': 'bed-state' }, el('strong', {}, v.pain ? `Pain ${v.stateName}` : v.stateName === 'pending' ? 'Pain pending' : 'No pain alert'),
         v.pain ? el('span', { class: 'badge ' + v.pain.priority }, ' priority ' + v.pain.priority) : null),
       el('span', {}, 'smoothed ', el('strong', {}, s ? num(s.smoothed) : '—'), ' · raw ', s ? num(s.pspi) : '—'),
       el('span', {}, s ? `quality: ${s.quality}` : 'no score yet'),
       v.acked ? el('span', { class: 'acked' }, '✓ acknowledged') : null,
       v.snoozed ? el('span', {}, `snoozed until ${fmtTime(v.snoozed)}`) : null,
-      v.technical.length ? el('span', { class: 'alarms' }, v.technical.map((x) => reasonText(x.reason)).join(', ')) : null);
+      v.technical.length ? el('span', { class: 'alarms' }, v.technical.map((x) => reasonText(x.reason)).join(', ')) : null].filter(Boolean));
     const ex = v.pain && v.pain.explanation;
     const box = $('bed-explanation');
     if (!ex) { box.replaceChildren(el('p', { class: 'empty' }, v.pain ? 'No explanation with this alert.' : 'No open pain alert.')); } else {
@@ -563,7 +594,10 @@
     $('bed-reset-confirm').hidden = true;
     if (b) sendCommand(b, 'baseline/reset', by(), $('bed-reply'));
   });
-  window.addEventListener('resize', () => { if (state.chart) state.chart.setSize(chartSize($('bed-chart'))); if (tuneChart) tuneChart.setSize(chartSize($('tune-chart'))); });
+  // Charts follow their box (window resize, tablet rotation, layout change).
+  const resizeCharts = () => { if (state.chart) state.chart.setSize(chartSize($('bed-chart'))); if (tuneChart) tuneChart.setSize(chartSize($('tune-chart'))); };
+  window.addEventListener('resize', resizeCharts);
+  if (window.ResizeObserver) { const ro = new ResizeObserver(resizeCharts); ro.observe($('view-bed')); ro.observe($('view-tuning')); }
 
   // ---------- tuning ----------
   const TUNE_KEYS = ['OnThreshold', 'OffThreshold', 'DwellSeconds', 'HoldSeconds', 'MinConfidence', 'EscalateAfterMinutes', 'ReAlertMinutes'];

@@ -55,6 +55,11 @@ internal static class DashboardEndpoints
 
                 var protocol = MqttSubProtocolSelector.SelectSubProtocol(context.Request);
                 using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+
+                // A dashboard's connection lives until the broker stops, which is the last thing to stop; the web server, which
+                // stops first, would wait for it and use up the whole shutdown time. Close it as soon as the daemon stops
+                // (the page then says PainStream is not watching).
+                using var stopping = app.Lifetime.ApplicationStopping.Register(context.Abort);
                 await adapter.RunWebSocketConnectionAsync(socket, context);
                 return Results.Empty;
             });
@@ -336,9 +341,13 @@ internal sealed record HistoryPoint(long T, double? Pspi, double? Smoothed, doub
 /// <summary>One stored event.</summary>
 internal sealed record HistoryEventInfo(string Id, string Type, string Reason, string Cause, string Priority, DateTimeOffset StartedAt, DateTimeOffset Ts, double? Score, double? Peak, bool Acknowledged)
 {
+    /// <summary>The contract's name of a cause (<c>peak_rise</c>, <c>baseline_reset</c>…).</summary>
+    public static string CauseName(AlertCause cause) =>
+        string.Concat(cause.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));
+
     /// <summary>Creates it from an event.</summary>
     public static HistoryEventInfo From(AlertEvent e) =>
-        new(e.Id, AlertNames.Type(e.Type), AlertNames.Reason(e.Reason), e.Cause.ToString(), AlertNames.Priority(e.Priority), e.StartedAt, e.Ts, e.Score, e.Peak, e.Acknowledged);
+        new(e.Id, AlertNames.Type(e.Type), AlertNames.Reason(e.Reason), CauseName(e.Cause), AlertNames.Priority(e.Priority), e.StartedAt, e.Ts, e.Score, e.Peak, e.Acknowledged);
 }
 
 /// <summary>The <c>/api/history</c> body.</summary>
@@ -360,7 +369,7 @@ internal sealed record EpisodeInfo(string Id, string Reason, DateTimeOffset Star
 {
     /// <summary>Creates it from a replay episode.</summary>
     public static EpisodeInfo From(ReplayEpisode e) =>
-        new(e.Id, AlertNames.Reason(e.Reason), e.StartedAt, e.AnnouncedAt, e.EndedAt, e.EndCause?.ToString(), e.Peak, AlertNames.Priority(e.Priority), e.Updates);
+        new(e.Id, AlertNames.Reason(e.Reason), e.StartedAt, e.AnnouncedAt, e.EndedAt, e.EndCause is { } c ? HistoryEventInfo.CauseName(c) : null, e.Peak, AlertNames.Priority(e.Priority), e.Updates);
 }
 
 /// <summary>The <c>/api/replay</c> body.</summary>
