@@ -83,10 +83,12 @@
   // ---------- connection ----------
   async function start() {
     let info = null;
-    try {
-      const r = await fetch('api/dashboard', { cache: 'no-store' });
-      if (r.ok) info = await r.json();
-    } catch (e) { /* served by another web server: ?broker= is needed */ }
+    if (location.protocol !== 'file:') {
+      try {
+        const r = await fetch('api/dashboard', { cache: 'no-store' });
+        if (r.ok) info = await r.json();
+      } catch (e) { /* served by another web server: ?broker= is needed */ }
+    }
     if (info) { state.prefix = params.get('prefix') || info.prefix || state.prefix; state.history = !!info.history; }
     let url = params.get('broker') || (info && info.brokerUrl);
     if (!url && info && info.mqttPath) url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + info.mqttPath;

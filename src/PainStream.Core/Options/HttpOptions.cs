@@ -57,7 +57,7 @@ public sealed class HistoryOptions
 
     /// <summary>
     /// Gets or sets the most samples kept over all beds; the oldest go first beyond it (10 000 to 500 000 000). Default
-    /// 50 000 000 (about 40 beds at 5 frames a second for 72 h; about 2 GB).
+    /// 50 000 000 (72 h of about 32 beds at 5 frames a second; about 2.8 GB).
     /// </summary>
     [Range(10_000, 500_000_000)]
     public long MaxSamples { get; set; } = 50_000_000;
