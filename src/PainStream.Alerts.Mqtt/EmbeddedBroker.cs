@@ -23,6 +23,7 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
 
     private readonly MqttOptions _options;
     private readonly ILogger _logger;
+    private readonly IReadOnlyList<IMqttServerAdapter> _extraAdapters;
     private MqttServer? _server;
 
     /// <summary>Initializes a new instance of the <see cref="EmbeddedBroker"/> class.</summary>
@@ -37,11 +38,25 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
     /// <param name="options">The <c>Mqtt</c> section.</param>
     /// <param name="logger">The logger.</param>
     internal EmbeddedBroker(MqttOptions options, ILogger logger)
+        : this(options, logger, [])
+    {
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="EmbeddedBroker"/> class that also accepts clients through
+    /// <paramref name="extraAdapters"/> (the daemon's MQTT-over-WebSocket endpoint for the dashboard), besides its TCP port.
+    /// </summary>
+    /// <param name="options">The <c>Mqtt</c> section.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="extraAdapters">More listeners; the broker starts and stops them with its TCP listener.</param>
+    public EmbeddedBroker(MqttOptions options, ILogger logger, IEnumerable<IMqttServerAdapter> extraAdapters)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(extraAdapters);
         _options = options;
         _logger = logger;
+        _extraAdapters = [.. extraAdapters];
     }
 
     /// <summary>Gets the port the broker listens on (127.0.0.1).</summary>
@@ -74,7 +89,10 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
             .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
             .WithDefaultEndpointPort(Port)
             .Build();
-        var server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        var factory = new MqttServerFactory();
+        var server = _extraAdapters.Count == 0
+            ? factory.CreateMqttServer(serverOptions)
+            : factory.CreateMqttServer(serverOptions, [.. factory.DefaultServerAdapters.Select(create => create(factory)), .. _extraAdapters]);
         try
         {
             await server.StartAsync();

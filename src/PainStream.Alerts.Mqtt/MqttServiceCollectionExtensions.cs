@@ -38,7 +38,7 @@ public static class MqttServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         if (string.IsNullOrWhiteSpace(options.Host))
         {
-            services.AddSingleton(sp => new EmbeddedBroker(options, sp.GetRequiredService<ILogger<EmbeddedBroker>>()));
+            services.AddSingleton(sp => new EmbeddedBroker(options, sp.GetRequiredService<ILogger<EmbeddedBroker>>(), sp.GetServices<MQTTnet.Server.IMqttServerAdapter>()));
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
 

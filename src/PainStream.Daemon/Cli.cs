@@ -40,12 +40,14 @@ internal static class Cli
                                      model or ffmpeg cannot be loaded, 1 when encoding fails
           {DatasetSynopsis}
           {EvalSynopsis}
+          {ReplaySynopsis}
           help                       show this text
 
         Configuration: config/painstream.json under PAINSTREAM_HOME (or the working directory), overridden by
         painstream.<DOTNET_ENVIRONMENT>.json beside it and environment variables PAINSTREAM__Section__Key.
         """.Replace("{DatasetSynopsis}", Commands.DatasetCommand.Synopsis.Trim(), StringComparison.Ordinal)
-        .Replace("{EvalSynopsis}", Commands.EvalCommand.Synopsis.Trim(), StringComparison.Ordinal);
+        .Replace("{EvalSynopsis}", Commands.EvalCommand.Synopsis.Trim(), StringComparison.Ordinal)
+        .Replace("{ReplaySynopsis}", Commands.ReplayCommand.Synopsis.Trim(), StringComparison.Ordinal);
 
     /// <summary>Runs the verb named by <paramref name="args"/>.</summary>
     /// <param name="args">The command-line arguments.</param>
@@ -70,6 +72,8 @@ internal static class Cli
                 return await RunCancellableAsync(ct => Commands.DatasetCommand.RunAsync(rest, Console.Out, Console.Error, ct));
             case "eval":
                 return await RunCancellableAsync(ct => Commands.EvalCommand.RunAsync(rest, Console.Out, Console.Error, ct));
+            case "replay":
+                return Commands.ReplayCommand.Run(rest, Console.Out, Console.Error);
             case "help" or "--help" or "-h":
                 await Console.Out.WriteLineAsync(Usage);
                 return 0;

@@ -164,6 +164,10 @@ internal static class DaemonHost
             web.WebHost.UseUrls(settings.Http.Url);
             var app = web.Build();
             app.MapPainStreamHealth();
+            if (settings.Http.Dashboard)
+            {
+                app.MapPainStreamDashboard(settings, paths);
+            }
             app.MapPrometheusScrapingEndpoint("/metrics");
             app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon").HttpListening(settings.Http.Url));
             return app;
@@ -319,12 +323,30 @@ internal static class DaemonHost
             sp.GetRequiredService<IBedAssigner>(),
             () => TimeSpan.FromMilliseconds(sp.GetRequiredService<ConfigReloadService>().Current.Alerting.ScoreIntervalMilliseconds),
             sp.GetRequiredService<ILogger<PatientStage>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>())
+        {
+            Recorder = sp.GetService<History.ScoreHistoryStore>(),
+        });
         services.AddSingleton<IAlertCommandHandler>(sp => sp.GetRequiredService<PatientStage>());
         services.AddSingleton(sp => new FacesReportStage(
             sp.GetRequiredService<Core.Publishing.IPainStreamPublisher>(),
             TimeSpan.FromMilliseconds(settings.Mqtt.FacesIntervalMilliseconds),
             sp.GetRequiredService<TimeProvider>()));
+
+        // The dashboard's MQTT over WebSocket (issue 11): one more listener of the embedded broker, served at /mqtt.
+        if (settings.Http.Enabled && settings.Http.Dashboard && string.IsNullOrWhiteSpace(settings.Mqtt.Host))
+        {
+            services.AddSingleton<MQTTnet.AspNetCore.MqttWebSocketServerAdapter>();
+            services.AddSingleton<MQTTnet.Server.IMqttServerAdapter>(sp => sp.GetRequiredService<MQTTnet.AspNetCore.MqttWebSocketServerAdapter>());
+        }
+
+        // The score history (issue 11): registered before the pipeline, so it stops after the pipeline has drained.
+        if (settings.Http.History.Enabled)
+        {
+            services.AddSingleton(sp => new History.ScoreHistoryStore(
+                Http.DashboardEndpoints.HistoryPath(settings, paths), settings.Http.History, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<History.ScoreHistoryStore>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<History.ScoreHistoryStore>());
+        }
 
         // Hosted services start in this order and stop in the reverse one: capture stops first, then the pipeline drains,
         // then the publisher says "stopped", and the embedded broker goes last.

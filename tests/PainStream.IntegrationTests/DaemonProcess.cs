@@ -59,6 +59,12 @@ internal sealed class DaemonProcess : IAsyncDisposable
         var httpPort = FreePort.Get();
         config.TryAdd("Http", new Dictionary<string, object> { ["Enabled"] = true, ["Url"] = $"http://127.0.0.1:{httpPort}" });
 
+        // The score history, like the outbox, is one file per daemon (the default is under the repository).
+        if (config["Http"] is Dictionary<string, object> http)
+        {
+            http.TryAdd("History", new Dictionary<string, object> { ["Path"] = Path.Combine(directory, "history.db") });
+        }
+
         // Each daemon gets its own alert outbox: the default (data/state under the repository) would be shared between
         // tests and worktrees, and an outbox file admits one process at a time.
         // Likewise the patients' learnt baselines (data/state by default).
@@ -95,6 +101,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
 #pragma warning restore VSTHRD103
         return (daemon._process.ExitCode, daemon.Output);
     }
+
+    /// <summary>Starts the daemon again with this one's configuration file (same ports, same state), e.g. after <see cref="TerminateAsync"/>.</summary>
+    /// <returns>The new process; dispose it before this one (this one's folder holds the configuration).</returns>
+    public DaemonProcess StartAgain() =>
+        Launch(Directory.CreateTempSubdirectory("painstream-it-").FullName, ConfigFile, HttpPort, ["run", "--config", ConfigFile]);
 
     /// <summary>Sends SIGTERM (what systemd sends on stop) and waits for the exit.</summary>
     /// <param name="timeout">How long to wait.</param>

@@ -81,6 +81,9 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     /// <inheritdoc/>
     public void Dispose() => _gate.Dispose();
 
+    /// <summary>Gets the recorder of every step and event (the score history), or <see langword="null"/>.</summary>
+    public IScoreRecorder? Recorder { get; init; }
+
     /// <summary>Gets the number of patients (camera/bed pairs) being followed.</summary>
     public int PatientCount => _patients.Count;
 
@@ -145,6 +148,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
 
                 // Events raised by this frame's score carry its capture time, for the capture → broker-acknowledged latency.
                 await EmitAsync(patient, patient.Machine.Step(sample, now), observation.CaptureTimestamp, cancellationToken);
+                Recorder?.RecordSample(patient.Camera, patient.Bed, now, sample, patient.Machine.Smoothed, patient.Machine.State);
                 if (patient.ScorerFailed != patient.Machine.GetOpenEpisode(AlertReason.ScorerFailed) is not null)
                 {
                     await EmitAsync(patient, patient.Machine.SetScorerFailed(patient.ScorerFailed, now), observation.CaptureTimestamp, cancellationToken);
@@ -244,6 +248,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 }
 
                 await EmitAsync(patient, patient.Machine.Tick(now), null, cancellationToken);
+                Recorder?.RecordTick(patient.Camera, patient.Bed, now);
             }
 
             foreach (var (key, cause) in stopped ?? [])
@@ -440,6 +445,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 CaptureTimestamp = captureTimestamp,
             };
             await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
+            Recorder?.RecordEvent(enriched);
             _metrics.RecordAlert(enriched);
             _logger.AlertEvent(enriched.Type.ToString(), enriched.Reason.ToString(), enriched.Camera.Value, enriched.Bed, enriched.Id, enriched.Priority.ToString(), enriched.Score ?? double.NaN);
         }
