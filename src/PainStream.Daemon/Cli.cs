@@ -130,8 +130,16 @@ internal static class Cli
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or IOException)
         {
-            // A JSON syntax error surfaces here, with the file and the line in the message.
-            problems = [$"{file}: {ex.Message}"];
+            // A JSON syntax error surfaces here: reported with its file, line and column.
+            problems = [ConfigChecker.DescribeLoadFailure(file, ex)];
+        }
+
+        if (settings is not null)
+        {
+            foreach (var warning in ConfigChecker.Warnings(settings))
+            {
+                Console.Error.WriteLine("painstream: warning: " + warning);
+            }
         }
 
         if (problems.Count > 0)
@@ -151,6 +159,21 @@ internal static class Cli
         var home = PainStreamConfiguration.ResolveHome();
         var path = PainStreamConfiguration.ResolveFile(file, home);
         var problems = LoadAndCheck(path, home, out _, out var settings);
+        if (problems.Count == 0)
+        {
+            // Only here, not at every start or reload: ask ffmpeg whether each lavfi: camera graph really opens.
+            problems = ConfigChecker.ProbeSources(settings!);
+            if (problems.Count > 0)
+            {
+                Console.Error.WriteLine($"painstream: invalid configuration ({path}); {problems.Count} problem(s):");
+            }
+
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("  " + problem);
+            }
+        }
+
         if (problems.Count > 0)
         {
             return ExitBadConfig;
