@@ -90,10 +90,8 @@ public sealed partial class PainAlertEndToEndTests(GrimaceClip clip) : IClassFix
         var cameras = (Dictionary<string, object>)config["Cameras"];
         ((Dictionary<string, object>)cameras[Camera])["Scorer"] = "onnx:example";
 
-        // A 5-class model's confidence is its top class probability (chance 0.2), not the geometric scorer's: the
-        // example model's calibrated neutral readings sit near 0.4, so its camera takes the MinConfidence the README
-        // gives for it (per-camera Alerting override, as an integrator would set it).
-        ((Dictionary<string, object>)cameras[Camera])["Alerting"] = new Dictionary<string, object> { ["MinConfidence"] = 0.3 };
+        // No per-camera MinConfidence: a learned model reports the shared confidence scale (the probability of its
+        // predicted class and its neighbours), so the default that serves the geometric scorer serves it too.
         await using var daemon = DaemonProcess.Start(config);
 
         var started = await probe.WaitForAsync(m => IsEvent(m, "new"), timeout: NewTimeout);
