@@ -161,8 +161,9 @@ internal static class Cli
         var problems = LoadAndCheck(path, home, out _, out var settings);
         if (problems.Count == 0)
         {
-            // Only here, not at every start or reload: ask ffmpeg whether each lavfi: camera graph really opens.
-            problems = ConfigChecker.ProbeSources(settings!);
+            // Only here, not at start or on a reload (where one bad camera must not stop the others): every camera URL's
+            // scheme and shape, and ffmpeg opening each lavfi: graph.
+            problems = ConfigChecker.CheckSources(settings!, probe: true);
             if (problems.Count > 0)
             {
                 Console.Error.WriteLine($"painstream: invalid configuration ({path}); {problems.Count} problem(s):");

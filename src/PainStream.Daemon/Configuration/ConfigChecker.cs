@@ -81,12 +81,6 @@ internal static partial class ConfigChecker
         Validate(new ScoringOptionsValidator(), ScoringOptions.SectionName, scoring, problems);
         Validate(new FaceQualityOptionsValidator(), FaceQualityOptions.SectionName, quality, problems);
         Validate(new FaceQualityOptionsRulesValidator(), FaceQualityOptions.SectionName, quality, problems);
-        if (cameras is not null)
-        {
-            // Scheme and shape of every camera URL: capture would otherwise retry a bad one for ever.
-            problems.AddRange(CameraUrlRules.Check(cameras));
-        }
-
         if (problems.Count == 0)
         {
             // Cross-field rules of every resolved policy (e.g. OffThreshold below OnThreshold after the overrides).
@@ -121,20 +115,35 @@ internal static partial class ConfigChecker
         return warnings;
     }
 
-    /// <summary>Asks ffmpeg to open every enabled camera's <c>lavfi:</c> graph (the <c>check-config</c> verb only).</summary>
+    /// <summary>
+    /// The <c>check-config</c> verb's camera source checks: the scheme and shape of every camera URL
+    /// (<see cref="CameraUrlRules"/>), and with <paramref name="probe"/> ffmpeg opening each <c>lavfi:</c> graph.
+    /// </summary>
+    /// <remarks>
+    /// Not part of <see cref="Check"/> on purpose: at start and on a reload one bad camera must not stop the others (capture
+    /// reports it offline with the reason and retries), while <c>check-config</c>, run before deploying, refuses it, since
+    /// capture would otherwise retry it for ever.
+    /// </remarks>
     /// <param name="settings">The checked settings.</param>
-    /// <returns>One problem per graph ffmpeg cannot open.</returns>
-    public static IReadOnlyList<string> ProbeSources(PainStreamSettings settings)
+    /// <param name="probe">Whether to start ffmpeg for each <c>lavfi:</c> graph that passes the static checks.</param>
+    /// <returns>One problem per bad camera source, as <c>Cameras:NAME:Url: reason</c>.</returns>
+    public static IReadOnlyList<string> CheckSources(PainStreamSettings settings, bool probe)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var problems = new List<string>();
+        var problems = CameraUrlRules.Check(settings.Cameras).ToList();
+        if (!probe)
+        {
+            return problems;
+        }
+
         foreach (var (id, camera) in settings.Cameras)
         {
             var url = camera?.Url.Trim() ?? string.Empty;
-            if (url.StartsWith("lavfi:", StringComparison.OrdinalIgnoreCase)
+            var key = $"{CamerasOptions.SectionName}:{id}:Url: ";
+            if (url.StartsWith("lavfi:", StringComparison.OrdinalIgnoreCase) && !problems.Exists(p => p.StartsWith(key, StringComparison.Ordinal))
                 && CameraUrlRules.ProbeLavfi(settings.Capture.FfmpegPath, url["lavfi:".Length..], TimeSpan.FromSeconds(10)) is { } problem)
             {
-                problems.Add($"{CamerasOptions.SectionName}:{id}:Url: {problem}");
+                problems.Add(key + problem);
             }
         }
 
