@@ -134,8 +134,16 @@ internal static class Cli
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or IOException)
         {
-            // A JSON syntax error surfaces here, with the file and the line in the message.
-            problems = [$"{file}: {ex.Message}"];
+            // A JSON syntax error surfaces here: reported with its file, line and column.
+            problems = [ConfigChecker.DescribeLoadFailure(file, ex)];
+        }
+
+        if (settings is not null)
+        {
+            foreach (var warning in ConfigChecker.Warnings(settings))
+            {
+                Console.Error.WriteLine("painstream: warning: " + warning);
+            }
         }
 
         if (problems.Count > 0)
@@ -155,6 +163,22 @@ internal static class Cli
         var home = PainStreamConfiguration.ResolveHome();
         var path = PainStreamConfiguration.ResolveFile(file, home);
         var problems = LoadAndCheck(path, home, out _, out var settings);
+        if (problems.Count == 0)
+        {
+            // Only here, not at start or on a reload (where one bad camera must not stop the others): every camera URL's
+            // scheme and shape, and ffmpeg opening each lavfi: graph.
+            problems = ConfigChecker.CheckSources(settings!, probe: true);
+            if (problems.Count > 0)
+            {
+                Console.Error.WriteLine($"painstream: invalid configuration ({path}); {problems.Count} problem(s):");
+            }
+
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("  " + problem);
+            }
+        }
+
         if (problems.Count > 0)
         {
             return ExitBadConfig;

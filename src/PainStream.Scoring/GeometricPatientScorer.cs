@@ -11,9 +11,24 @@ namespace PainStream.Scoring;
 /// which is learnt on the fly (one sample per <see cref="GeometricScoringOptions.BaselineSampleSeconds"/> while no pain episode
 /// is pending or active).
 /// </summary>
-/// <remarks>Not thread-safe: the patient stage calls it in time order.</remarks>
+/// <remarks>
+/// <para>
+/// <b>Pose relative to the patient's neutral pose.</b> The head pose of every face learnt into the baseline is kept too (the
+/// last <see cref="NeutralPoseSamples"/>); once the baseline is ready, the scorer's own turned-away limit and its confidence
+/// fall-off judge the pose relative to their median, so a patient whose neutral face reads, say, 12° pitch (a camera above
+/// the bed, or a face unlike the generic 3-D model) is not penalised for it. The frame-level quality gate still applies its
+/// absolute limits first. The neutral pose is not saved with the baseline: after a restart it is learnt again from the
+/// next neutral samples, and until then the absolute pose is used.
+/// </para>
+/// <para>Not thread-safe: the patient stage calls it in time order.</para>
+/// </remarks>
 public sealed class GeometricPatientScorer : IPatientScorer
 {
+    /// <summary>How many learnt samples' head poses the neutral pose is the median of.</summary>
+    public const int NeutralPoseSamples = 60;
+
+    /// <summary>How many learnt samples with a pose are needed before the pose is judged relative to them.</summary>
+    public const int MinNeutralPoseSamples = 10;
     /// <summary>The scorer's name in scores and alerts.</summary>
     public const string ScorerName = "geometric";
 
@@ -33,6 +48,8 @@ public sealed class GeometricPatientScorer : IPatientScorer
     private NeutralBaseline _baseline;
     private bool _baselineStale = true;
     private PspiEstimate? _last;
+    private readonly Queue<HeadPose> _neutralPoses = new();
+    private HeadPose? _neutralPose;
 
     /// <summary>Initializes a new instance of the <see cref="GeometricPatientScorer"/> class.</summary>
     /// <param name="scorer">The shared, immutable scorer.</param>
@@ -63,6 +80,22 @@ public sealed class GeometricPatientScorer : IPatientScorer
 
     /// <inheritdoc/>
     public bool IsReady => _learner.IsReady;
+
+    /// <summary>Gets the patient's neutral head pose (the median of the learnt samples' poses), or <see langword="null"/> while too few are known.</summary>
+    public HeadPose? NeutralPose
+    {
+        get
+        {
+            if (_neutralPoses.Count < MinNeutralPoseSamples)
+            {
+                return null;
+            }
+
+            var yaw = _neutralPoses.Select(p => p.YawDegrees).Order().ElementAt(_neutralPoses.Count / 2);
+            var pitch = _neutralPoses.Select(p => p.PitchDegrees).Order().ElementAt(_neutralPoses.Count / 2);
+            return new HeadPose(yaw, pitch);
+        }
+    }
 
     /// <summary>Gets the baseline learner (for persistence).</summary>
     public BaselineLearner Learner => _learner;
@@ -118,6 +151,16 @@ public sealed class GeometricPatientScorer : IPatientScorer
             {
                 _lastLearnt = ts;
                 _baselineStale = true;
+                if (pose is { } learnt)
+                {
+                    _neutralPoses.Enqueue(learnt);
+                    if (_neutralPoses.Count > NeutralPoseSamples)
+                    {
+                        _neutralPoses.Dequeue();
+                    }
+
+                    _neutralPose = null;
+                }
             }
         }
 
@@ -128,7 +171,17 @@ public sealed class GeometricPatientScorer : IPatientScorer
         }
 
         baseline = _baseline;
-        return _baseline.IsValid ? scorer.Score(proxies, _baseline, pose) : PspiEstimate.CannotScore(LearningBaselineReason);
+        if (!_baseline.IsValid)
+        {
+            return PspiEstimate.CannotScore(LearningBaselineReason);
+        }
+
+        // Judge the pose against the patient's own neutral pose once it is known (see the class remarks).
+        _neutralPose ??= NeutralPose;
+        var judged = pose is { } current && _neutralPose is { } neutral
+            ? new HeadPose(current.YawDegrees - neutral.YawDegrees, current.PitchDegrees - neutral.PitchDegrees)
+            : pose;
+        return scorer.Score(proxies, _baseline, judged);
     }
 
     /// <inheritdoc/>
@@ -149,6 +202,8 @@ public sealed class GeometricPatientScorer : IPatientScorer
     public async ValueTask ResetBaselineAsync(CancellationToken cancellationToken)
     {
         _learner.Reset();
+        _neutralPoses.Clear();
+        _neutralPose = null;
         _baseline = default;
         _baselineStale = true;
         _lastLearnt = DateTimeOffset.MinValue;

@@ -195,7 +195,7 @@ public sealed class AlertContractTests
 
         // And an end with each of the new causes validates.
         var end = AlertScenario.Episode("ward3", "bed-1", 0)[^1];
-        foreach (var cause in (AlertCause[])[AlertCause.BaselineReset, AlertCause.Removed, AlertCause.Disabled, AlertCause.Restarted])
+        foreach (var cause in (AlertCause[])[AlertCause.BaselineReset, AlertCause.Removed, AlertCause.Disabled, AlertCause.Restarted, AlertCause.NoEvidence])
         {
             var json = JsonSerializer.Serialize(AlertEventPayload.From(end with { Cause = cause }, 1_772_600_767_000_001), MqttJsonContext.Default.AlertEventPayload);
             Assert.Empty(await PayloadSchemas.ValidateAsync(PayloadSchemas.AlertEvent, json));

@@ -300,6 +300,174 @@ public sealed class ConfigCheckerTests
         Assert.Equal("rtsp://u:p@10.1.1.9/s", settings.Cameras["bed-9"].Url);
     }
 
+    [Theory]
+    [InlineData("ftp://10.0.0.1/stream", "unsupported URL scheme 'ftp://'")]
+    [InlineData("http://10.0.0.1/stream", "unsupported URL scheme 'http://'")]
+    [InlineData("rtmp://10.0.0.1/live", "unsupported URL scheme 'rtmp://'")]
+    [InlineData("rtsp://", "needs a host")]
+    [InlineData("rtsps:///stream1", "needs a host")]
+    [InlineData("rtsp://10.0.0.1:99999/s", "needs a host")]
+    [InlineData("/nonexistent/ward/bed-3.mp4", "no such file '/nonexistent/ward/bed-3.mp4'")]
+    [InlineData("file:/nonexistent/clip.mp4", "no such file '/nonexistent/clip.mp4'")]
+    [InlineData("file:///nonexistent/clip.mp4", "no such file '/nonexistent/clip.mp4'")]
+    [InlineData("lavfi:", "empty lavfi: filter graph")]
+    [InlineData("lavfi:testsrc[out", "'[' without its ']'")]
+    [InlineData("lavfi:drawtext=text='unclosed", "unclosed quote")]
+    public void CheckSources_BadCameraUrl_IsRefusedWithItsKeyAndReason(string url, string reason)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Cameras:bed-1:Url"] = url, ["Cameras:bed-2:Url"] = "rtsp://10.0.0.2/s" })
+            .Build();
+
+        // Start and reload accept it (capture reports that camera offline with the reason, the others run); check-config refuses it.
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+        var problem = Assert.Single(ConfigChecker.CheckSources(settings!, probe: false));
+        Assert.StartsWith("Cameras:bed-1:Url: ", problem, StringComparison.Ordinal);
+        Assert.Contains(reason, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckSources_GoodCameraUrls_ArePassed()
+    {
+        using var dir = new TempDirectory();
+        var clip = Path.Combine(dir.Path, "bed 4.mp4");
+        File.WriteAllBytes(clip, [0, 0, 0, 0x18]);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cameras:a:Url"] = "rtsp://user:secret@10.0.0.1:554/stream1",
+                ["Cameras:b:Url"] = "rtsps://cam.ward.local/s",
+                ["Cameras:c:Url"] = clip,
+                ["Cameras:d:Url"] = "file:" + clip,
+                ["Cameras:e:Url"] = "lavfi:testsrc2=size=640x360:rate=5,drawtext=text='bed [4]'",
+            })
+            .Build();
+
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+        Assert.Empty(ConfigChecker.CheckSources(settings!, probe: false));
+    }
+
+    [Fact]
+    public void CheckSources_CredentialsInABadUrl_AreNeverEchoed()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cameras:a:Url"] = "http://admin:hunter2@10.0.0.1/s",
+                ["Cameras:b:Url"] = "admin:hunter2@10.0.0.1/stream1",
+            })
+            .Build();
+
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+        var problems = ConfigChecker.CheckSources(settings!, probe: false);
+
+        Assert.Equal(2, problems.Count);
+        Assert.All(problems, p => Assert.DoesNotContain("hunter2", p, StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Cameras:b:Url: ", StringComparison.Ordinal) && p.Contains("without its rtsp:// scheme", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CheckSources_LavfiGraphFfmpegCannotOpen_IsReported_AGoodOneIsNot()
+    {
+        // A real ffmpeg opens each graph (the check-config verb only).
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Cameras:good:Url"] = "lavfi:testsrc2=size=320x180:rate=5",
+                ["Cameras:typo:Url"] = "lavfi:tetssrc2=size=320x180",
+                ["Cameras:badopt:Url"] = "lavfi:testsrc2=sise=320x180",
+            })
+            .Build();
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+
+        Assert.Empty(ConfigChecker.CheckSources(settings!, probe: false));
+        var problems = ConfigChecker.CheckSources(settings!, probe: true);
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Cameras:typo:Url: ffmpeg cannot open the lavfi graph", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Cameras:badopt:Url: ffmpeg cannot open the lavfi graph", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_EveryWrongValueOfEverySection_IsReportedInOneRun()
+    {
+        // Several values that do not convert in the same sections, beside range violations in those sections: every one is
+        // named (before, only the first conversion error of a section was, and its other values were never validated).
+        var configuration = Json("""
+            {
+              "Cameras": { "bed-1": { "Url": "rtsp://10.0.0.1/s", "Fps": "five", "Enabled": "yes" } },
+              "Capture": { "Fps": "fast", "Width": "wide", "Height": -5 },
+              "Mqtt": { "Port": "x", "EmbeddedPort": 70000, "UseTls": "sometimes" },
+              "Detection": { "Detector": "Yolo", "MinScore": "high", "Workers": 0 },
+              "Alerting": { "OnThreshold": "4,5", "Dwell": "long" }
+            }
+            """);
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        Assert.Null(settings);
+        string[] expected =
+        [
+            "Cameras:bed-1:Fps: 'five' is not valid here: expected a number",
+            "Cameras:bed-1:Enabled: 'yes' is not valid here: expected true or false",
+            "Capture:Fps: 'fast' is not valid here",
+            "Capture:Width: 'wide' is not valid here: expected a whole number",
+            "Capture:Height:",
+            "Mqtt:Port: 'x' is not valid here",
+            "Mqtt:EmbeddedPort:",
+            "Mqtt:UseTls: 'sometimes' is not valid here: expected true or false",
+            "Detection:Detector: 'Yolo' is not valid here: expected one of ",
+            "Detection:MinScore: 'high' is not valid here",
+            "Detection:Workers:",
+            "Alerting:OnThreshold: '4,5' is not valid here: expected a number (with '.' as the decimal point)",
+        ];
+        foreach (var start in expected)
+        {
+            Assert.Contains(problems, p => p.StartsWith(start, StringComparison.Ordinal));
+        }
+
+        // Each problem once: no second "Failed to convert" line from the binder for a value already named.
+        Assert.DoesNotContain(problems, p => p.Contains("Failed to convert", StringComparison.Ordinal));
+        Assert.Equal(problems.Count, problems.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [InlineData("{\n  \"Capture\": { \"Fps\": 5, }\n  \"Mqtt\": {}\n}", 3, 3)]
+    [InlineData("{\n  \"Capture\": { \"Fps\": 5 }\n  \"Mqtt\": {}\n}", 3, 3)]
+    [InlineData("{ \"Capture\": { \"Fps\": fivefps } }", 1, 24)]
+    public void DescribeLoadFailure_JsonSyntaxError_NamesTheFileLineAndColumn(string json, int line, int column)
+    {
+        // Line 3 column 3: the '"' of "Mqtt" where a ',' was missing (a trailing comma is allowed by the configuration
+        // parser). Line 1 column 24: the 'i' where the parser, reading 'f…', expected the literal false.
+        using var dir = new TempDirectory();
+        var file = Path.Combine(dir.Path, "painstream.json");
+        File.WriteAllText(file, json);
+
+        var ex = Assert.ThrowsAny<Exception>(() => new ConfigurationBuilder().AddPainStreamSources(file, reloadOnChange: false).Build());
+        var problem = ConfigChecker.DescribeLoadFailure(file, ex);
+
+        TestContext.Current.TestOutputHelper?.WriteLine(problem);
+        Assert.StartsWith($"{file}:{line}:{column}: JSON syntax error (line {line}, column {column}): ", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:9464", true)]
+    [InlineData("http://10.1.2.3:9464", true)]
+    [InlineData("http://*:9464", true)]
+    [InlineData("http://[::]:9464", true)]
+    [InlineData("http://127.0.0.1:9464", false)]
+    [InlineData("http://localhost:9464", false)]
+    [InlineData("http://[::1]:9464", false)]
+    public void Warnings_HttpBeyondLoopback_IsWarnedAbout(string url, bool warned)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Http:Url"] = url }).Build();
+
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+        var warnings = ConfigChecker.Warnings(settings!);
+
+        Assert.Equal(warned, warnings.Any(w => w.StartsWith("Http:Url: listens on ", StringComparison.Ordinal) && w.Contains("without authentication", StringComparison.Ordinal)));
+    }
+
     private static IConfigurationRoot Json(string json)
     {
         var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));

@@ -62,6 +62,9 @@ internal sealed class TestImage
     /// <summary>Wraps the pixels in an OpenCV header (no copy); dispose it before the buffer is reused.</summary>
     public Mat AsMat() => Mat.FromPixelData(Height, Width, MatType.CV_8UC3, Data, Stride);
 
+    /// <summary>Wraps a packed BGR24 buffer (no copy).</summary>
+    public static TestImage FromBytes(byte[] data, int width, int height) => new(data, width, height, width * 3);
+
     /// <summary>Creates a uniform image.</summary>
     public static TestImage Uniform(int width, int height, byte value)
     {

@@ -80,6 +80,14 @@ public sealed record AlertPolicy
     /// <value>The default value is 5 minutes.</value>
     public TimeSpan FaceNotVisibleAfter { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Gets how long an open pain episode may go without an accepted sample before it ends with
+    /// <see cref="AlertCause.NoEvidence"/>. The clock stands still while the camera is offline or the scorer fails, so an
+    /// unanswered pain alert keeps escalating through a technical fault.
+    /// </summary>
+    /// <value>The default value is 30 minutes.</value>
+    public TimeSpan NoEvidenceAfter { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Checks every field and the relations between them.</summary>
     /// <returns>One message per problem, each starting with the property name; empty when the policy is valid.</returns>
     public IReadOnlyList<string> Validate()
@@ -101,6 +109,7 @@ public sealed record AlertPolicy
         CheckNotNegative(problems, nameof(SmoothingTimeConstant), SmoothingTimeConstant);
         CheckRange(problems, nameof(PeakUpdateStep), PeakUpdateStep, double.Epsilon, MaxScore);
         CheckPositive(problems, nameof(FaceNotVisibleAfter), FaceNotVisibleAfter);
+        CheckPositive(problems, nameof(NoEvidenceAfter), NoEvidenceAfter);
         return problems;
     }
 

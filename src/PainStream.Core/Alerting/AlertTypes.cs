@@ -85,6 +85,13 @@ public enum AlertCause
     /// (<see cref="AlertEventType.End"/>, sent at start). A condition that persists opens a new episode.
     /// </summary>
     Restarted,
+
+    /// <summary>
+    /// The pain episode had no accepted sample (a scorable face with enough confidence) for
+    /// <see cref="AlertPolicy.NoEvidenceAfter"/> while the camera was online and the scorer working: it ends
+    /// (<see cref="AlertEventType.End"/>) rather than staying open for ever. The face-not-visible alarm runs beside it.
+    /// </summary>
+    NoEvidence,
 }
 
 /// <summary>The pain state of one patient (see <see cref="PatientAlertMachine"/> for the exact rules).</summary>

@@ -23,7 +23,13 @@ namespace PainStream.Core.Alerting;
 /// sends an update; every <see cref="AlertPolicy.ReAlertInterval"/> since the last announcement the episode is re-announced
 /// (update, priority raised one step, acknowledgement cleared); otherwise, while unacknowledged, every
 /// <see cref="AlertPolicy.EscalateAfter"/> since the last priority change raises the priority one step up to High.
-/// An unknown score keeps the episode Active: a hidden face does not end a pain alert (the face-not-visible alarm covers it).</description></item>
+/// An unknown score keeps the episode Active: a hidden face does not end a pain alert at once (the face-not-visible alarm
+/// covers it).</description></item>
+/// <item><description><b>Active or Ending → Idle</b> when no sample has been accepted (scorable, confidence at least
+/// <see cref="AlertPolicy.MinConfidence"/>) for <see cref="AlertPolicy.NoEvidenceAfter"/>: an <see cref="AlertEventType.End"/>
+/// with cause <see cref="AlertCause.NoEvidence"/>, so an episode without evidence does not stay open for ever. The clock
+/// stands still while the camera is offline or the scorer fails: a nurse must not lose an unanswered pain alert because a
+/// camera died, so through an outage the episode keeps escalating.</description></item>
 /// <item><description><b>Active → Ending</b> when <c>s &lt; Off</c>.</description></item>
 /// <item><description><b>Ending → Active</b> (same episode, no event) when <c>s ≥ Off</c> again; so an episode ends only after
 /// the score has stayed below <c>Off</c> continuously for the hold time. Using <c>Off</c> rather than <c>On</c> here means a
@@ -54,6 +60,7 @@ public sealed class PatientAlertMachine
     private readonly ScoreSmoother _smoother;
     private AlertPolicy _policy;
     private DateTimeOffset? _lastSeenAt;
+    private DateTimeOffset _lastEvidenceAt;
     private DateTimeOffset _pendingSince;
     private double _pendingPeak;
     private DateTimeOffset _endingSince;
@@ -123,6 +130,7 @@ public sealed class PatientAlertMachine
         if (_smoother.Add(sample, now))
         {
             _lastSeenAt = now;
+            _lastEvidenceAt = now;
             Close(ref _faceNotVisible, AlertCause.Resolved, now, ref events);
         }
 
@@ -295,6 +303,13 @@ public sealed class PatientAlertMachine
             _snoozedUntil = null;
         }
 
+        if (_cameraOffline || _scorerFailing)
+        {
+            // A technical fault is not the patient's lack of pain: the no-evidence clock stands still (restarts from the
+            // fault's end), so the open episode keeps escalating until a nurse answers it.
+            _lastEvidenceAt = now;
+        }
+
         // A state change may enable the next one in the same step (e.g. a zero dwell); the rules cannot cycle, the bound is a guard.
         for (var i = 0; i < MaxTransitionsPerStep && EvaluatePain(now, ref events); i++)
         {
@@ -338,8 +353,14 @@ public sealed class PatientAlertMachine
                 }
 
                 _pain = new Episode(AlertReason.Pain, _pendingSince, now, AlertPriority.Low) { Peak = _pendingPeak, ReportedPeak = _pendingPeak };
+                _lastEvidenceAt = Max(_lastEvidenceAt, _pendingSince);
                 State = PainAlertState.Active;
                 Emit(_pain, AlertEventType.New, AlertCause.Onset, now, ref events);
+                return true;
+
+            case PainAlertState.Active or PainAlertState.Ending when now - _lastEvidenceAt >= _policy.NoEvidenceAfter:
+                Close(ref _pain, AlertCause.NoEvidence, now, ref events);
+                State = PainAlertState.Idle;
                 return true;
 
             case PainAlertState.Active:
@@ -403,6 +424,8 @@ public sealed class PatientAlertMachine
             Emit(episode, AlertEventType.Update, AlertCause.Escalation, now, ref events);
         }
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static AlertPriority Raise(AlertPriority priority) => priority < AlertPriority.High ? priority + 1 : AlertPriority.High;
 

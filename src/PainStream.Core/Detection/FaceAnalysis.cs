@@ -20,6 +20,16 @@ public readonly record struct FacePose(float Yaw, float Pitch, float Roll);
 public sealed record FaceAnalysis(BoxF Box, float DetectorScore, PointF[] Landmarks, FacePose? Pose, string? QualityIssue)
 {
     /// <summary>
+    /// The <see cref="QualityIssue"/> of a detection whose landmarks and detector keypoints do not make a human face (noise, a
+    /// fractal, a test pattern): the patient stage treats it as no face at all, so it cannot feed a baseline, a score, a
+    /// track or close the face-not-visible alarm.
+    /// </summary>
+    public const string NotAFace = "not a face";
+
+    /// <summary>Gets a value indicating whether the face passed the plausibility check (it may still fail the quality gate).</summary>
+    public bool IsPlausibleFace => !string.Equals(QualityIssue, NotAFace, StringComparison.Ordinal);
+
+    /// <summary>
     /// Gets the learned model's score of this face's aligned crop, submitted by the detect worker while it still held the crop
     /// (only for a face that passed the quality gate on a camera whose scorer is a learned model), or <see langword="null"/>.
     /// The patient stage awaits it before scoring the frame.

@@ -59,6 +59,14 @@ public sealed class AlertingOptions
     [Range(0.1, 1440.0)]
     public double FaceNotVisibleMinutes { get; set; } = 5;
 
+    /// <summary>
+    /// Gets or sets after how many minutes without an accepted sample (a scorable face whose confidence reaches
+    /// <see cref="MinConfidence"/>) an active pain episode ends with cause <c>no_evidence</c>. The clock does not run while
+    /// the camera is offline or the scorer fails: then the episode keeps escalating. <value>The default value is 30.</value>
+    /// </summary>
+    [Range(1.0, 1440.0)]
+    public double NoEvidenceMinutes { get; set; } = 30;
+
     /// <summary>Gets or sets the interval between score messages per bed, in milliseconds.</summary>
     [Range(100, 3_600_000)]
     public int ScoreIntervalMilliseconds { get; set; } = 1000;
@@ -89,6 +97,7 @@ public sealed class AlertingOptions
         SmoothingTimeConstant = TimeSpan.FromSeconds(SmoothingTimeConstantSeconds),
         PeakUpdateStep = PeakUpdateStep,
         FaceNotVisibleAfter = TimeSpan.FromMinutes(bed?.FaceNotVisibleMinutes ?? camera?.FaceNotVisibleMinutes ?? FaceNotVisibleMinutes),
+        NoEvidenceAfter = TimeSpan.FromMinutes(bed?.NoEvidenceMinutes ?? camera?.NoEvidenceMinutes ?? NoEvidenceMinutes),
     };
 
     /// <summary>Resolves the policy of one bed in a mode: <see cref="Resolve(AlertingOverrides?, AlertingOverrides?)"/> for adults, <see cref="ResolveInfant"/> for infants.</summary>
@@ -178,4 +187,8 @@ public sealed class AlertingOverrides
     /// <summary>Gets or sets the face-not-visible override, in minutes.</summary>
     [Range(0.1, 1440.0)]
     public double? FaceNotVisibleMinutes { get; set; }
+
+    /// <summary>Gets or sets the no-evidence override, in minutes.</summary>
+    [Range(1.0, 1440.0)]
+    public double? NoEvidenceMinutes { get; set; }
 }

@@ -135,7 +135,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var analyses = observation.Analyses ?? [];
+            var analyses = AcceptedFaces(observation.Analyses ?? []);
             _bedFaces.Clear();
             _assigner.Assign(observation, settings.Beds, analyses, _bedFaces);
             var now = _time.GetUtcNow();
@@ -161,6 +161,26 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The acceptance gate: detections the analyser found not to be a face (<see cref="FaceAnalysis.NotAFace"/>) are dropped
+    /// before bed assignment, so they cannot become a bed's tracked face, feed its baseline or a score, or close its
+    /// face-not-visible alarm: for the bed they are no face at all.
+    /// </summary>
+    /// <param name="analyses">The frame's analyses.</param>
+    /// <returns>The same list when every detection is plausible, otherwise the plausible ones.</returns>
+    internal static IReadOnlyList<FaceAnalysis> AcceptedFaces(IReadOnlyList<FaceAnalysis> analyses)
+    {
+        for (var i = 0; i < analyses.Count; i++)
+        {
+            if (!analyses[i].IsPlausibleFace)
+            {
+                return analyses.Where(a => a.IsPlausibleFace).ToArray();
+            }
+        }
+
+        return analyses;
     }
 
     /// <summary>

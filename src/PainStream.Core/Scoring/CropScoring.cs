@@ -59,6 +59,13 @@ public readonly record struct CropScore(float Pspi, float Confidence, int Predic
     /// <summary>Gets a value indicating whether the crop was scored.</summary>
     public bool IsScorable => CannotScoreReason is null;
 
+    /// <summary>
+    /// Gets the confidence on the scale every scorer shares (<see cref="Alerting.ConfidenceScale"/>): the probability of the
+    /// predicted class and its neighbours on the pain scale. <see cref="Confidence"/> stays the top class probability, which
+    /// the evaluation's calibration figures are about. NaN when not set.
+    /// </summary>
+    public float ScaleConfidence { get; init; } = float.NaN;
+
     /// <summary>A crop that could not be scored.</summary>
     /// <param name="reason">Why.</param>
     /// <returns>The result.</returns>

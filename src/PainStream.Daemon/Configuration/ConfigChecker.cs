@@ -1,7 +1,11 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections;
+using System.ComponentModel;
+using System.Globalization;
+using System.Net;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using PainStream.Core.Options;
@@ -39,6 +43,7 @@ internal static partial class ConfigChecker
     public static IReadOnlyList<string> Check(IConfiguration configuration, out PainStreamSettings? settings)
     {
         var problems = new List<string>();
+        var badValues = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var child in configuration.GetChildren())
         {
             if (!Sections.ContainsKey(child.Key) && !HostSections.Contains(child.Key))
@@ -47,20 +52,22 @@ internal static partial class ConfigChecker
             }
             else if (Sections.TryGetValue(child.Key, out var type))
             {
-                FindUnknownKeys(child, type, problems);
+                FindUnknownKeys(child, type, problems, badValues);
             }
         }
 
-        var cameras = Bind<CamerasOptions>(configuration, CamerasOptions.SectionName, problems);
-        var capture = Bind<CaptureOptions>(configuration, CaptureOptions.SectionName, problems);
-        var detection = Bind<DetectionOptions>(configuration, DetectionOptions.SectionName, problems);
-        var pipeline = Bind<PipelineOptions>(configuration, PipelineOptions.SectionName, problems);
-        var mqtt = Bind<MqttOptions>(configuration, MqttOptions.SectionName, problems);
-        var http = Bind<HttpOptions>(configuration, HttpOptions.SectionName, problems);
-        var demo = Bind<DemoOptions>(configuration, DemoOptions.SectionName, problems);
-        var alerting = Bind<AlertingOptions>(configuration, AlertingOptions.SectionName, problems);
-        var scoring = Bind<ScoringOptions>(configuration, ScoringOptions.SectionName, problems);
-        var quality = Bind<FaceQualityOptions>(configuration, FaceQualityOptions.SectionName, problems);
+        // Values that do not convert were reported above, each with its key; the sections are bound without them, so the
+        // validators still check every other value of the same section in this run.
+        var cameras = Bind<CamerasOptions>(configuration, CamerasOptions.SectionName, problems, badValues);
+        var capture = Bind<CaptureOptions>(configuration, CaptureOptions.SectionName, problems, badValues);
+        var detection = Bind<DetectionOptions>(configuration, DetectionOptions.SectionName, problems, badValues);
+        var pipeline = Bind<PipelineOptions>(configuration, PipelineOptions.SectionName, problems, badValues);
+        var mqtt = Bind<MqttOptions>(configuration, MqttOptions.SectionName, problems, badValues);
+        var http = Bind<HttpOptions>(configuration, HttpOptions.SectionName, problems, badValues);
+        var demo = Bind<DemoOptions>(configuration, DemoOptions.SectionName, problems, badValues);
+        var alerting = Bind<AlertingOptions>(configuration, AlertingOptions.SectionName, problems, badValues);
+        var scoring = Bind<ScoringOptions>(configuration, ScoringOptions.SectionName, problems, badValues);
+        var quality = Bind<FaceQualityOptions>(configuration, FaceQualityOptions.SectionName, problems, badValues);
 
         Validate(new CamerasOptionsValidator(), CamerasOptions.SectionName, cameras, problems);
         Validate(new CaptureOptionsValidator(), CaptureOptions.SectionName, capture, problems);
@@ -90,13 +97,118 @@ internal static partial class ConfigChecker
         return problems;
     }
 
-    private static T? Bind<T>(IConfiguration configuration, string section, List<string> problems)
+    /// <summary>
+    /// Warnings about a valid configuration that is nevertheless risky: listeners beyond loopback without authentication.
+    /// </summary>
+    /// <param name="settings">The checked settings.</param>
+    /// <returns>One line per warning, each starting with its key path.</returns>
+    public static IReadOnlyList<string> Warnings(PainStreamSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var warnings = new List<string>();
+        if (settings.Http.Enabled && ListenHost(settings.Http.Url) is { } host && !IsLoopback(host))
+        {
+            warnings.Add($"{HttpOptions.SectionName}:Url: listens on {host}, beyond loopback, without authentication: anyone who can reach it reads "
+                + "/metrics (camera names, states) and /healthz; keep it on 127.0.0.1 and scrape through a reverse proxy with authentication");
+        }
+
+        return warnings;
+    }
+
+    /// <summary>
+    /// The <c>check-config</c> verb's camera source checks: the scheme and shape of every camera URL
+    /// (<see cref="CameraUrlRules"/>), and with <paramref name="probe"/> ffmpeg opening each <c>lavfi:</c> graph.
+    /// </summary>
+    /// <remarks>
+    /// Not part of <see cref="Check"/> on purpose: at start and on a reload one bad camera must not stop the others (capture
+    /// reports it offline with the reason and retries), while <c>check-config</c>, run before deploying, refuses it, since
+    /// capture would otherwise retry it for ever.
+    /// </remarks>
+    /// <param name="settings">The checked settings.</param>
+    /// <param name="probe">Whether to start ffmpeg for each <c>lavfi:</c> graph that passes the static checks.</param>
+    /// <returns>One problem per bad camera source, as <c>Cameras:NAME:Url: reason</c>.</returns>
+    public static IReadOnlyList<string> CheckSources(PainStreamSettings settings, bool probe)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = CameraUrlRules.Check(settings.Cameras).ToList();
+        if (!probe)
+        {
+            return problems;
+        }
+
+        foreach (var (id, camera) in settings.Cameras)
+        {
+            var url = camera?.Url.Trim() ?? string.Empty;
+            var key = $"{CamerasOptions.SectionName}:{id}:Url: ";
+            if (url.StartsWith("lavfi:", StringComparison.OrdinalIgnoreCase) && !problems.Exists(p => p.StartsWith(key, StringComparison.Ordinal))
+                && CameraUrlRules.ProbeLavfi(settings.Capture.FfmpegPath, url["lavfi:".Length..], TimeSpan.FromSeconds(10)) is { } problem)
+            {
+                problems.Add(key + problem);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Describes why a configuration file could not be loaded; for a JSON syntax error, with the file, line and column
+    /// (1-based) where the parser stopped.
+    /// </summary>
+    /// <param name="file">The main configuration file (named when the failing one cannot be told).</param>
+    /// <param name="ex">The load failure.</param>
+    /// <returns>One problem line.</returns>
+    public static string DescribeLoadFailure(string file, Exception ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var failing = FailingFile().Match(ex.Message) is { Success: true } m ? m.Groups["file"].Value : file;
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is JsonException json)
+            {
+                var line = json.LineNumber is { } l ? (l + 1).ToString(CultureInfo.InvariantCulture) : "?";
+                var column = json.BytePositionInLine is { } c ? (c + 1).ToString(CultureInfo.InvariantCulture) : "?";
+                return $"{failing}:{line}:{column}: JSON syntax error (line {line}, column {column}): {FirstSentence(json.Message)}";
+            }
+        }
+
+        return $"{file}: {ex.Message}";
+    }
+
+    private static string FirstSentence(string message)
+    {
+        // System.Text.Json appends " LineNumber: 3 | BytePositionInLine: 7." which the prefix already says.
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut].TrimEnd() : message;
+    }
+
+    private static string? ListenHost(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        return uri.Host.Trim('[', ']');
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    private static T? Bind<T>(IConfiguration configuration, string section, List<string> problems, HashSet<string> badValues)
         where T : class, new()
     {
+        var source = configuration.GetSection(section);
+        if (badValues.Count > 0 && source.AsEnumerable().Any(kv => badValues.Contains(kv.Key)))
+        {
+            // Bind what remains; the removed values keep their defaults and were reported already.
+            var remaining = source.AsEnumerable().Where(kv => kv.Value is not null && !badValues.Contains(kv.Key));
+            source = new ConfigurationBuilder().AddInMemoryCollection(remaining).Build().GetSection(section);
+        }
+
         try
         {
-            // Unknown keys were reported with their full paths above; here only conversion errors remain.
-            return configuration.GetSection(section).Get<T>() ?? new T();
+            // Unknown keys and values that do not convert were reported with their full paths above.
+            return source.Get<T>() ?? new T();
         }
         catch (InvalidOperationException ex)
         {
@@ -178,7 +290,10 @@ internal static partial class ConfigChecker
     [GeneratedRegex(@" at '(?<key>[^']+)'", RegexOptions.CultureInvariant)]
     private static partial Regex ConversionKey();
 
-    private static void FindUnknownKeys(IConfigurationSection section, Type type, List<string> problems)
+    [GeneratedRegex(@"file '(?<file>[^']+)'", RegexOptions.CultureInvariant)]
+    private static partial Regex FailingFile();
+
+    private static void FindUnknownKeys(IConfigurationSection section, Type type, List<string> problems, HashSet<string> badValues)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         var children = section.GetChildren().ToList();
@@ -188,6 +303,11 @@ internal static partial class ConfigChecker
             {
                 problems.Add($"{section.Path}: expected a single value, found an object");
             }
+            else if (ConversionError(section.Value, type) is { } error)
+            {
+                problems.Add($"{section.Path}: {error}");
+                badValues.Add(section.Path);
+            }
 
             return;
         }
@@ -196,7 +316,7 @@ internal static partial class ConfigChecker
         {
             foreach (var child in children)
             {
-                FindUnknownKeys(child, valueType, problems);
+                FindUnknownKeys(child, valueType, problems, badValues);
             }
 
             return;
@@ -216,12 +336,38 @@ internal static partial class ConfigChecker
         {
             if (properties.TryGetValue(child.Key, out var property))
             {
-                FindUnknownKeys(child, property.PropertyType, problems);
+                FindUnknownKeys(child, property.PropertyType, problems, badValues);
             }
             else
             {
                 problems.Add($"{child.Path}: unknown key (known: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})");
             }
+        }
+    }
+
+    /// <summary>Converts a value as the binder would; says why it does not convert (strings always do).</summary>
+    private static string? ConversionError(string? value, Type type)
+    {
+        if (string.IsNullOrEmpty(value) || type == typeof(string))
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
+            return null;
+        }
+        catch (Exception ex) when (ex is FormatException or NotSupportedException or ArgumentException or OverflowException || ex.InnerException is FormatException or OverflowException)
+        {
+            // Not a secret: only strings may hold one, and they always convert.
+            var expected = type.IsEnum ? $"one of {string.Join(", ", Enum.GetNames(type))}"
+                : type == typeof(bool) ? "true or false"
+                : type == typeof(int) || type == typeof(long) ? "a whole number"
+                : type == typeof(double) || type == typeof(float) || type == typeof(decimal) ? "a number (with '.' as the decimal point)"
+                : type == typeof(TimeSpan) ? "a time span such as 00:00:30"
+                : $"a value of type {type.Name}";
+            return $"'{value}' is not valid here: expected {expected}";
         }
     }
 

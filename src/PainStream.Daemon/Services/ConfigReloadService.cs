@@ -83,7 +83,7 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or IOException)
             {
-                problems = [$"{_file}: {ex.Message}"];
+                problems = [ConfigChecker.DescribeLoadFailure(_file, ex)];
                 next = null;
             }
 

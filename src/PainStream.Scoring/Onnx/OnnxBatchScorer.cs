@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
+using PainStream.Core.Alerting;
 using PainStream.Core.Detection;
 using PainStream.Core.Scoring;
 
@@ -387,7 +388,10 @@ public sealed class OnnxBatchScorer : IDisposable
         }
 
         var regions = _regions is { } grid ? Regions(slot, best, grid) : null;
-        return new CropScore((float)Math.Clamp(expected, 0, ModelManifest.MaxPspi), p[best], best, regions);
+        return new CropScore((float)Math.Clamp(expected, 0, ModelManifest.MaxPspi), p[best], best, regions)
+        {
+            ScaleConfidence = (float)ConfidenceScale.FromClassProbabilities(p, values, best),
+        };
     }
 
     /// <summary>Writes the class probabilities of slot <paramref name="slot"/> of the last run: p = softmax(logits / T), or the model's probabilities as they are.</summary>

@@ -69,7 +69,8 @@ public sealed class OnnxPatientScorer : IPatientScorer
 
         _scored = true;
         _lastRegions = result.Regions;
-        return new ScoreSample(result.Pspi, result.Confidence);
+        // The shared confidence scale (ConfidenceScale), so the same MinConfidence serves this model and the geometric scorer.
+        return new ScoreSample(result.Pspi, float.IsFinite(result.ScaleConfidence) ? result.ScaleConfidence : result.Confidence);
     }
 
     /// <inheritdoc/>

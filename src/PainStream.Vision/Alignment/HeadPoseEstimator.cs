@@ -12,17 +12,22 @@ namespace PainStream.Vision.Alignment;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Face model.</b> Twelve landmarks that are well defined in 3-D (not silhouette points, except the chin): nose
-/// root, tip, nostrils and subnasale, the four eye corners, the mouth corners and the chin (see
-/// <see cref="ModelLandmarks"/> and <see cref="ModelPoints"/>). Millimetres, origin at the nose tip, x towards the
+/// <b>Face model.</b> Eleven landmarks that a facial expression does not move: the nose root, the nose bridge (28,
+/// 29), the nose tip, the nostril wings and subnasale, and the four eye corners (see <see cref="ModelLandmarks"/> and
+/// <see cref="ModelPoints"/>). The brows (AU4), lids (AU6/7/43), upper lip (AU9/10), mouth corners and the jaw (mouth
+/// opening, AU25–27) are left out on purpose: with the mouth corners and the chin in the model a strong grimace read as
+/// a pitch of −24°, and an open mouth as +9 to +13°, so the gate refused faces exactly when the pain was worst. The face
+/// contour (jaw points 0–2, 14–16) was tried and left out: a silhouette, it slides with yaw and moved turned faces by
+/// 5–6° without making any estimate better. Millimetres, origin at the nose tip, x towards the
 /// subject's left (the image's right in a frontal view), y down, z into the head, so the frontal pose is the identity
 /// rotation in OpenCV's camera axes. x and y are dlib's own 68-point mean shape scaled to a biocular (outer eye corner)
 /// width of 90 mm, the adult mean in Farkas' anthropometric norms: a frontal face of average proportions therefore
 /// projects onto the shape the landmark model predicts for it, and frontal fixtures read near 0°. The depths z are
 /// rounded adult soft-tissue profile values (nose tip protrusion about 18 mm in front of the subnasale and 22 mm in
-/// front of the nasion, inner eye corners about 10 mm and outer corners about 26 mm behind the nasion, mouth corners
-/// and chin about 30 mm behind the tip). They set how strongly yaw and pitch foreshorten the face; an individual face
-/// differing from them shifts the estimate by a few degrees, which is far inside the quality gate's 20–30° limits.
+/// front of the nasion, the dorsum straight between them, inner eye corners about 10 mm and outer corners about 26 mm
+/// behind the nasion). They set how strongly yaw and pitch foreshorten the face; an individual face differing from them
+/// shifts the estimate by a few degrees, which is why a patient's pose is judged relative to their own neutral pose
+/// once a baseline exists (see the README, "Head pose").
 /// </para>
 /// <para>
 /// <b>Camera.</b> Uncalibrated: focal length = image width in pixels (a horizontal field of view of about 53°), principal
@@ -47,15 +52,16 @@ public sealed class HeadPoseEstimator
 
     private static readonly int[] Landmarks =
     [
-        Face68.NoseRoot, Face68.NoseTip, Face68.RightNostril, Face68.Subnasale, Face68.LeftNostril,
+        Face68.NoseRoot, 28, 29, Face68.NoseTip, Face68.RightNostril, Face68.Subnasale, Face68.LeftNostril,
         Face68.RightEyeOuter, Face68.RightEyeInner, Face68.LeftEyeInner, Face68.LeftEyeOuter,
-        Face68.RightMouthCorner, Face68.LeftMouthCorner, Face68.Chin,
     ];
 
     // x, y from dlib's mean shape (×157.3 mm per unit, centred on the nose tip); z from adult profile norms (see remarks).
     private static readonly Vector3[] Model =
     [
         new(0f, -38.0f, 22f),       // 27 nose root (nasion)
+        new(0f, -25.4f, 14.7f),     // 28 upper nose bridge (dorsum, a third of the way to the tip)
+        new(0f, -12.9f, 7.5f),      // 29 lower nose bridge
         new(0f, 0f, 0f),            // 30 nose tip (pronasale)
         new(-15.0f, 8.7f, 22f),     // 31 right nostril wing
         new(0f, 13.6f, 18f),        // 33 subnasale
@@ -64,11 +70,9 @@ public sealed class HeadPoseEstimator
         new(-19.0f, -34.5f, 32f),   // 39 right eye inner corner (endocanthion)
         new(19.0f, -34.5f, 32f),    // 42 left eye inner corner
         new(45.0f, -36.4f, 48f),    // 45 left eye outer corner
-        new(-28.8f, 32.1f, 30f),    // 48 right mouth corner (cheilion)
-        new(28.8f, 32.1f, 30f),     // 54 left mouth corner
-        new(0f, 82.2f, 30f),        // 8 chin (menton)
     ];
 
+    private readonly int[] _landmarks;
     private readonly Point3f[] _objectPoints;
     private readonly Point2f[] _imagePoints;
     private readonly double[] _rvec = new double[3];
@@ -76,14 +80,21 @@ public sealed class HeadPoseEstimator
 
     /// <summary>Initializes a new instance of the <see cref="HeadPoseEstimator"/> class.</summary>
     public HeadPoseEstimator()
+        : this(Landmarks, Model)
     {
-        _objectPoints = new Point3f[Model.Length];
-        for (var i = 0; i < Model.Length; i++)
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HeadPoseEstimator"/> class with another point set (experiments).</summary>
+    internal HeadPoseEstimator(int[] landmarks, Vector3[] model)
+    {
+        _landmarks = landmarks;
+        _objectPoints = new Point3f[model.Length];
+        for (var i = 0; i < model.Length; i++)
         {
-            _objectPoints[i] = new Point3f(Model[i].X, Model[i].Y, Model[i].Z);
+            _objectPoints[i] = new Point3f(model[i].X, model[i].Y, model[i].Z);
         }
 
-        _imagePoints = new Point2f[Model.Length];
+        _imagePoints = new Point2f[model.Length];
     }
 
     /// <summary>Gets the landmark indices (iBUG 300-W) the pose is solved from, in the order of <see cref="ModelPoints"/>.</summary>
@@ -112,9 +123,9 @@ public sealed class HeadPoseEstimator
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageWidth);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageHeight);
 
-        for (var i = 0; i < Landmarks.Length; i++)
+        for (var i = 0; i < _landmarks.Length; i++)
         {
-            var p = landmarks[Landmarks[i]];
+            var p = landmarks[_landmarks[i]];
             if (!float.IsFinite(p.X) || !float.IsFinite(p.Y))
             {
                 return false;

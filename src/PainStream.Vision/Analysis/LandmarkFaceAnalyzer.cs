@@ -10,8 +10,9 @@ using PainStream.Vision.Landmarks;
 namespace PainStream.Vision.Analysis;
 
 /// <summary>
-/// Frame-level face analysis: dlib's 68 landmarks (the shared, read-only <see cref="ShapePredictor"/>), alignment to the
-/// canonical template, head pose and the quality gate. One instance per detect worker (the aligner owns its crop buffer).
+/// Frame-level face analysis: dlib's 68 landmarks (the shared, read-only <see cref="ShapePredictor"/>), the plausibility
+/// check (<see cref="FacePlausibility"/>: a detection that is not a face is reported with <see cref="FaceAnalysis.NotAFace"/>),
+/// alignment to the canonical template, head pose and the quality gate. One instance per detect worker (the aligner owns its crop buffer).
 /// </summary>
 /// <remarks>
 /// <b>Crops for learned scorers.</b> The aligned crop lives in the aligner's buffer only until the next face, and the frame
@@ -28,6 +29,7 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     private readonly ShapePredictor _predictor;
     private readonly FaceAligner _aligner;
     private readonly HeadPoseEstimator _pose = new();
+    private readonly FacePlausibility _plausibility;
     private readonly Func<FaceQualityOptions> _quality;
     private readonly IFaceCropScorer? _crops;
     private FaceQualityOptions? _gateOptions;
@@ -46,6 +48,7 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
         ArgumentNullException.ThrowIfNull(quality);
         _predictor = predictor;
         _aligner = new FaceAligner(template);
+        _plausibility = new FacePlausibility(template);
         _quality = quality;
     }
 
@@ -83,11 +86,18 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
             var landmarks = new PointF[_predictor.LandmarkCount];
             _predictor.Predict(image, face.Box, landmarks);
             HeadPoseEstimate? pose = _pose.TryEstimate(landmarks, image.Width, image.Height, out var estimate) ? estimate : null;
+            FacePose? reported = pose is { } e ? new FacePose(e.YawDegrees, e.PitchDegrees, e.RollDegrees) : null;
+            if (!_plausibility.Evaluate(landmarks, face).IsFace)
+            {
+                // Noise, a fractal, a pattern: never aligned, gated, scored or handed to a learned model.
+                result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, reported, FaceAnalysis.NotAFace);
+                continue;
+            }
+
             var aligned = _aligner.Align(image, landmarks);
             var quality = gate.Evaluate(aligned, pose);
-            FacePose? facePose = pose is { } p ? new FacePose(p.YawDegrees, p.PitchDegrees, p.RollDegrees) : null;
             var crop = quality.IsOk && learned ? _crops!.Submit(camera!.Value, aligned.Image) : null;
-            result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, facePose, quality.IsOk ? null : quality.Reason) { CropScore = crop };
+            result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, reported, quality.IsOk ? null : quality.Reason) { CropScore = crop };
         }
 
         return result;

@@ -26,7 +26,8 @@ namespace PainStream.Vision.Synthesis;
 /// <para>
 /// Plausibility: each displacement is clamped so that no contour crosses another (brows keep half their gap above the lids,
 /// the inner brows half their gap, lids 35 % of their gap until <see cref="GrimaceShape.EyeClose"/> closes them, the lip
-/// 35 % of its distance below the nose). The eye corners, the jaw, the nose bridge and the lower lip (55–59, 65–67) never move.
+/// 35 % of its distance below the nose). The eye corners and the nose bridge never move; the jaw and the lower lip (55–59,
+/// 65–67) move only with <see cref="GrimaceShape.MouthOpen"/> (the jaw drops, so lower lip and chin go down together).
 /// Strength 0 moves nothing and returns the image unchanged.
 /// </para>
 /// <para>Thread-safe: stateless.</para>
@@ -48,6 +49,10 @@ public static class GrimaceWarper
     /// <summary>AU9/10: how far the top of the upper lip (50–52) moves up, in <c>D</c>; the rest of the upper lip, the inner
     /// lip and the nostril wings move by fixed fractions of it (see the class remarks).</summary>
     public const float LipRaiseDistance = 0.08f;
+
+    /// <summary>AU26/27: how far the middle of the lower lip (57, 66) and the chin (8) move down at full
+    /// <see cref="GrimaceShape.MouthOpen"/>, in <c>D</c>; the rest of the lower lip and the jaw move by fixed fractions of it.</summary>
+    public const float MouthOpenDistance = 0.25f;
 
     /// <summary>The brow keeps at least this fraction of its original gap above the (moved) upper lid.</summary>
     public const float MinBrowLidGapFraction = 0.5f;
@@ -79,6 +84,13 @@ public static class GrimaceWarper
         (31, 0.35f), (32, 0.2f), (33, 0.1f), (34, 0.2f), (35, 0.35f),
     ];
 
+    // Lower lip (outer 55–59, inner 65–67) and jaw (4–12), with the fraction of MouthOpenDistance each moves down.
+    private static readonly (int Index, float Weight)[] MouthOpenWeights =
+    [
+        (55, 0.8f), (56, 0.95f), (57, 1f), (58, 0.95f), (59, 0.8f), (65, 0.9f), (66, 1f), (67, 0.9f),
+        (4, 0.2f), (5, 0.45f), (6, 0.7f), (7, 0.9f), (8, 1f), (9, 0.9f), (10, 0.7f), (11, 0.45f), (12, 0.2f),
+    ];
+
     /// <summary>Computes where the landmarks of a face go for <paramref name="shape"/>.</summary>
     /// <param name="source">The face's 68 landmarks (iBUG 300-W order).</param>
     /// <param name="shape">The grimace; strengths are clamped to [0, 1].</param>
@@ -103,6 +115,7 @@ public static class GrimaceWarper
         MoveEyes(source, target, frame, shape);
         MoveBrows(source, target, frame, shape.BrowLower);
         RaiseLip(source, target, frame, shape.LipRaise);
+        OpenMouth(source, target, frame, shape.MouthOpen);
     }
 
     /// <summary>Warps <paramref name="source"/> into <paramref name="destination"/> with the face grimacing by <paramref name="shape"/>.</summary>
@@ -202,6 +215,20 @@ public static class GrimaceWarper
         foreach (var (index, weight) in LipRaiseWeights)
         {
             target[index] = frame.Move(source[index], 0, -raise * weight);
+        }
+    }
+
+    private static void OpenMouth(ReadOnlySpan<PointF> source, Span<PointF> target, in FaceFrame frame, float strength)
+    {
+        if (!(strength > 0))
+        {
+            return;
+        }
+
+        var drop = MouthOpenDistance * frame.D * strength;
+        foreach (var (index, weight) in MouthOpenWeights)
+        {
+            target[index] = frame.Move(source[index], 0, drop * weight);
         }
     }
 

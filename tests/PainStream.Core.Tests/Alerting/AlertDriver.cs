@@ -55,6 +55,19 @@ internal sealed class AlertDriver
         return Events.Count > before ? Events[before] : null;
     }
 
+    /// <summary>Feeds "cannot score" samples (a face that fails the gate, or none) every second for <paramref name="duration"/>.</summary>
+    public AlertDriver FeedCannotScore(TimeSpan duration, string reason = "head turned away")
+    {
+        var end = Now + duration;
+        while (Now < end)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+            Events.AddRange(Machine.Step(ScoreSample.CannotScore(reason), Now));
+        }
+
+        return this;
+    }
+
     /// <summary>Ticks every second for <paramref name="duration"/> without samples.</summary>
     public AlertDriver Tick(TimeSpan duration)
     {

@@ -120,6 +120,40 @@ public sealed class PatientStageTests : IDisposable
     }
 
     [Fact]
+    public async Task NotAFace_IsNoFaceForTheBed_AndNeverScoredNorLearnt()
+    {
+        // Issue 13 item 3: a detection the analyser found not to be a face (noise, a fractal) is dropped before bed
+        // assignment: the scorer never sees it (no baseline sample, no score) and the bed reports "no face".
+        var noise = Face(100, 100) with { QualityIssue = FaceAnalysis.NotAFace };
+        await StepAsync(noise);
+
+        Assert.False(_scorers.Scorers.TryGetValue("ward-3/left", out var left) && left.LearnFlags.Count > 0);
+        var report = Assert.Single(_alerts.Scores, s => s.Bed == "left");
+        Assert.Equal(PatientStage.NoFaceReason, report.Quality);
+    }
+
+    [Fact]
+    public async Task NotAFace_LargerThanTheRealFace_DoesNotTakeTheBed()
+    {
+        // The largest-face assigner would pick the bigger box; the acceptance gate removes it first.
+        var noise = new FaceAnalysis(new BoxF(50, 50, 300, 300), 0.9f, new PointF[68], null, FaceAnalysis.NotAFace);
+        await StepAsync(noise, Face(100, 100));
+
+        var report = Assert.Single(_alerts.Scores, s => s.Bed == "left");
+        Assert.Equal("ok", report.Quality);
+        Assert.Single(_scorers.Scorers["ward-3/left"].LearnFlags);
+    }
+
+    [Fact]
+    public void AcceptedFaces_NothingToDrop_ReturnsTheSameList()
+    {
+        IReadOnlyList<FaceAnalysis> faces = [Face(1, 1), Face(200, 1)];
+
+        Assert.Same(faces, PatientStage.AcceptedFaces(faces));
+        Assert.Single(PatientStage.AcceptedFaces([Face(1, 1), Face(2, 2) with { QualityIssue = FaceAnalysis.NotAFace }]));
+    }
+
+    [Fact]
     public async Task Acknowledge_Snooze_Reset_AreApplied_UnknownTargetsAreErrors()
     {
         var scorer = await RaiseEpisodeAsync();

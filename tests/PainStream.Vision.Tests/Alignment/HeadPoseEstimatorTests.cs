@@ -47,6 +47,25 @@ public sealed class HeadPoseEstimatorTests
         AssertPose(new HeadPoseEstimate(yaw, pitch, roll), pose, 1);
     }
 
+    [Theory]
+    [InlineData(40, 0)]
+    [InlineData(-40, 0)]
+    [InlineData(0, 28)]
+    [InlineData(0, -28)]
+    [InlineData(30, 22)]
+    public void Gate_FaceTurnedBeyondItsLimits_IsRefusedAsTurnedAway(float yaw, float pitch)
+    {
+        // Real head turns must still be refused now that the pose comes from eyes and nose only.
+        var landmarks = Project(yaw, pitch, 0, new Point3d(0, 0, 700), noise: 0.3, seed: 3);
+        var gate = new FaceQualityGate(new PainStream.Core.Options.FaceQualityOptions());
+        var crop = new BgrImage(new byte[112 * 112 * 3], 112, 112, 112 * 3);
+
+        Assert.True(new HeadPoseEstimator().TryEstimate(landmarks, Width, Height, out var pose));
+        var quality = gate.Evaluate(crop, pose, 100);
+
+        Assert.Equal(FaceQualityGate.HeadTurnedAway, quality.Reason);
+    }
+
     [Fact]
     public void ProjectedPose_SignConvention_IsTheDocumentedOne()
     {

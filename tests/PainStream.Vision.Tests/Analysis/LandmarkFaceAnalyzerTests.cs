@@ -62,6 +62,25 @@ public sealed class LandmarkFaceAnalyzerTests
         Assert.Empty(crops.Crops);
     }
 
+    [Fact]
+    public void Analyze_NotAFace_IsReportedAndNeverHandedToALearnedModel()
+    {
+        var face = AlignmentFaces.Get(AlignmentFaces.AstronautBlaze);
+        var detected = new DetectedFace(face.Box, 0.9f, [Face68.RightEyeCentre(face.Landmarks), Face68.LeftEyeCentre(face.Landmarks), face.Landmarks[Face68.NoseTip], face.Landmarks[62]]);
+        var eyes = Face68.Distance(Face68.RightEyeCentre(face.Landmarks), Face68.LeftEyeCentre(face.Landmarks));
+        Assert.Null(Assert.Single(new LandmarkFaceAnalyzer(AlignmentFaces.Predictor, AlignmentFaces.Template112, () => new FaceQualityOptions()).Analyze(face.Image.View, [detected])).QualityIssue);
+        var wrong = detected with { Keypoints = detected.Keypoints.Select(p => new PointF(p.X, p.Y + eyes)).ToArray() };
+        var crops = new RecordingCropScorer(new("icu-1"));
+        var analyzer = new LandmarkFaceAnalyzer(AlignmentFaces.Predictor, AlignmentFaces.Template112, () => new FaceQualityOptions(), crops);
+
+        var analysis = Assert.Single(analyzer.Analyze(new("icu-1"), face.Image.View, [wrong]));
+
+        Assert.Equal(FaceAnalysis.NotAFace, analysis.QualityIssue);
+        Assert.False(analysis.IsPlausibleFace);
+        Assert.Null(analysis.CropScore);
+        Assert.Empty(crops.Crops);
+    }
+
     private sealed class RecordingCropScorer(CameraId camera) : IFaceCropScorer
     {
         public List<byte[]> Crops { get; } = [];
