@@ -22,7 +22,7 @@ public sealed class OnnxGpuTests : IDisposable
     [Trait("Category", "Gpu")]
     public void Load_CudaProvider_RunsOnCuda_AndMatchesCpu()
     {
-        Assert.SkipUnless(IsCudaUsable(), "No CUDA here: this ONNX Runtime build lacks the CUDA provider or there is no NVIDIA device.");
+        Requires.Gpu(IsCudaUsable(), "No CUDA here: this ONNX Runtime build lacks the CUDA provider or there is no NVIDIA device.");
         var path = new TinyPainModel().Write(_dir.Path);
         using var gpu = new OnnxBatchScorer(OnnxModel.Load(path, Creator(ExecutionProviderKind.Cuda)), new OnnxBatchOptions(), null, NullLogger.Instance);
         using var cpu = new OnnxBatchScorer(OnnxModel.Load(path, Creator(ExecutionProviderKind.Cpu)), new OnnxBatchOptions(), null, NullLogger.Instance);
@@ -45,7 +45,7 @@ public sealed class OnnxGpuTests : IDisposable
     [Fact]
     public void Load_AutoWithoutCuda_FallsBackToCpu()
     {
-        Assert.SkipWhen(IsCudaUsable(), "CUDA is usable here: Auto picks it (the GPU test covers that).");
+        Requires.NoGpu(IsCudaUsable(), "CUDA is usable here: Auto picks it (the GPU test covers that).");
         var path = new TinyPainModel().Write(_dir.Path);
 
         using var model = OnnxModel.Load(path, Creator(ExecutionProviderKind.Auto));

@@ -205,7 +205,7 @@ public sealed class BlazeFaceDetectorTests(DetectorFixture detectors) : IClassFi
     [Fact]
     public void Constructor_AutoProviderWithoutCuda_FallsBackToCpuAndLogsItOnce()
     {
-        Assert.SkipWhen(IsCudaUsable(), "CUDA is usable here: Auto picks it (GpuTests cover that).");
+        Requires.NoGpu(IsCudaUsable(), "CUDA is usable here: Auto picks it (GpuTests cover that).");
         var logger = new FakeLogger();
         var options = DetectorFixture.Options();
         options.ExecutionProvider = ExecutionProviderKind.Auto;
