@@ -126,11 +126,6 @@ public sealed class BedLayout
         return problems;
     }
 
-    /// <summary>Gets the region of bed <paramref name="index"/>.</summary>
-    /// <param name="index">The bed index, 0 to <see cref="Count"/> − 1.</param>
-    /// <returns>The region in fractions of the frame.</returns>
-    public NormalizedRegion GetRegion(int index) => _regions[index];
-
     /// <summary>Finds a bed by name.</summary>
     /// <param name="name">The bed name.</param>
     /// <returns>Its index, or −1 when there is no such bed.</returns>

@@ -215,9 +215,6 @@ public sealed class OnnxBatchScorer : IDisposable
         }
     }
 
-    /// <summary>Stops accepting faces: the loop finishes what is queued and ends.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
-
     /// <inheritdoc/>
     public void Dispose()
     {
