@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using PainStream.Core.Detection;
 using PainStream.Core.Scoring;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Scoring.Onnx;
 
@@ -384,7 +385,7 @@ public sealed class OnnxBatchScorer : IDisposable
         }
 
         var regions = _regions is { } grid ? Regions(slot, best, grid) : null;
-        return new CropScore((float)Math.Clamp(expected, 0, ModelManifest.MaxPspi), p[best], best, regions);
+        return new CropScore((float)Math.Clamp(expected, 0, ScoreScales.MaxPspi), p[best], best, regions);
     }
 
     /// <summary>Writes the class probabilities of slot <paramref name="slot"/> of the last run: p = softmax(logits / T), or the model's probabilities as they are.</summary>
