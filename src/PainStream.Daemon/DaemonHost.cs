@@ -22,7 +22,7 @@ using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Daemon;
 
@@ -190,12 +190,7 @@ internal static class DaemonHost
                 models,
                 new OnnxBatchOptions { MaxBatchSize = scoring.MaxBatchSize, MaxWait = TimeSpan.FromMilliseconds(scoring.MaxBatchWaitMilliseconds) },
                 models.Count == 0 ? null : FaceRegionLayout.FromTemplate(template.Points, template.Size),
-                (string path, out string provider) =>
-                {
-                    var session = OnnxSessionFactory.Create(path, scoring.ExecutionProvider, scoring.IntraOpThreads, logger, out var active, "Scoring:ExecutionProvider");
-                    provider = OnnxSessionFactory.ProviderName(active);
-                    return session;
-                },
+                OnnxSessionFactory.Creator(scoring.ExecutionProvider, scoring.IntraOpThreads, logger, "Scoring:ExecutionProvider"),
                 logger,
                 camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null,
                 new OnnxScoringMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -232,8 +227,11 @@ internal static class DaemonHost
             }
 
             var path = Path.IsPathRooted(infant.Path) ? infant.Path : Path.Combine(paths.Home, infant.Path);
-            var model = InfantFlaccModel.Load(path);
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Scoring").InfantModelLoaded(model.Name, model.ModelPath, model.ExecutionProvider);
+            // The same session home as the pain CNNs: Scoring:ExecutionProvider and Scoring:IntraOpThreads apply to it too.
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Scoring");
+            var model = InfantFlaccModel.Load(
+                path, OnnxSessionFactory.Creator(settings.Scoring.ExecutionProvider, settings.Scoring.IntraOpThreads, logger, "Scoring:ExecutionProvider"));
+            logger.InfantModelLoaded(model.Name, model.ModelPath, model.ExecutionProvider);
             return new LoadedInfantModel(model);
         });
         services.AddSingleton<IPatientScorerFactory>(sp =>

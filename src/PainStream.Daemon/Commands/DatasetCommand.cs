@@ -11,7 +11,7 @@ using PainStream.Daemon.Datasets;
 using PainStream.Scoring.Evaluation;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 using PainStream.Core.Alerting;
 
 namespace PainStream.Daemon.Commands;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Options;
 using PainStream.Scoring.Onnx;
 using PainStream.Testing;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Scoring.Tests.Onnx;
 
@@ -15,7 +15,7 @@ public sealed class OnnxGpuTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    public static bool IsCudaUsable() => OnnxSessionFactory.IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl");
+    public static bool IsCudaUsable() => OnnxSessionFactory.IsCudaUsable();
 
     /// <summary>Needs <c>-p:OnnxRuntimeFlavor=Gpu</c> and an NVIDIA device; skipped otherwise.</summary>
     [Fact]

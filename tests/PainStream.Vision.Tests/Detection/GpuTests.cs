@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Options;
 using PainStream.Testing;
 using PainStream.Vision.Detection;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Vision.Tests.Detection;
 
