@@ -34,7 +34,7 @@ public sealed class CameraCaptureTests
             Assert.Equal(0, h.Registry.Get(capture.Camera).Reconnects);
             Assert.Single(ProcessScan.Find(marker, "ffmpeg").Live);
 
-            // How long the stop takes is measured by bench (CaptureLifecycleBenchmarks), never asserted here.
+            // How long the stop takes is measured by bench (PainStream.Benchmarks --capture-lifecycle), never asserted here.
             await capture.StopAsync();
             Assert.True(capture.Completion.IsCompleted);
         }

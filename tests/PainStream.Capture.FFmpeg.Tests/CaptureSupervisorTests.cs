@@ -106,7 +106,7 @@ public sealed class CaptureSupervisorTests
             Assert.Equal(CameraState.Disabled, h.Registry.Snapshot().Single(s => s.Camera.Value == "a").State);
             Assert.Equal(0, h.Registry.Get(new("a")).Reconnects);
 
-            // How long a stop takes is measured by bench (CaptureLifecycleBenchmarks), never asserted here.
+            // How long a stop takes is measured by bench (PainStream.Benchmarks --capture-lifecycle), never asserted here.
             await supervisor.StopAsync();
             Assert.Empty(supervisor.RunningCameras);
         }

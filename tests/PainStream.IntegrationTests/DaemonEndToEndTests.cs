@@ -188,7 +188,7 @@ public sealed class DaemonEndToEndTests
         Assert.Equal("blazeface-front-128", Scenario.Json(faces, "detector"));
 
         // Server dies: ffmpeg exits, the camera is reported offline; it comes back when the server does. How soon it is
-        // offline is measured by bench (CaptureLifecycleBenchmarks), never asserted here: the wait is a hang guard.
+        // offline is measured by bench (PainStream.Benchmarks --capture-lifecycle), never asserted here: the wait is a hang guard.
         var mark = probe.Count;
         await camera.KillAsync();
         await probe.WaitForAsync(m => Scenario.IsStatus(m, name, "offline"), mark, TimeSpan.FromSeconds(30));
