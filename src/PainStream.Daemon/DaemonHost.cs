@@ -2,7 +2,9 @@
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using PainStream.Alerts.Mqtt;
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
@@ -295,6 +297,14 @@ internal static class DaemonHost
                 metrics.AddOtlpExporter();
             }
         });
+
+        // Traces (issue 15, item 5): a span per frame through detection and per batch of learned scoring, exported with the
+        // logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the metrics above follow the same variable). One registration.
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            otel.WithTracing(tracing => tracing.AddSource(PainStreamActivities.SourceName).AddOtlpExporter());
+            otel.WithLogging(logging => logging.AddOtlpExporter());
+        }
 
         // Instruments that observe the pipeline must exist before the first scrape.
         builder.Services.AddHostedService<MetricsActivator>();

@@ -5,9 +5,10 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
-using PainStream.Core.Detection;
-using PainStream.Core.Scoring;
 using PainStream.Core.Alerting;
+using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
+using PainStream.Core.Scoring;
 
 namespace PainStream.Scoring.Onnx;
 
@@ -295,6 +296,9 @@ public sealed class OnnxBatchScorer : IDisposable
     /// <param name="count">The number of faces collected.</param>
     internal void RunBatch(int count)
     {
+        using var activity = PainStreamActivities.Source.StartActivity(PainStreamActivities.ScoreBatch);
+        activity?.SetTag("model", Model.Manifest.Name);
+        activity?.SetTag(PainStreamActivities.BatchSizeTag, count);
         var start = _time.GetTimestamp();
         var ok = false;
         try
