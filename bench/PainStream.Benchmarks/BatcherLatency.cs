@@ -147,7 +147,8 @@ internal static class BatcherLatency
         await Task.WhenAll(producers);
         await Task.WhenAll(waits.SelectMany(w => w));
         var usage = await sampler;
-        scorer.Complete();
+        // Every wait has completed, so nothing is queued: stopping the loop ends it after its last batch.
+        await stop.CancelAsync();
         await loop;
         if (batches.Count > 0)
         {

@@ -5,7 +5,7 @@ using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Scoring.Onnx;
 using PainStream.Vision.Alignment;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Benchmarks;
 

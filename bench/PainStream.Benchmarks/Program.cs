@@ -5,10 +5,12 @@ using PainStream.Benchmarks;
 
 // Usage: PainStream.Benchmarks [--preset short|analysis|default|dry] [--provider cpu|cuda] [BenchmarkDotNet options, e.g. --filter '*Frame*']
 //        PainStream.Benchmarks --batcher-latency [options: --batcher-latency --help]
+//        PainStream.Benchmarks --capture-lifecycle [--rounds N]   (stop and offline wall-clock figures, real ffmpeg + RTSP)
 // The preset and the provider are ours; everything else goes to BenchmarkSwitcher unchanged. The provider (learned-model
 // benchmarks only) travels to BenchmarkDotNet's child processes in an environment variable.
 var preset = "default";
 var latency = false;
+var lifecycle = false;
 var rest = new List<string>(args.Length);
 for (var i = 0; i < args.Length; i++)
 {
@@ -24,9 +26,31 @@ for (var i = 0; i < args.Length; i++)
     {
         latency = true;
     }
+    else if (args[i] == "--capture-lifecycle")
+    {
+        lifecycle = true;
+    }
     else
     {
         rest.Add(args[i]);
+    }
+}
+
+if (lifecycle)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+    try
+    {
+        return await CaptureLifecycle.RunAsync(rest, cts.Token);
+    }
+    catch (OperationCanceledException) when (cts.IsCancellationRequested)
+    {
+        return 130;
     }
 }
 

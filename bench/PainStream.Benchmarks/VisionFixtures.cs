@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 using PainStream.Core.Options;
 using PainStream.Vision.Detection;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Benchmarks;
 

@@ -3,7 +3,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using PainStream.Alerts.Mqtt;
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
@@ -23,7 +25,7 @@ using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Daemon;
 
@@ -251,12 +253,7 @@ internal static class DaemonHost
                 models,
                 new OnnxBatchOptions { MaxBatchSize = scoring.MaxBatchSize, MaxWait = TimeSpan.FromMilliseconds(scoring.MaxBatchWaitMilliseconds) },
                 models.Count == 0 ? null : FaceRegionLayout.FromTemplate(template.Points, template.Size),
-                (string path, out string provider) =>
-                {
-                    var session = OnnxSessionFactory.Create(path, scoring.ExecutionProvider, scoring.IntraOpThreads, logger, out var active, "Scoring:ExecutionProvider");
-                    provider = OnnxSessionFactory.ProviderName(active);
-                    return session;
-                },
+                OnnxSessionFactory.Creator(scoring.ExecutionProvider, scoring.IntraOpThreads, logger, "Scoring:ExecutionProvider"),
                 logger,
                 camera => catalog.Current.TryGetValue(camera, out var c) ? c.Scorer : null,
                 new OnnxScoringMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -293,8 +290,11 @@ internal static class DaemonHost
             }
 
             var path = Path.IsPathRooted(infant.Path) ? infant.Path : Path.Combine(paths.Home, infant.Path);
-            var model = InfantFlaccModel.Load(path);
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Scoring").InfantModelLoaded(model.Name, model.ModelPath, model.ExecutionProvider);
+            // The same session home as the pain CNNs: Scoring:ExecutionProvider and Scoring:IntraOpThreads apply to it too.
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Scoring");
+            var model = InfantFlaccModel.Load(
+                path, OnnxSessionFactory.Creator(settings.Scoring.ExecutionProvider, settings.Scoring.IntraOpThreads, logger, "Scoring:ExecutionProvider"));
+            logger.InfantModelLoaded(model.Name, model.ModelPath, model.ExecutionProvider);
             return new LoadedInfantModel(model);
         });
         services.AddSingleton<IPatientScorerFactory>(sp =>
@@ -376,6 +376,14 @@ internal static class DaemonHost
                 metrics.AddOtlpExporter();
             }
         });
+
+        // Traces (issue 15, item 5): a span per frame through detection and per batch of learned scoring, exported with the
+        // logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the metrics above follow the same variable). One registration.
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            otel.WithTracing(tracing => tracing.AddSource(PainStreamActivities.SourceName).AddOtlpExporter());
+            otel.WithLogging(logging => logging.AddOtlpExporter());
+        }
 
         // Instruments that observe the pipeline must exist before the first scrape.
         builder.Services.AddHostedService<MetricsActivator>();

@@ -6,7 +6,7 @@ using PainStream.Core.Options;
 using PainStream.Daemon.Configuration;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 using PainStream.Vision.Synthesis;
 
 namespace PainStream.Daemon;

@@ -56,7 +56,7 @@ public readonly record struct AuProxies(
     float CornerToNose = 0)
 {
     /// <summary>The number of landmarks the proxies are computed from.</summary>
-    public const int LandmarkCount = 68;
+    public const int LandmarkCount = Face68.Count;
 
     /// <summary>The number of fields (the six eye/brow/nose proxies, <see cref="InterOcularPixels"/> and the three mouth proxies), for indexed access.</summary>
     public const int FieldCount = 10;
@@ -104,35 +104,35 @@ public readonly record struct AuProxies(
             return false;
         }
 
-        var d = Distance(landmarks[36], landmarks[45]);
+        var d = Distance(landmarks[Face68.RightEyeOuter], landmarks[Face68.LeftEyeOuter]);
         if (!(d > MinInterOcularPixels) || !float.IsFinite(d))
         {
             return false;
         }
 
         var inv = 1f / d;
-        var ear = 0.5f * (EyeAspect(landmarks, 36) + EyeAspect(landmarks, 42));
-        var aperture = 0.25f * (Distance(landmarks[37], landmarks[41]) + Distance(landmarks[38], landmarks[40])
-            + Distance(landmarks[43], landmarks[47]) + Distance(landmarks[44], landmarks[46]));
-        var browToLid = 0.25f * (Distance(landmarks[21], landmarks[38]) + Distance(landmarks[19], landmarks[37])
-            + Distance(landmarks[22], landmarks[43]) + Distance(landmarks[24], landmarks[44]));
-        var lipGap = (Distance(landmarks[61], landmarks[67]) + Distance(landmarks[62], landmarks[66]) + Distance(landmarks[63], landmarks[65])) / 3f;
+        var ear = 0.5f * (EyeAspect(landmarks, Face68.RightEyeOuter) + EyeAspect(landmarks, Face68.LeftEyeInner));
+        var aperture = 0.25f * (Distance(landmarks[Face68.RightUpperLidOuter], landmarks[Face68.RightLowerLidOuter]) + Distance(landmarks[Face68.RightUpperLidInner], landmarks[Face68.RightLowerLidInner])
+            + Distance(landmarks[Face68.LeftUpperLidInner], landmarks[Face68.LeftLowerLidInner]) + Distance(landmarks[Face68.LeftUpperLidOuter], landmarks[Face68.LeftLowerLidOuter]));
+        var browToLid = 0.25f * (Distance(landmarks[Face68.RightBrowInner], landmarks[Face68.RightUpperLidInner]) + Distance(landmarks[Face68.RightBrowMiddle], landmarks[Face68.RightUpperLidOuter])
+            + Distance(landmarks[Face68.LeftBrowInner], landmarks[Face68.LeftUpperLidInner]) + Distance(landmarks[Face68.LeftBrowMiddle], landmarks[Face68.LeftUpperLidOuter]));
+        var lipGap = (Distance(landmarks[Face68.UpperInnerLipRight], landmarks[Face68.LowerInnerLipRight]) + Distance(landmarks[Face68.UpperInnerLipMiddle], landmarks[Face68.LowerInnerLipMiddle]) + Distance(landmarks[Face68.UpperInnerLipLeft], landmarks[Face68.LowerInnerLipLeft])) / 3f;
 
         // The face's "down" axis: the eye line's clockwise normal in image coordinates (y grows downwards).
-        var downX = -(landmarks[45].Y - landmarks[36].Y) * inv;
-        var downY = (landmarks[45].X - landmarks[36].X) * inv;
-        var cornersX = (0.5f * (landmarks[48].X + landmarks[54].X)) - landmarks[33].X;
-        var cornersY = (0.5f * (landmarks[48].Y + landmarks[54].Y)) - landmarks[33].Y;
+        var downX = -(landmarks[Face68.LeftEyeOuter].Y - landmarks[Face68.RightEyeOuter].Y) * inv;
+        var downY = (landmarks[Face68.LeftEyeOuter].X - landmarks[Face68.RightEyeOuter].X) * inv;
+        var cornersX = (0.5f * (landmarks[Face68.RightMouthCorner].X + landmarks[Face68.LeftMouthCorner].X)) - landmarks[Face68.Subnasale].X;
+        var cornersY = (0.5f * (landmarks[Face68.RightMouthCorner].Y + landmarks[Face68.LeftMouthCorner].Y)) - landmarks[Face68.Subnasale].Y;
         var result = new AuProxies(
             ear,
             aperture * inv,
             browToLid * inv,
-            Distance(landmarks[21], landmarks[22]) * inv,
-            Distance(landmarks[33], landmarks[51]) * inv,
-            Distance(landmarks[27], landmarks[51]) * inv,
+            Distance(landmarks[Face68.RightBrowInner], landmarks[Face68.LeftBrowInner]) * inv,
+            Distance(landmarks[Face68.Subnasale], landmarks[Face68.UpperLipTop]) * inv,
+            Distance(landmarks[Face68.NoseRoot], landmarks[Face68.UpperLipTop]) * inv,
             d,
             lipGap * inv,
-            Distance(landmarks[48], landmarks[54]) * inv,
+            Distance(landmarks[Face68.RightMouthCorner], landmarks[Face68.LeftMouthCorner]) * inv,
             ((cornersX * downX) + (cornersY * downY)) * inv);
         if (!result.IsValid)
         {

@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using PainStream.Core.Detection;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Scoring;
 
@@ -28,8 +29,6 @@ public sealed class GeometricPspiScorer
     /// <summary>Largest AU4, AU6/7 and AU9/10 intensity (FACS A–E as 1–5).</summary>
     public const float MaxIntensity = 5f;
 
-    /// <summary>Largest PSPI: 5 + 5 + 5 + 1.</summary>
-    public const float MaxPspi = 16f;
 
     /// <summary>AU43 starts at this relative EAR drop: blinks and narrowing stay below it (open EAR ≈ 0.3, half-closed ≈ 0.15).</summary>
     public const float Au43EarDropStart = 0.45f;
@@ -148,7 +147,7 @@ public sealed class GeometricPspiScorer
         var au910 = MathF.Max(
             Ramp(Drop(neutral.NoseToUpperLip, current.NoseToUpperLip), Au910NoseLipDropStart, Au910NoseLipDropFull, MaxIntensity),
             Ramp(Drop(neutral.NoseRootToLip, current.NoseRootToLip), Au910RootLipDropStart, Au910RootLipDropFull, MaxIntensity));
-        var pspi = Math.Clamp(au4 + au67 + au910 + au43, 0f, MaxPspi);
+        var pspi = Math.Clamp(au4 + au67 + au910 + au43, 0f, ScoreScales.MaxPspi);
 
         var span = options.FullConfidenceInterOcularPixels - options.MinInterOcularPixels;
         var sizeFactor = span > 0 ? 0.25f + (0.75f * Math.Clamp((current.InterOcularPixels - options.MinInterOcularPixels) / span, 0f, 1f)) : 1f;

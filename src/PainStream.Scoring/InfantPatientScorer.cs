@@ -52,9 +52,6 @@ public sealed class InfantPatientScorer : IPatientScorer
     /// <inheritdoc/>
     public bool IsReady => _geometric.IsReady;
 
-    /// <summary>Gets the intensities of the last scored face, or <see langword="null"/>.</summary>
-    public InfantAus? LastAus => _last;
-
     /// <inheritdoc/>
     public ScoreSample Score(FaceAnalysis face, DateTimeOffset ts, bool learnBaseline)
     {

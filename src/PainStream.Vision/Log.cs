@@ -10,9 +10,7 @@ internal static partial class Log
     [LoggerMessage(3000, LogLevel.Information, "Face detector {Detector} loaded {ModelPath} on the {Provider} execution provider ({IntraOpThreads} intra-op threads)")]
     public static partial void DetectorLoaded(this ILogger logger, string detector, string modelPath, string provider, int intraOpThreads);
 
-    // Information, not Warning: on CPU-only hosts (CI, the default build) Auto falling back is the expected outcome.
-    [LoggerMessage(3001, LogLevel.Information, "The CUDA execution provider is not usable for {ModelPath} ({Reason}); falling back to CPU")]
-    public static partial void CudaUnavailable(this ILogger logger, string modelPath, string reason);
+    // 3001 (CUDA unavailable) moved with the session factory to PainStream.Inference.Onnx.
 
     [LoggerMessage(3002, LogLevel.Information, "Face detector {Detector} loaded cascade {CascadePath}")]
     public static partial void CascadeLoaded(this ILogger logger, string detector, string cascadePath);

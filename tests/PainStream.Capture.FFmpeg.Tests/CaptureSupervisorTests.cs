@@ -1,7 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Frozen;
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Cameras;
@@ -18,7 +17,7 @@ public sealed class CaptureSupervisorTests
     [Fact]
     public async Task Supervisor_MalformedUrlAndMissingFile_OfflineWhileOtherCameraKeepsDelivering()
     {
-        Assert.SkipUnless(CaptureHarness.FfmpegAvailable, "ffmpeg is not installed");
+        Requires.Installed(CaptureHarness.FfmpegAvailable, "ffmpeg is not installed");
         var options = CaptureHarness.Options(backoffInitial: 0.05, backoffMax: 0.2);
         var (url, marker) = CaptureHarness.Testsrc();
         var catalog = CaptureHarness.Catalog(
@@ -56,7 +55,7 @@ public sealed class CaptureSupervisorTests
     [Fact]
     public async Task Supervisor_CatalogChanges_StartsStopsAndRestartsOnlyTheCamerasConcerned()
     {
-        Assert.SkipUnless(CaptureHarness.FfmpegAvailable, "ffmpeg is not installed");
+        Requires.Installed(CaptureHarness.FfmpegAvailable, "ffmpeg is not installed");
         var ct = TestContext.Current.CancellationToken;
         var options = CaptureHarness.Options();
         var (urlA, markerA) = CaptureHarness.Testsrc();
@@ -107,9 +106,8 @@ public sealed class CaptureSupervisorTests
             Assert.Equal(CameraState.Disabled, h.Registry.Snapshot().Single(s => s.Camera.Value == "a").State);
             Assert.Equal(0, h.Registry.Get(new("a")).Reconnects);
 
-            var stopping = Stopwatch.StartNew();
+            // How long a stop takes is measured by bench (PainStream.Benchmarks --capture-lifecycle), never asserted here.
             await supervisor.StopAsync();
-            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2), "stop took " + stopping.Elapsed);
             Assert.Empty(supervisor.RunningCameras);
         }
 
@@ -122,7 +120,7 @@ public sealed class CaptureSupervisorTests
     [Fact]
     public async Task Supervisor_StoppedWhileChannelFull_NoFrameLeaksAfterDrain()
     {
-        Assert.SkipUnless(CaptureHarness.FfmpegAvailable, "ffmpeg is not installed");
+        Requires.Installed(CaptureHarness.FfmpegAvailable, "ffmpeg is not installed");
         var options = CaptureHarness.Options();
         options.Fps = 25;
         var (url1, _) = CaptureHarness.Testsrc(rate: 25);

@@ -14,7 +14,7 @@ public sealed class RtspCaptureTests
     [Fact]
     public async Task Capture_RtspServerKilledAndRestarted_OfflineWithinFiveSecondsThenOnlineAgain()
     {
-        Assert.SkipUnless(CaptureHarness.FfmpegAvailable && RtspServer.IsAvailable, "ffmpeg or the GStreamer RTSP server is not installed");
+        Requires.Installed(CaptureHarness.FfmpegAvailable && RtspServer.IsAvailable, "ffmpeg or the GStreamer RTSP server is not installed");
         var ct = TestContext.Current.CancellationToken;
         var options = CaptureHarness.Options(stall: 5, backoffInitial: 0.2, backoffMax: 1);
         await using var server = await RtspServer.StartAsync(width: 320, height: 240, cancellationToken: ct);
@@ -110,7 +110,7 @@ public sealed class RtspCaptureTests
     [Fact]
     public async Task Capture_RtspServerStopped_WatchdogMarksOfflineAndRecoversAfterResume()
     {
-        Assert.SkipUnless(CaptureHarness.FfmpegAvailable && RtspServer.IsAvailable, "ffmpeg or the GStreamer RTSP server is not installed");
+        Requires.Installed(CaptureHarness.FfmpegAvailable && RtspServer.IsAvailable, "ffmpeg or the GStreamer RTSP server is not installed");
         var ct = TestContext.Current.CancellationToken;
         var options = CaptureHarness.Options(stall: 2, backoffInitial: 0.2, backoffMax: 1, rtspTimeout: 2);
         await using var server = await RtspServer.StartAsync(width: 320, height: 240, cancellationToken: ct);

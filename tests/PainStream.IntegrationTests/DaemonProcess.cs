@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Diagnostics;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using PainStream.Testing;
@@ -8,7 +9,7 @@ using PainStream.Testing;
 namespace PainStream.IntegrationTests;
 
 /// <summary>
-/// The real daemon (the Release build that <c>scripts/setup</c> publishes to <c>artifacts/painstream</c>), started as a child
+/// The real daemon (built with this test project, see <see cref="DaemonDll"/>), started as a child
 /// process with its own configuration file, so tests see exactly what an integrator runs.
 /// </summary>
 internal sealed class DaemonProcess : IAsyncDisposable
@@ -46,8 +47,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Gets the published daemon's entry assembly.</summary>
-    public static string DaemonDll => Path.Combine(TestPaths.RepoRoot, "artifacts", "painstream", "painstream.dll");
+    /// <summary>
+    /// Gets the daemon's entry assembly: the one this test project's build built (see the project file), so a plain
+    /// <c>dotnet test</c> never runs a stale daemon from <c>artifacts/</c>.
+    /// </summary>
+    public static string DaemonDll { get; } =
+        typeof(DaemonProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PainStreamDaemonDll").Value
+        ?? throw new InvalidOperationException("the daemon's path was not baked into the test assembly");
 
     /// <summary>Writes <paramref name="config"/> to a temporary file and starts the daemon on it.</summary>
     /// <param name="config">The configuration (serialised as JSON); an <c>Http</c> section on a free port is added.</param>
@@ -183,7 +189,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
     {
         if (!File.Exists(DaemonDll))
         {
-            throw new FileNotFoundException($"{DaemonDll} is missing: run scripts/setup (README command 2 does) to build the daemon.", DaemonDll);
+            throw new FileNotFoundException($"{DaemonDll} is missing: build tests/PainStream.IntegrationTests (it builds the daemon).", DaemonDll);
         }
 
         var start = new ProcessStartInfo("dotnet")

@@ -2,6 +2,7 @@
 
 using System.Globalization;
 using PainStream.Core.Detection;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Scoring.Tests;
 
@@ -158,7 +159,7 @@ public sealed class GeometricPspiScorerTests
         Assert.Equal(GeometricPspiScorer.MaxIntensity, e.Au9Or10);
         Assert.Equal(1f, e.Au43);
         Assert.Equal(0f, e.Au6Or7); // suppressed by closure
-        Assert.InRange(e.Pspi, 0, GeometricPspiScorer.MaxPspi);
+        Assert.InRange(e.Pspi, 0, ScoreScales.MaxPspi);
 
         // A maximal squint (AU43 not reached: EAR drop capped below its start) with everything else saturated hits the ceiling.
         var b = baseline.Neutral;

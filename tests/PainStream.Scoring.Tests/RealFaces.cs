@@ -11,11 +11,11 @@ namespace PainStream.Scoring.Tests;
 /// <summary>Real 68-point landmarks of the fixture faces, from the C# dlib shape predictor (loaded once per process).</summary>
 internal static class RealFaces
 {
-    /// <summary>astronaut.png: the hand-measured face box (the Vision tests' GroundTruth.AstronautFace).</summary>
-    public static readonly BoxF AstronautBox = new(181, 82, 90, 95);
+    /// <summary>astronaut.png: the hand-measured face box (shared: <see cref="FixtureFaces"/>).</summary>
+    public static readonly BoxF AstronautBox = FixtureFaces.AstronautBox;
 
-    /// <summary>messi5.jpg: the hand-measured face box (the Vision tests' GroundTruth.MessiFace).</summary>
-    public static readonly BoxF MessiBox = new(221, 96, 35, 36);
+    /// <summary>messi5.jpg: the hand-measured face box (shared: <see cref="FixtureFaces"/>).</summary>
+    public static readonly BoxF MessiBox = FixtureFaces.MessiBox;
 
     private static readonly Lazy<ShapePredictor> LazyPredictor = new(() => new ShapePredictor(ShapePredictorModel.LoadFace68(TestPaths.Models)));
     private static readonly Lazy<PointF[]> LazyAstronaut = new(() => Predict("astronaut.png", AstronautBox));

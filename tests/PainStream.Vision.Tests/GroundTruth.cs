@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using PainStream.Core.Detection;
+using PainStream.Testing;
 
 namespace PainStream.Vision.Tests;
 
@@ -18,7 +19,7 @@ namespace PainStream.Vision.Tests;
 internal static class GroundTruth
 {
     /// <summary>astronaut.png (512x512): Eileen Collins' face, x 181–271, y 82–177.</summary>
-    public static readonly BoxF AstronautFace = new(181, 82, 90, 95);
+    public static readonly BoxF AstronautFace = FixtureFaces.AstronautBox;
 
     /// <summary>astronaut.png: the subject's right eye (image left) and left eye (image right), pupil centres.</summary>
     public static readonly PointF AstronautRightEye = new(203, 101);
@@ -27,7 +28,7 @@ internal static class GroundTruth
     public static readonly PointF AstronautLeftEye = new(247, 103);
 
     /// <summary>messi5.jpg (548x342): Messi's face, x 221–256, y 96–132 (about 36 px: too small for the 128 model on the full frame).</summary>
-    public static readonly BoxF MessiFace = new(221, 96, 35, 36);
+    public static readonly BoxF MessiFace = FixtureFaces.MessiBox;
 
     /// <summary>Asserts that every edge of <paramref name="actual"/> is within <paramref name="tolerance"/> pixels of <paramref name="expected"/>.</summary>
     public static void AssertBoxNear(BoxF expected, BoxF actual, float tolerance)

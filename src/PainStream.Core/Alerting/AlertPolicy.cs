@@ -11,9 +11,6 @@ namespace PainStream.Core.Alerting;
 /// </summary>
 public sealed record AlertPolicy
 {
-    /// <summary>The highest PSPI score.</summary>
-    public const double MaxPspi = 16;
-
     /// <summary>Gets the policy with every default value.</summary>
     public static AlertPolicy Default { get; } = new();
 

@@ -19,13 +19,16 @@ public enum ScoreScale
 /// <summary>Ranges, wire names and levels of the <see cref="ScoreScale"/>s.</summary>
 public static class ScoreScales
 {
+    /// <summary>The highest PSPI score (AU4 + max(AU6, AU7) + max(AU9, AU10) + AU43 = 5 + 5 + 5 + 1): defined here only, for every stage and tool.</summary>
+    public const int MaxPspi = 16;
+
     /// <summary>The highest FLACC score.</summary>
     public const double MaxFlacc = 10;
 
     /// <summary>Gets the highest score of a scale.</summary>
     /// <param name="scale">The scale.</param>
     /// <returns>16 for PSPI, 10 for FLACC.</returns>
-    public static double Max(this ScoreScale scale) => scale == ScoreScale.Flacc ? MaxFlacc : AlertPolicy.MaxPspi;
+    public static double Max(this ScoreScale scale) => scale == ScoreScale.Flacc ? MaxFlacc : MaxPspi;
 
     /// <summary>Gets the wire name of a scale (<c>pspi</c> or <c>flacc</c>).</summary>
     /// <param name="scale">The scale.</param>

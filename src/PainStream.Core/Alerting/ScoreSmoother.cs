@@ -34,7 +34,7 @@ public sealed class ScoreSmoother
     private TimeSpan _window;
     private TimeSpan _timeConstant;
     private double _minConfidence;
-    private double _maxScore = AlertPolicy.MaxPspi;
+    private double _maxScore = ScoreScales.MaxPspi;
     private double _ema;
     private long _emaTicks;
     private bool _hasEma;

@@ -16,11 +16,11 @@ public sealed class AlertingOptions
     public const string SectionName = "Alerting";
 
     /// <summary>Gets or sets the smoothed PSPI at or above which a pain episode starts (after the dwell).</summary>
-    [Range(0.0, 16.0)]
+    [Range(0.0, ScoreScales.MaxPspi)]
     public double OnThreshold { get; set; } = 4;
 
     /// <summary>Gets or sets the smoothed PSPI below which an episode ends (after the hold); below <see cref="OnThreshold"/>.</summary>
-    [Range(0.0, 16.0)]
+    [Range(0.0, ScoreScales.MaxPspi)]
     public double OffThreshold { get; set; } = 2.5;
 
     /// <summary>Gets or sets how long the score must stay up before a pain alert is raised, in seconds.</summary>
@@ -52,7 +52,7 @@ public sealed class AlertingOptions
     public double SmoothingTimeConstantSeconds { get; set; } = 2;
 
     /// <summary>Gets or sets the peak rise that sends an episode update, in PSPI points.</summary>
-    [Range(0.1, 16.0)]
+    [Range(0.1, ScoreScales.MaxPspi)]
     public double PeakUpdateStep { get; set; } = 1;
 
     /// <summary>Gets or sets after how many minutes without a scorable face a "face not visible" technical alarm is raised.</summary>
@@ -157,11 +157,11 @@ public sealed class InfantAlertingOptions
 public sealed class AlertingOverrides
 {
     /// <summary>Gets or sets the on-threshold override.</summary>
-    [Range(0.0, 16.0)]
+    [Range(0.0, ScoreScales.MaxPspi)]
     public double? OnThreshold { get; set; }
 
     /// <summary>Gets or sets the off-threshold override.</summary>
-    [Range(0.0, 16.0)]
+    [Range(0.0, ScoreScales.MaxPspi)]
     public double? OffThreshold { get; set; }
 
     /// <summary>Gets or sets the dwell override, in seconds.</summary>

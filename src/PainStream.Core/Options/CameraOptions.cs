@@ -72,7 +72,7 @@ public sealed class CameraOptions
     /// Gets or sets the beds this camera watches: bed name (<c>[a-z0-9_-]{1,64}</c>, used in MQTT topics) to its region in
     /// fractions of the frame (and optional <c>Alerting</c> overrides). Each bed is one patient with its own score, alerts and baseline; the patient's face is the
     /// face in the bed's region that has been there longest. Beds must not overlap and should lie inside <see cref="Region"/>
-    /// (checked by <c>BedLayout.Validate</c>).
+    /// (checked by <see cref="CameraBeds.Validate"/>).
     /// <value>The default value is <see langword="null"/>: one bed named <c>bed</c> covering the whole frame.</value>
     /// </summary>
 #pragma warning disable CA2227 // Bound from configuration, where a missing section must stay null (one whole-frame bed).

@@ -79,7 +79,7 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
                 builder.AddError("the region reaches past the frame (X + Width and Y + Height must be at most 1)", $"{path}:Region");
             }
 
-            foreach (var problem in Tracking.BedLayout.Validate(id, camera))
+            foreach (var problem in CameraBeds.Validate(id, camera))
             {
                 builder.AddError(problem);
             }

@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PainStream.Core.Cameras;
@@ -93,6 +94,9 @@ public sealed class DetectStage
         {
             // Whatever the result, the stage made progress: the systemd watchdog and /healthz read this.
             using var progress = new ProgressMark(this);
+            using var activity = PainStreamActivities.Source.StartActivity(PainStreamActivities.DetectFrame);
+            activity?.SetTag(PainStreamInstruments.CameraTag, frame.Camera.Value);
+            activity?.SetTag(PainStreamActivities.FrameSequenceTag, frame.Sequence);
             var start = _time.GetTimestamp();
             IReadOnlyList<DetectedFace> faces;
             IReadOnlyList<FaceAnalysis>? analyses = null;
@@ -109,10 +113,12 @@ public sealed class DetectStage
                 // By design: one bad frame (or a transient inference error) must not stop the stage for every camera.
                 _metrics.RecordStageError("detect");
                 _logger.DetectFailed(ex, frame.Camera.Value, frame.Sequence);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 return null;
             }
 
             var duration = _time.GetElapsedTime(start);
+            activity?.SetTag(PainStreamActivities.FacesTag, faces.Count);
             _registry.Find(frame.Camera)?.OnProcessed(duration);
             _metrics.RecordDetect(frame.Camera, duration, _time.GetElapsedTime(frame.CaptureTimestamp));
             return new FaceObservation(frame.Camera, frame.Sequence, frame.CapturedAt, frame.CaptureTimestamp, frame.Width, frame.Height, faces, duration, _detector.Name)

@@ -2,6 +2,7 @@
 
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 
 namespace PainStream.Core.Pipeline;
 
@@ -28,5 +29,11 @@ public sealed class LargestFaceBedAssigner : IBedAssigner
 
             result.Add(best);
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Stateless: nothing is held per camera.</remarks>
+    public void Forget(CameraId camera)
+    {
     }
 }

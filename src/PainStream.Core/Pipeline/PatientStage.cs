@@ -43,6 +43,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(CameraId Camera, string Bed), Patient> _patients = [];
     private readonly List<FaceAnalysis?> _bedFaces = [];
+    private readonly HashSet<CameraId> _assignedCameras = [];
     private DateTimeOffset _nextSave;
 
     /// <summary>Initializes a new instance of the <see cref="PatientStage"/> class.</summary>
@@ -138,6 +139,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             var analyses = AcceptedFaces(observation.Analyses ?? []);
             _bedFaces.Clear();
             _assigner.Assign(observation, settings.Beds, analyses, _bedFaces);
+            _assignedCameras.Add(observation.Camera);
             var now = _time.GetUtcNow();
             for (var b = 0; b < settings.Beds.Count; b++)
             {
@@ -288,6 +290,18 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                     _logger.PatientRemoved(key.Camera.Value, key.Bed);
                 }
             }
+
+            // A removed or disabled camera frees what the bed assigner holds for it (its face tracker).
+            _assignedCameras.RemoveWhere(camera =>
+            {
+                var gone = !cameras.TryGetValue(camera, out var settings) || !settings.Enabled;
+                if (gone)
+                {
+                    _assigner.Forget(camera);
+                }
+
+                return gone;
+            });
 
             if (now >= _nextSave)
             {
@@ -540,15 +554,4 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
 
         public bool ScorerFailed { get; set; }
     }
-}
-
-/// <summary>Chooses, for each bed of a camera, the patient's face among the analysed faces of a frame.</summary>
-public interface IBedAssigner
-{
-    /// <summary>Assigns faces to beds.</summary>
-    /// <param name="observation">The frame's observation.</param>
-    /// <param name="beds">The camera's beds.</param>
-    /// <param name="faces">The analysed faces.</param>
-    /// <param name="result">Receives one entry per bed, in bed order: the patient's face or <see langword="null"/>.</param>
-    void Assign(FaceObservation observation, IReadOnlyList<BedSettings> beds, IReadOnlyList<FaceAnalysis> faces, List<FaceAnalysis?> result);
 }

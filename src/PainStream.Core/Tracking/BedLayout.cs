@@ -5,7 +5,6 @@ using System.Globalization;
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Frames;
-using PainStream.Core.Options;
 
 namespace PainStream.Core.Tracking;
 
@@ -69,67 +68,36 @@ public sealed class BedLayout
     /// <summary>Gets the bed names in ordinal order (index <c>i</c> is bed <c>i</c> everywhere in the tracker).</summary>
     public ReadOnlyCollection<string> Names { get; }
 
-    /// <summary>Builds a camera's layout from its options: its <c>Beds</c>, or <see cref="WholeFrame"/> when there are none.</summary>
-    /// <param name="camera">The camera's options (validate them first with <see cref="Validate"/>).</param>
-    /// <returns>The layout.</returns>
-    /// <exception cref="ArgumentException">A bed is invalid.</exception>
-    public static BedLayout FromOptions(CameraOptions camera)
-    {
-        ArgumentNullException.ThrowIfNull(camera);
-        if (camera.Beds is not { Count: > 0 } beds)
-        {
-            return WholeFrame;
-        }
-
-        if (beds.Values.Any(r => r is null))
-        {
-            throw new ArgumentException("A bed has no region.", nameof(camera));
-        }
-
-        return new BedLayout(beds.Select(b => KeyValuePair.Create(b.Key, ToRegion(b.Value))));
-    }
-
     /// <summary>
-    /// Checks a camera's <c>Beds</c>: names <c>[a-z0-9_-]{1,64}</c>, each region inside the frame, no two beds
-    /// overlapping, and each bed overlapping the camera's <c>Region</c> (where faces are detected) when it has one.
+    /// Checks a camera's beds: names <c>[a-z0-9_-]{1,64}</c>, each region inside the frame, no two beds overlapping, and each
+    /// bed overlapping the camera's detection region when it has one. Options-free (Tracking does not depend on Options);
+    /// <c>CameraBeds.Validate</c> in Options maps a camera's configuration onto it.
     /// </summary>
-    /// <param name="cameraName">The camera's configured name, for the key paths.</param>
-    /// <param name="camera">The camera's options.</param>
-    /// <returns>One problem per line, as <c>"Cameras:&lt;camera&gt;:Beds:&lt;bed&gt;: reason"</c>; empty when valid or without beds.</returns>
-    public static IReadOnlyList<string> Validate(string cameraName, CameraOptions camera)
+    /// <param name="prefix">The key path before each bed name (e.g. <c>Cameras:ward3:Beds:</c>).</param>
+    /// <param name="beds">Bed name to region (<see langword="null"/> for a bed without one).</param>
+    /// <param name="detection">The camera's detection region, or <see langword="null"/> for the whole frame.</param>
+    /// <param name="detectionKey">The name of the detection region's key, for the message.</param>
+    /// <returns>One problem per line, as <c>"&lt;prefix&gt;&lt;bed&gt;: reason"</c>; empty when valid.</returns>
+    public static IReadOnlyList<string> Validate(string prefix, IEnumerable<KeyValuePair<string, NormalizedRegion?>> beds, NormalizedRegion? detection, string detectionKey)
     {
-        ArgumentNullException.ThrowIfNull(cameraName);
-        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(beds);
         var problems = new List<string>();
-        if (camera.Beds is not { Count: > 0 } beds)
-        {
-            return problems;
-        }
-
-        var prefix = $"{CamerasOptions.SectionName}:{cameraName}:{nameof(CameraOptions.Beds)}:";
-        var sorted = beds.OrderBy(b => b.Key, StringComparer.Ordinal)
-            .Select(b => (b.Key, b.Value is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : (NormalizedRegion?)null))
-            .ToList();
+        var sorted = beds.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => (b.Key, b.Value)).ToList();
         CheckBeds(sorted, prefix, problems);
-        if (camera.Region is { } roi)
+        if (detection is { } roi)
         {
-            var detection = new NormalizedRegion(roi.X, roi.Y, roi.Width, roi.Height);
             foreach (var (name, region) in sorted)
             {
-                if (region is { } bed && IsInsideFrame(bed) && OverlapArea(bed, detection) <= Tolerance * Tolerance)
+                if (region is { } bed && IsInsideFrame(bed) && OverlapArea(bed, roi) <= Tolerance * Tolerance)
                 {
-                    problems.Add($"{prefix}{name}: lies outside the camera's {nameof(CameraOptions.Region)}, where faces are detected, so it would never see a face");
+                    problems.Add($"{prefix}{name}: lies outside the camera's {detectionKey}, where faces are detected, so it would never see a face");
                 }
             }
         }
 
         return problems;
     }
-
-    /// <summary>Gets the region of bed <paramref name="index"/>.</summary>
-    /// <param name="index">The bed index, 0 to <see cref="Count"/> − 1.</param>
-    /// <returns>The region in fractions of the frame.</returns>
-    public NormalizedRegion GetRegion(int index) => _regions[index];
 
     /// <summary>Finds a bed by name.</summary>
     /// <param name="name">The bed name.</param>
@@ -156,8 +124,6 @@ public sealed class BedLayout
 
         return -1;
     }
-
-    private static NormalizedRegion ToRegion(RegionOptions region) => new(region.X, region.Y, region.Width, region.Height);
 
     private static void CheckBeds(List<(string Name, NormalizedRegion? Region)> beds, string prefix, List<string> problems)
     {

@@ -51,8 +51,10 @@ public sealed class TrackingBedAssigner : IBedAssigner
         }
     }
 
-    /// <summary>Forgets a camera's tracks (camera removed).</summary>
-    /// <param name="camera">The camera.</param>
+    /// <summary>Gets the number of cameras whose tracker is held (tests: a removed camera frees its tracker).</summary>
+    internal int TrackedCameras => _trackers.Count;
+
+    /// <inheritdoc/>
     public void Forget(CameraId camera) => _trackers.Remove(camera);
 
     private CameraTracker GetTracker(FaceObservation observation, IReadOnlyList<BedSettings> beds)

@@ -11,7 +11,8 @@ using PainStream.Daemon.Datasets;
 using PainStream.Scoring.Evaluation;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Daemon.Commands;
 
@@ -290,7 +291,7 @@ internal static class DatasetCommand
 
         var result = await Task.Run(() => synthesizer.Run(faces, o.PerFace, o.Seed, o.Output, o.Workers, cancellationToken), cancellationToken);
         var seconds = result.Elapsed.TotalSeconds;
-        var histogram = new int[PainClassScheme.MaxPspi + 1];
+        var histogram = new int[ScoreScales.MaxPspi + 1];
         foreach (var item in result.Items)
         {
             histogram[item.Pspi]++;

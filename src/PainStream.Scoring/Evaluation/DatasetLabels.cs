@@ -2,6 +2,7 @@
 
 using System.Globalization;
 using System.Text;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Scoring.Evaluation;
 
@@ -161,9 +162,9 @@ public static class DatasetLabels
             }
 
             var pspiText = fields[pspiAt].Trim();
-            if (!double.TryParse(pspiText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pspi) || !(pspi >= 0 && pspi <= PainClassScheme.MaxPspi))
+            if (!double.TryParse(pspiText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pspi) || !(pspi >= 0 && pspi <= ScoreScales.MaxPspi))
             {
-                problems.Add($"{name} line {line}, column pspi: '{pspiText}' is not a number from 0 to {PainClassScheme.MaxPspi}");
+                problems.Add($"{name} line {line}, column pspi: '{pspiText}' is not a number from 0 to {ScoreScales.MaxPspi}");
                 ok = false;
             }
 

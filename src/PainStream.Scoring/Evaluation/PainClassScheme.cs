@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Globalization;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Scoring.Evaluation;
 
@@ -25,8 +26,6 @@ public sealed record PainClass(string Label, int PspiMin, int PspiMax, double Va
 /// </remarks>
 public sealed class PainClassScheme
 {
-    /// <summary>The largest PSPI: AU4 (5) + max(AU6, AU7) (5) + max(AU9, AU10) (5) + AU43 (1).</summary>
-    public const int MaxPspi = 16;
 
     private static readonly PainClassScheme Gla4Scheme = Create("gla4", (0, 0), (1, 1), (2, 2), (3, 16));
     private static readonly PainClassScheme Da5Scheme = Create("da5", (0, 0), (1, 1), (2, 3), (4, 6), (7, 16));
@@ -39,7 +38,7 @@ public sealed class PainClassScheme
     {
         Name = name;
         _classes = classes;
-        _classOfPspi = new int[MaxPspi + 1];
+        _classOfPspi = new int[ScoreScales.MaxPspi + 1];
         for (var k = 0; k < classes.Length; k++)
         {
             for (var p = classes[k].PspiMin; p <= classes[k].PspiMax; p++)
@@ -119,9 +118,9 @@ public sealed class PainClassScheme
                 return false;
             }
 
-            if (min != next || max < min || max > MaxPspi)
+            if (min != next || max < min || max > ScoreScales.MaxPspi)
             {
-                error = string.Create(CultureInfo.InvariantCulture, $"classes[{k}]: PSPI range {min}–{max}, expected it to start at {next} (the classes must cover 0–{MaxPspi} in order, without gaps)");
+                error = string.Create(CultureInfo.InvariantCulture, $"classes[{k}]: PSPI range {min}–{max}, expected it to start at {next} (the classes must cover 0–{ScoreScales.MaxPspi} in order, without gaps)");
                 return false;
             }
 
@@ -140,9 +139,9 @@ public sealed class PainClassScheme
             next = hi + 1;
         }
 
-        if (next != MaxPspi + 1)
+        if (next != ScoreScales.MaxPspi + 1)
         {
-            error = string.Create(CultureInfo.InvariantCulture, $"classes end at PSPI {next - 1}; they must cover 0–{MaxPspi}");
+            error = string.Create(CultureInfo.InvariantCulture, $"classes end at PSPI {next - 1}; they must cover 0–{ScoreScales.MaxPspi}");
             return false;
         }
 
@@ -153,7 +152,7 @@ public sealed class PainClassScheme
     /// <summary>Rounds a PSPI the way class assignment does: <c>floor(pspi + 0.5)</c>, clamped to 0–16.</summary>
     /// <param name="pspi">A PSPI value (finite).</param>
     /// <returns>The integer PSPI.</returns>
-    public static int RoundPspi(double pspi) => (int)Math.Clamp(Math.Floor(pspi + 0.5), 0, MaxPspi);
+    public static int RoundPspi(double pspi) => (int)Math.Clamp(Math.Floor(pspi + 0.5), 0, ScoreScales.MaxPspi);
 
     /// <summary>Gets the class of a PSPI value (see the remarks for non-integer values).</summary>
     /// <param name="pspi">The PSPI, 0–16 (values outside are clamped).</param>

@@ -63,20 +63,20 @@ public sealed class FaceRegionLayout
 
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 8);
         var p = templatePoints;
-        var browLine = MeanY(p, 17, 26);
-        var browTop = MinY(p, 17, 26);
-        var upperLids = (p[37].Y + p[38].Y + p[43].Y + p[44].Y) / 4;
+        var browLine = MeanY(p, Face68.RightBrowOuter, Face68.LeftBrowOuter);
+        var browTop = MinY(p, Face68.RightBrowOuter, Face68.LeftBrowOuter);
+        var upperLids = (p[Face68.RightUpperLidOuter].Y + p[Face68.RightUpperLidInner].Y + p[Face68.LeftUpperLidInner].Y + p[Face68.LeftUpperLidOuter].Y) / 4;
         var browEye = (browLine + upperLids) / 2;
         var gap = upperLids - browLine;
-        var mouthWidth = p[54].X - p[48].X;
-        var lip = (p[51].Y + p[62].Y) / 2;
+        var mouthWidth = p[Face68.LeftMouthCorner].X - p[Face68.RightMouthCorner].X;
+        var lip = (p[Face68.UpperLipTop].Y + p[Face68.UpperInnerLipMiddle].Y) / 2;
         var boxes = new (int Region, float X0, float Y0, float X1, float Y1)[]
         {
-            EyeBox(p, 36, 41, browEye, p[29].Y),
-            EyeBox(p, 42, 47, browEye, p[29].Y),
-            (Brow, MinX(p, 17, 26), browTop - (gap / 2), MaxX(p, 17, 26), browEye),
-            (NoseUpperLip, p[48].X - (0.10f * mouthWidth), p[27].Y, p[54].X + (0.10f * mouthWidth), lip),
-            (Mouth, p[48].X - (0.15f * mouthWidth), lip, p[54].X + (0.15f * mouthWidth), p[57].Y + ((p[8].Y - p[57].Y) / 2)),
+            EyeBox(p, Face68.RightEyeOuter, Face68.RightLowerLidOuter, browEye, p[Face68.NoseBridgeLower].Y),
+            EyeBox(p, Face68.LeftEyeInner, Face68.LeftLowerLidInner, browEye, p[Face68.NoseBridgeLower].Y),
+            (Brow, MinX(p, Face68.RightBrowOuter, Face68.LeftBrowOuter), browTop - (gap / 2), MaxX(p, Face68.RightBrowOuter, Face68.LeftBrowOuter), browEye),
+            (NoseUpperLip, p[Face68.RightMouthCorner].X - (0.10f * mouthWidth), p[Face68.NoseRoot].Y, p[Face68.LeftMouthCorner].X + (0.10f * mouthWidth), lip),
+            (Mouth, p[Face68.RightMouthCorner].X - (0.15f * mouthWidth), lip, p[Face68.LeftMouthCorner].X + (0.15f * mouthWidth), p[Face68.LowerLipBottom].Y + ((p[Face68.Chin].Y - p[Face68.LowerLipBottom].Y) / 2)),
         };
 
         var labels = new byte[size * size];

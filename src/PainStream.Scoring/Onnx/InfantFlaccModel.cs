@@ -1,7 +1,8 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Scoring.Onnx;
 

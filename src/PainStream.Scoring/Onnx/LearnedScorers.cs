@@ -6,6 +6,7 @@ using PainStream.Core.Detection;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Core.Scoring;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Scoring.Onnx;
 

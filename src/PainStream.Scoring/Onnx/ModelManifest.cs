@@ -3,6 +3,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PainStream.Core.Alerting;
 
 namespace PainStream.Scoring.Onnx;
 
@@ -39,8 +40,6 @@ public sealed record ModelManifest
     /// <summary>The side of the aligned crop, in pixels.</summary>
     public const int CropSize = 112;
 
-    /// <summary>The highest PSPI.</summary>
-    public const double MaxPspi = 16;
 
     /// <summary>The class schemes of DESIGN.md §4 as PSPI ranges, by name.</summary>
     public static readonly IReadOnlyDictionary<string, (int Min, int Max)[]> Schemes = new Dictionary<string, (int Min, int Max)[]>(StringComparer.Ordinal)
@@ -413,9 +412,9 @@ public sealed record ModelManifest
                 continue;
             }
 
-            if (!(c.PspiMin >= 0) || !(c.PspiMax <= MaxPspi) || !(c.PspiMin <= c.PspiMax))
+            if (!(c.PspiMin >= 0) || !(c.PspiMax <= ScoreScales.MaxPspi) || !(c.PspiMin <= c.PspiMax))
             {
-                problems.Add($"{field}: PSPI range {Num(c.PspiMin)}–{Num(c.PspiMax)}, expected 0 ≤ pspiMin ≤ pspiMax ≤ {Num(MaxPspi)}");
+                problems.Add($"{field}: PSPI range {Num(c.PspiMin)}–{Num(c.PspiMax)}, expected 0 ≤ pspiMin ≤ pspiMax ≤ {Num(ScoreScales.MaxPspi)}");
             }
             else if (c.Value is { } v && !(v >= c.PspiMin && v <= c.PspiMax))
             {

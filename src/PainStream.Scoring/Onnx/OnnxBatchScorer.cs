@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using PainStream.Core.Alerting;
 using PainStream.Core.Detection;
+using PainStream.Core.Diagnostics;
 using PainStream.Core.Scoring;
 
 namespace PainStream.Scoring.Onnx;
@@ -216,9 +217,6 @@ public sealed class OnnxBatchScorer : IDisposable
         }
     }
 
-    /// <summary>Stops accepting faces: the loop finishes what is queued and ends.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
-
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -298,6 +296,9 @@ public sealed class OnnxBatchScorer : IDisposable
     /// <param name="count">The number of faces collected.</param>
     internal void RunBatch(int count)
     {
+        using var activity = PainStreamActivities.Source.StartActivity(PainStreamActivities.ScoreBatch);
+        activity?.SetTag("model", Model.Manifest.Name);
+        activity?.SetTag(PainStreamActivities.BatchSizeTag, count);
         var start = _time.GetTimestamp();
         var ok = false;
         try
@@ -388,7 +389,7 @@ public sealed class OnnxBatchScorer : IDisposable
         }
 
         var regions = _regions is { } grid ? Regions(slot, best, grid) : null;
-        return new CropScore((float)Math.Clamp(expected, 0, ModelManifest.MaxPspi), p[best], best, regions)
+        return new CropScore((float)Math.Clamp(expected, 0, ScoreScales.MaxPspi), p[best], best, regions)
         {
             ScaleConfidence = (float)ConfidenceScale.FromClassProbabilities(p, values, best),
         };

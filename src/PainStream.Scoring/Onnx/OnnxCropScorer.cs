@@ -3,6 +3,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Detection;
+using PainStream.Inference.Onnx;
 using PainStream.Scoring.Evaluation;
 
 namespace PainStream.Scoring.Onnx;

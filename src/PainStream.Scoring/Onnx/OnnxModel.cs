@@ -1,20 +1,10 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Scoring.Onnx;
-
-/// <summary>Creates the ONNX Runtime session of a verified model file with the configured execution provider.</summary>
-/// <param name="modelPath">The model's full path.</param>
-/// <param name="executionProvider">The provider the session runs on, as ONNX Runtime names it (e.g. <c>CPUExecutionProvider</c>).</param>
-/// <returns>The session; the caller owns it.</returns>
-/// <remarks>
-/// The daemon passes PainStream.Vision's <c>OnnxSessionFactory</c> (Auto/Cpu/Cuda with the CUDA fallback), so the detector and
-/// the pain models choose their provider the same way; this assembly does not depend on the vision adapter.
-/// </remarks>
-public delegate InferenceSession OnnxSessionCreator(string modelPath, out string executionProvider);
 
 /// <summary>
 /// A learned pain model: the ONNX graph and its manifest, checked against each other at load. Owns the
@@ -31,9 +21,6 @@ public delegate InferenceSession OnnxSessionCreator(string modelPath, out string
 /// </remarks>
 public sealed class OnnxModel : IDisposable
 {
-    /// <summary>ONNX Runtime's name of the CPU provider.</summary>
-    public const string CpuProviderName = "CPUExecutionProvider";
-
     private readonly InferenceSession _session;
     private int _disposed;
 
@@ -150,7 +137,7 @@ public sealed class OnnxModel : IDisposable
         }
 
         var manifest = ModelManifest.Load(manifestPath, task);
-        var actual = ComputeSha256(modelPath);
+        var actual = ModelFile.ComputeSha256(modelPath);
         if (!string.Equals(actual, manifest.Sha256, StringComparison.Ordinal))
         {
             throw new ModelContractException(
@@ -160,12 +147,17 @@ public sealed class OnnxModel : IDisposable
 
         try
         {
-            var session = (createSession ?? CreateCpuSession)(modelPath, out var provider);
+            var session = (createSession ?? OnnxSessionFactory.CreateCpuSession)(modelPath, out var provider);
             return (modelPath, manifestPath, manifest, session, provider);
         }
         catch (OnnxRuntimeException ex)
         {
             throw new ModelContractException(modelPath, [$"ONNX Runtime cannot load it: {ex.Message}"], ex);
+        }
+        catch (ModelFileException ex) when (createSession is null && ex.InnerException is OnnxRuntimeException ort)
+        {
+            // The default CPU session reports a graph ONNX Runtime rejects as a contract problem, as it always has.
+            throw new ModelContractException(modelPath, [$"ONNX Runtime cannot load it: {ort.Message}"], ex);
         }
     }
 
@@ -210,33 +202,6 @@ public sealed class OnnxModel : IDisposable
         }
 
         return d;
-    }
-
-    /// <summary>Creates a plain CPU session (the default when no creator is given: tests, tools).</summary>
-    /// <param name="modelPath">The model file.</param>
-    /// <param name="executionProvider">Always <see cref="CpuProviderName"/>.</param>
-    /// <returns>The session.</returns>
-    public static InferenceSession CreateCpuSession(string modelPath, out string executionProvider)
-    {
-        using var options = new SessionOptions
-        {
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        executionProvider = CpuProviderName;
-        return new InferenceSession(modelPath, options);
-    }
-
-    /// <summary>Computes a file's SHA-256 as lower-case hex.</summary>
-    /// <param name="path">The file.</param>
-    /// <returns>The checksum.</returns>
-    public static string ComputeSha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <inheritdoc/>

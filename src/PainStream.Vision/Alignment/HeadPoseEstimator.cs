@@ -177,19 +177,6 @@ public sealed class HeadPoseEstimator
         return new HeadPoseEstimate((float)(psi * Deg), (float)(-theta * Deg), (float)(phi * Deg));
     }
 
-    /// <summary>Builds <c>Ry(yaw)·Rx(−pitch)·Rz(roll)</c>, the rotation of a pose (the inverse of <see cref="ToAngles"/>).</summary>
-    /// <param name="pose">The pose.</param>
-    /// <returns>The rotation matrix.</returns>
-    internal static Matrix3 FromAngles(HeadPoseEstimate pose)
-    {
-        const double Rad = Math.PI / 180;
-        double psi = pose.YawDegrees * Rad, theta = -pose.PitchDegrees * Rad, phi = pose.RollDegrees * Rad;
-        var ry = new Matrix3(Math.Cos(psi), 0, Math.Sin(psi), 0, 1, 0, -Math.Sin(psi), 0, Math.Cos(psi));
-        var rx = new Matrix3(1, 0, 0, 0, Math.Cos(theta), -Math.Sin(theta), 0, Math.Sin(theta), Math.Cos(theta));
-        var rz = new Matrix3(Math.Cos(phi), -Math.Sin(phi), 0, Math.Sin(phi), Math.Cos(phi), 0, 0, 0, 1);
-        return Matrix3.Multiply(ry, Matrix3.Multiply(rx, rz));
-    }
-
     /// <summary>The rotation vector to matrix formula of <c>cv::Rodrigues</c>.</summary>
     internal static Matrix3 Rodrigues(double x, double y, double z)
     {

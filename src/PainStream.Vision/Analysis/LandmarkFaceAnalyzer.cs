@@ -52,16 +52,6 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
         _quality = quality;
     }
 
-    /// <summary>Creates an analyser with the default template size and quality settings.</summary>
-    /// <param name="predictor">The shape predictor.</param>
-    /// <returns>The analyser.</returns>
-    public static LandmarkFaceAnalyzer CreateDefault(ShapePredictor predictor)
-    {
-        ArgumentNullException.ThrowIfNull(predictor);
-        var options = new FaceQualityOptions();
-        return new LandmarkFaceAnalyzer(predictor, FaceTemplate.FromModel(predictor.Model, FaceAligner.DefaultSize), () => options);
-    }
-
     /// <inheritdoc/>
     public IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces) => Analyze(null, image, faces);
 

@@ -7,8 +7,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Core.Options;
-using PainStream.Vision.Models;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Vision.Detection;
 

@@ -14,7 +14,7 @@ public static class FaceDetectorFactory
     /// <param name="contentRoot">The directory relative paths (<see cref="DetectionOptions.ModelsDirectory"/>, the cascade) are resolved against.</param>
     /// <param name="loggerFactory">Creates the detector's logger.</param>
     /// <returns>The detector; the caller owns it and disposes it.</returns>
-    /// <exception cref="Models.ModelFileException">A BlazeFace model is missing, corrupt or cannot be loaded.</exception>
+    /// <exception cref="Inference.Onnx.ModelFileException">A BlazeFace model is missing, corrupt or cannot be loaded.</exception>
     /// <exception cref="FileNotFoundException">The Haar cascade is missing.</exception>
     public static IFaceDetector Create(DetectionOptions options, string contentRoot, ILoggerFactory loggerFactory)
     {

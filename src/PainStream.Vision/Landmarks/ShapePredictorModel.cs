@@ -1,7 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Runtime.InteropServices;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Vision.Landmarks;
 

@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Frozen;
+using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -30,6 +31,41 @@ public sealed class DetectStageTests : IDisposable
     }
 
     public void Dispose() => _meters.Dispose();
+
+    [Fact]
+    public void Process_WithAListener_RecordsOneDetectSpanPerFrameWithCameraAndFaces()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == PainStreamActivities.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                lock (spans)
+                {
+                    spans.Add(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var detector = new FakeFaceDetector((_, _) => [new DetectedFace(new BoxF(10, 20, 30, 40), 0.9f, [new PointF(15, 25)])]);
+        var stage = CreateStage(detector);
+
+        Assert.NotNull(stage.Process(NewFrame(200, 100, 7_777)));
+
+        // Other tests may run frames concurrently: pick this test's camera and frame.
+        List<Activity> mine;
+        lock (spans)
+        {
+            mine = spans.Where(a => a.OperationName == PainStreamActivities.DetectFrame && Equals(a.GetTagItem(PainStreamInstruments.CameraTag), Cam.Value)
+                && Equals(a.GetTagItem(PainStreamActivities.FrameSequenceTag), 7_777L)).ToList();
+        }
+
+        var span = Assert.Single(mine);
+        Assert.Equal(1, span.GetTagItem(PainStreamActivities.FacesTag));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+    }
 
     [Fact]
     public void Process_WithRegion_DetectsOnTheCropAndReturnsFrameCoordinates()

@@ -11,6 +11,7 @@ using PainStream.Core.Frames;
 using PainStream.Core.Pipeline;
 using PainStream.Core.Publishing;
 using PainStream.Core.Scoring;
+using PainStream.Core.Tracking;
 using PainStream.Testing;
 
 namespace PainStream.Core.Tests.Pipeline;
@@ -505,6 +506,31 @@ public sealed class PatientStageTests : IDisposable
         var events = _alerts.Alerts.Count;
         await _stage.TickAsync(TestContext.Current.CancellationToken);
         Assert.Equal(events, _alerts.Alerts.Count);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RemovedOrDisabledCamera_FreesItsFaceTracker(bool remove)
+    {
+        var assigner = new TrackingBedAssigner();
+        using var stage = new PatientStage(_scorers, _alerts, _catalog, _registry, new PipelineMetrics(_meters, _registry, new FramePool()), assigner, () => _scoreInterval, NullLogger<PatientStage>.Instance, _time);
+        await stage.StepAsync(Observation(Face(100, 100)), TestContext.Current.CancellationToken);
+        await stage.TickAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, assigner.TrackedCameras);
+
+        if (remove)
+        {
+            _catalog.Update(FrozenDictionary<CameraId, CameraSettings>.Empty);
+        }
+        else
+        {
+            SetBeds(enabled: false, ("left", new NormalizedRegion(0, 0, 0.5, 1), Fast));
+        }
+
+        await stage.TickAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, assigner.TrackedCameras);
     }
 
     private static FaceAnalysis Face(float x, float y) => new(new BoxF(x, y, 80, 80), 0.9f, new PointF[68], new FacePose(0, 0, 0), null);

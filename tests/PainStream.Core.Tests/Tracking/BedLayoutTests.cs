@@ -12,8 +12,8 @@ public sealed class BedLayoutTests
     [Fact]
     public void Validate_NoBeds_NoProblems()
     {
-        Assert.Empty(BedLayout.Validate("cam", new CameraOptions { Url = "x" }));
-        Assert.Empty(BedLayout.Validate("cam", new CameraOptions { Url = "x", Beds = [] }));
+        Assert.Empty(CameraBeds.Validate("cam", new CameraOptions { Url = "x" }));
+        Assert.Empty(CameraBeds.Validate("cam", new CameraOptions { Url = "x", Beds = [] }));
     }
 
     [Fact]
@@ -30,8 +30,8 @@ public sealed class BedLayoutTests
             },
         };
 
-        Assert.Empty(BedLayout.Validate("ward3", camera));
-        var layout = BedLayout.FromOptions(camera);
+        Assert.Empty(CameraBeds.Validate("ward3", camera));
+        var layout = CameraBeds.ToLayout(camera);
         Assert.Equal(["bed-1", "bed_2"], layout.Names);
     }
 
@@ -53,7 +53,7 @@ public sealed class BedLayoutTests
             },
         };
 
-        var problems = BedLayout.Validate("ward3", camera);
+        var problems = CameraBeds.Validate("ward3", camera);
 
         Assert.Contains(problems, p => p.StartsWith("Cameras:ward3:Beds:Bed 1: bed name must match", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Cameras:ward3:Beds:a: overlaps bed 'Bed 1'", StringComparison.Ordinal));
@@ -62,7 +62,7 @@ public sealed class BedLayoutTests
         Assert.Contains(problems, p => p.StartsWith("Cameras:ward3:Beds:empty: the bed has no region", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Cameras:ward3:Beds:tiny: X and Y must be 0–1", StringComparison.Ordinal));
         Assert.Equal(6, problems.Count);
-        Assert.Throws<ArgumentException>(() => BedLayout.FromOptions(camera));
+        Assert.Throws<ArgumentException>(() => CameraBeds.ToLayout(camera));
     }
 
     [Fact]

@@ -261,7 +261,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Update_NoBedsConfigured_OneWholeFrameBed()
     {
-        var layout = BedLayout.FromOptions(new CameraOptions { Url = "rtsp://cam/1" });
+        var layout = CameraBeds.ToLayout(new CameraOptions { Url = "rtsp://cam/1" });
         var tracker = new FaceTracker(layout, FrameWidth, FrameHeight);
 
         var corner = tracker.Update(At(0), [Face(0, 0, 40)]);

@@ -10,6 +10,7 @@ using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Core.Pipeline;
+using PainStream.Inference.Onnx;
 using PainStream.Scoring.Onnx;
 using PainStream.Testing;
 
@@ -50,6 +51,25 @@ public sealed class InfantModelTests(InfantKit kit) : IClassFixture<InfantKit>
         TestContext.Current.TestOutputHelper?.WriteLine($"max |C# − PyTorch| over {rows.Length} rows: {worst:E2}; range {expected.Min():F3}–{expected.Max():F3}");
         Assert.True(expected.Max() - expected.Min() > 2, "the trained model should not be constant");
         Assert.All(expected, v => Assert.InRange(v, 0, 10));
+    }
+
+    [Fact]
+    public void Load_WithTheSessionHomesCreator_HonoursScoringExecutionProvider()
+    {
+        // The daemon loads the infant model through OnnxSessionFactory.Creator, as the pain CNNs (issue 15, item 4).
+        using var cpu = InfantFlaccModel.Load(kit.ModelPath, OnnxSessionFactory.Creator(ExecutionProviderKind.Cpu, 1, NullLogger.Instance, "Scoring:ExecutionProvider"));
+        Assert.Equal(OnnxSessionFactory.CpuProviderName, cpu.ExecutionProvider);
+
+        using var auto = InfantFlaccModel.Load(kit.ModelPath, OnnxSessionFactory.Creator(ExecutionProviderKind.Auto, 1, NullLogger.Instance, "Scoring:ExecutionProvider"));
+        Assert.Equal(OnnxSessionFactory.IsCudaUsable() ? OnnxSessionFactory.CudaProviderName : OnnxSessionFactory.CpuProviderName, auto.ExecutionProvider);
+
+        if (!OnnxSessionFactory.IsCudaUsable())
+        {
+            // Cuda required where it cannot load: the setting's key is named, not a silent CPU fallback.
+            var ex = Assert.Throws<ModelFileException>(
+                () => InfantFlaccModel.Load(kit.ModelPath, OnnxSessionFactory.Creator(ExecutionProviderKind.Cuda, 1, NullLogger.Instance, "Scoring:ExecutionProvider")));
+            Assert.Contains("Scoring:ExecutionProvider=Cuda", ex.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

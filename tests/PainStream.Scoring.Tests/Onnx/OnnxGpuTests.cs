@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Options;
 using PainStream.Scoring.Onnx;
 using PainStream.Testing;
-using PainStream.Vision.Onnx;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Scoring.Tests.Onnx;
 
@@ -15,14 +15,14 @@ public sealed class OnnxGpuTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    public static bool IsCudaUsable() => OnnxSessionFactory.IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl");
+    public static bool IsCudaUsable() => OnnxSessionFactory.IsCudaUsable();
 
     /// <summary>Needs <c>-p:OnnxRuntimeFlavor=Gpu</c> and an NVIDIA device; skipped otherwise.</summary>
     [Fact]
     [Trait("Category", "Gpu")]
     public void Load_CudaProvider_RunsOnCuda_AndMatchesCpu()
     {
-        Assert.SkipUnless(IsCudaUsable(), "No CUDA here: this ONNX Runtime build lacks the CUDA provider or there is no NVIDIA device.");
+        Requires.Gpu(IsCudaUsable(), "No CUDA here: this ONNX Runtime build lacks the CUDA provider or there is no NVIDIA device.");
         var path = new TinyPainModel().Write(_dir.Path);
         using var gpu = new OnnxBatchScorer(OnnxModel.Load(path, Creator(ExecutionProviderKind.Cuda)), new OnnxBatchOptions(), null, NullLogger.Instance);
         using var cpu = new OnnxBatchScorer(OnnxModel.Load(path, Creator(ExecutionProviderKind.Cpu)), new OnnxBatchOptions(), null, NullLogger.Instance);
@@ -45,7 +45,7 @@ public sealed class OnnxGpuTests : IDisposable
     [Fact]
     public void Load_AutoWithoutCuda_FallsBackToCpu()
     {
-        Assert.SkipWhen(IsCudaUsable(), "CUDA is usable here: Auto picks it (the GPU test covers that).");
+        Requires.NoGpu(IsCudaUsable(), "CUDA is usable here: Auto picks it (the GPU test covers that).");
         var path = new TinyPainModel().Write(_dir.Path);
 
         using var model = OnnxModel.Load(path, Creator(ExecutionProviderKind.Auto));

@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Inference.Onnx;
 using PainStream.Scoring.Onnx;
 using PainStream.Testing;
 
@@ -21,17 +22,17 @@ public sealed class OnnxModelTests : IDisposable
         Assert.Equal([0f, 1f, 2.5f, 5f, 8.5f], model.ClassValuesSpan.ToArray());
         Assert.Equal((4, 14, 14), model.FeatureShape);
         Assert.Equal(tiny.FcWeights, model.CamWeights);
-        Assert.Equal(OnnxModel.CpuProviderName, model.ExecutionProvider);
+        Assert.Equal(OnnxSessionFactory.CpuProviderName, model.ExecutionProvider);
     }
 
     [Fact]
     public void Load_TruncatedFile_NamesThePathAndBothHashes()
     {
         var path = OnnxTestModels.Write(_dir);
-        var expected = OnnxModel.ComputeSha256(path);
+        var expected = ModelFile.ComputeSha256(path);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var actual = OnnxModel.ComputeSha256(path);
+        var actual = ModelFile.ComputeSha256(path);
 
         var ex = Assert.Throws<ModelContractException>(() => OnnxModel.Load(path));
 
@@ -45,7 +46,7 @@ public sealed class OnnxModelTests : IDisposable
     {
         var path = _dir.File("junk.onnx");
         File.WriteAllBytes(path, [1, 2, 3, 4, 5]);
-        var manifest = new TinyPainModel().Manifest("junk", OnnxModel.ComputeSha256(path));
+        var manifest = new TinyPainModel().Manifest("junk", ModelFile.ComputeSha256(path));
         File.WriteAllText(_dir.File("junk.manifest.json"), manifest.ToJsonString());
 
         var ex = Assert.Throws<ModelContractException>(() => OnnxModel.Load(path));

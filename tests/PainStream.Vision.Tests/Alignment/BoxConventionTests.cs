@@ -1,7 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using PainStream.Vision.Alignment;
+using PainStream.Core.Detection;
 using PainStream.Vision.Tests.Detection;
 using PainStream.Vision.Tests.Landmarks;
 

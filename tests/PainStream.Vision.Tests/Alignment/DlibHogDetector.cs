@@ -19,7 +19,7 @@ internal static class DlibHogDetector
     public static IReadOnlyList<BoxF>[] Detect(IReadOnlyList<TestImage> images)
     {
         var (binary, why) = Binary.Value;
-        Assert.SkipWhen(binary is null, why ?? "dlib's HOG detector is unavailable");
+        Requires.Installed(binary is not null, why ?? "dlib's HOG detector is unavailable");
         var dir = Directory.CreateTempSubdirectory("painstream-hog-").FullName;
         try
         {

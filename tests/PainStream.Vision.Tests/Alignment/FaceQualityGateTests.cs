@@ -2,6 +2,7 @@
 
 using System.Globalization;
 using OpenCvSharp;
+using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Vision.Alignment;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using PainStream.Core.Detection;
 using PainStream.Core.Options;
+using PainStream.Inference.Onnx;
 using PainStream.Testing;
 using PainStream.Vision.Detection;
 
@@ -205,7 +206,7 @@ public sealed class BlazeFaceDetectorTests(DetectorFixture detectors) : IClassFi
     [Fact]
     public void Constructor_AutoProviderWithoutCuda_FallsBackToCpuAndLogsItOnce()
     {
-        Assert.SkipWhen(IsCudaUsable(), "CUDA is usable here: Auto picks it (GpuTests cover that).");
+        Requires.NoGpu(IsCudaUsable(), "CUDA is usable here: Auto picks it (GpuTests cover that).");
         var logger = new FakeLogger();
         var options = DetectorFixture.Options();
         options.ExecutionProvider = ExecutionProviderKind.Auto;
@@ -229,8 +230,7 @@ public sealed class BlazeFaceDetectorTests(DetectorFixture detectors) : IClassFi
         Assert.Throws<ObjectDisposedException>(() => detector.Detect(TestImage.Uniform(8, 8, 0).View));
     }
 
-    internal static bool IsCudaUsable() =>
-        Onnx.OnnxSessionFactory.IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl");
+    internal static bool IsCudaUsable() => OnnxSessionFactory.IsCudaUsable();
 
     private static bool SameFaces(IReadOnlyList<DetectedFace> expected, IReadOnlyList<DetectedFace> actual)
     {

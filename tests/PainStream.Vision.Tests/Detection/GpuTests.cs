@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Options;
 using PainStream.Testing;
 using PainStream.Vision.Detection;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Vision.Tests.Detection;
 
@@ -16,7 +16,7 @@ public sealed class GpuTests
     [Trait("Category", "Gpu")]
     public void Constructor_CudaProvider_LoadsOnCudaAndFindsTheAstronaut()
     {
-        Assert.SkipUnless(
+        Requires.Gpu(
             BlazeFaceDetectorTests.IsCudaUsable(),
             "No CUDA here: this ONNX Runtime build lacks the CUDA provider or there is no NVIDIA device.");
         var options = new DetectionOptions { ExecutionProvider = ExecutionProviderKind.Cuda };
@@ -31,7 +31,7 @@ public sealed class GpuTests
     [Fact]
     public void Constructor_CudaRequiredButUnavailable_ThrowsNamingTheModel()
     {
-        Assert.SkipWhen(BlazeFaceDetectorTests.IsCudaUsable(), "CUDA is usable here.");
+        Requires.NoGpu(BlazeFaceDetectorTests.IsCudaUsable(), "CUDA is usable here.");
         var options = new DetectionOptions { ExecutionProvider = ExecutionProviderKind.Cuda };
 
         var ex = Assert.Throws<ModelFileException>(

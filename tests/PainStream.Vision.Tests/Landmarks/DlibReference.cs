@@ -25,7 +25,7 @@ internal static class DlibReference
     public static string RequireBinary()
     {
         var (path, why) = Binary.Value;
-        Assert.SkipWhen(path is null, why ?? "dlib reference unavailable");
+        Requires.Installed(path is not null, why ?? "dlib reference unavailable");
         return path!;
     }
 

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using PainStream.Core.Detection;
 using PainStream.Testing;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 
 namespace PainStream.Vision.Tests.Landmarks;
 
@@ -161,7 +161,7 @@ public sealed class ShapePredictorTests : IDisposable
     [Fact]
     public void Load_CorruptModel_ThrowsNamingThePathAndBothChecksums()
     {
-        File.Copy(Path.Combine(TestPaths.Models, ModelManifest.FileName), Path.Combine(_dir, ModelManifest.FileName));
+        File.Copy(Path.Combine(TestPaths.Models, ModelChecksums.FileName), Path.Combine(_dir, ModelChecksums.FileName));
         var path = Path.Combine(_dir, "dlib", "shape_predictor_68_face_landmarks.dat");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, [.. File.ReadAllBytes(Path.Combine(TestPaths.Models, ShapePredictorModel.Face68RelativePath)).Take(4096), 0xFF]);
@@ -191,7 +191,7 @@ public sealed class ShapePredictorTests : IDisposable
         {
             ["files"] = new JsonArray(new JsonObject { ["path"] = "dlib/truncated.dat", ["sha256"] = ModelFile.ComputeSha256(path) }),
         };
-        File.WriteAllText(Path.Combine(_dir, ModelManifest.FileName), manifest.ToJsonString());
+        File.WriteAllText(Path.Combine(_dir, ModelChecksums.FileName), manifest.ToJsonString());
 
         var ex = Assert.Throws<ModelFileException>(() => ShapePredictorModel.Load(_dir, "dlib/truncated.dat"));
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using PainStream.Testing;
 using PainStream.Vision.Detection;
-using PainStream.Vision.Models;
+using PainStream.Inference.Onnx;
 using PainStream.Vision.Tests.Detection;
 
 namespace PainStream.Vision.Tests.Models;
@@ -19,7 +19,7 @@ public sealed class ModelFileTests : IDisposable
     [Fact]
     public void Verify_EveryFileInTheManifest_MatchesItsChecksum()
     {
-        var manifest = ModelManifest.Load(TestPaths.Models);
+        var manifest = ModelChecksums.Load(TestPaths.Models);
 
         Assert.NotEmpty(manifest.Entries);
         foreach (var entry in manifest.Entries)
@@ -32,7 +32,7 @@ public sealed class ModelFileTests : IDisposable
     [Fact]
     public void Constructor_MissingModelFile_ThrowsNamingThePathAndModelsFetch()
     {
-        File.Copy(Path.Combine(TestPaths.Models, ModelManifest.FileName), Path.Combine(_dir, ModelManifest.FileName));
+        File.Copy(Path.Combine(TestPaths.Models, ModelChecksums.FileName), Path.Combine(_dir, ModelChecksums.FileName));
         var expectedPath = Path.Combine(_dir, BlazeFaceModel.Front.RelativePath);
 
         var ex = Assert.Throws<ModelFileException>(
@@ -46,9 +46,9 @@ public sealed class ModelFileTests : IDisposable
     [Fact]
     public void Constructor_TruncatedModel_ThrowsNamingThePathAndTheExpectedChecksum()
     {
-        File.Copy(Path.Combine(TestPaths.Models, ModelManifest.FileName), Path.Combine(_dir, ModelManifest.FileName));
+        File.Copy(Path.Combine(TestPaths.Models, ModelChecksums.FileName), Path.Combine(_dir, ModelChecksums.FileName));
         var path = WriteTruncatedCopy(BlazeFaceModel.Front);
-        var expectedSha = ModelManifest.Load(TestPaths.Models).Get(BlazeFaceModel.Front.RelativePath).Sha256;
+        var expectedSha = ModelChecksums.Load(TestPaths.Models).Get(BlazeFaceModel.Front.RelativePath).Sha256;
 
         var ex = Assert.Throws<ModelFileException>(
             () => new BlazeFaceDetector(BlazeFaceModel.Front, _dir, DetectorFixture.Options(), NullLogger.Instance));
@@ -93,7 +93,7 @@ public sealed class ModelFileTests : IDisposable
     {
         var ex = Assert.Throws<ModelFileException>(() => ModelFile.Verify(_dir, BlazeFaceModel.Front.RelativePath));
 
-        Assert.Contains(Path.Combine(_dir, ModelManifest.FileName), ex.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_dir, ModelChecksums.FileName), ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -127,6 +127,6 @@ public sealed class ModelFileTests : IDisposable
                 ["sha256"] = sha256,
             }),
         };
-        File.WriteAllText(Path.Combine(_dir, ModelManifest.FileName), manifest.ToJsonString());
+        File.WriteAllText(Path.Combine(_dir, ModelChecksums.FileName), manifest.ToJsonString());
     }
 }

@@ -3,14 +3,13 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using PainStream.Core.Options;
-using PainStream.Vision.Models;
-
-namespace PainStream.Vision.Onnx;
+namespace PainStream.Inference.Onnx;
 
 /// <summary>Creates ONNX Runtime sessions with the configured execution provider and wraps load failures with the file's path.</summary>
 /// <remarks>
-/// The one place that chooses an execution provider: the face detector uses it directly, and the daemon hands it to the learned
-/// pain models (PainStream.Scoring's <c>OnnxSessionCreator</c>), so every model falls back from CUDA to CPU the same way.
+/// The one place that creates ONNX Runtime sessions and chooses their execution provider, threads and logging: the face
+/// detector uses it directly, and the daemon hands <see cref="Creator"/> to the learned pain models and the infant model, so
+/// every model honours its provider setting and falls back from CUDA to CPU the same way.
 /// </remarks>
 public static class OnnxSessionFactory
 {
@@ -64,6 +63,38 @@ public static class OnnxSessionFactory
         return CreateCore(modelPath, cuda: false, intraOpThreads);
     }
 
+    /// <summary>
+    /// Gets a session creator for the model loaders (<c>OnnxModel.Load</c>, <c>InfantFlaccModel.Load</c>) on the configured
+    /// provider, as <see cref="Create"/> makes them.
+    /// </summary>
+    /// <param name="provider">The requested execution provider.</param>
+    /// <param name="intraOpThreads">ONNX Runtime intra-op threads per run.</param>
+    /// <param name="logger">Logs the CUDA fallback.</param>
+    /// <param name="settingKey">The configuration key that chose <paramref name="provider"/>.</param>
+    /// <returns>The creator; it reports the provider name (<see cref="CudaProviderName"/> or <see cref="CpuProviderName"/>).</returns>
+    public static OnnxSessionCreator Creator(ExecutionProviderKind provider, int intraOpThreads, ILogger logger, string settingKey) =>
+        (string modelPath, out string executionProvider) =>
+        {
+            var session = Create(modelPath, provider, intraOpThreads, logger, out var active, settingKey);
+            executionProvider = ProviderName(active);
+            return session;
+        };
+
+    /// <summary>Creates a plain CPU session with one intra-op thread (the default of the model loaders: tests, tools).</summary>
+    /// <param name="modelPath">The model file.</param>
+    /// <param name="executionProvider">Always <see cref="CpuProviderName"/>.</param>
+    /// <returns>The session; the caller owns it.</returns>
+    /// <exception cref="ModelFileException">ONNX Runtime cannot load the model.</exception>
+    public static InferenceSession CreateCpuSession(string modelPath, out string executionProvider)
+    {
+        executionProvider = CpuProviderName;
+        return CreateCore(modelPath, cuda: false, intraOpThreads: 1);
+    }
+
+    /// <summary>Gets whether CUDA looks usable here: the provider is compiled in and an NVIDIA device node exists (tests, diagnostics).</summary>
+    /// <returns><see langword="true"/> when both hold; a session may still fail to load on it.</returns>
+    public static bool IsCudaUsable() => IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl");
+
     /// <summary>Gets whether this process's ONNX Runtime build offers the CUDA provider (it may still fail to load).</summary>
     /// <returns><see langword="true"/> when the provider is compiled in.</returns>
     public static bool IsCudaProviderCompiledIn() =>
@@ -104,3 +135,9 @@ public static class OnnxSessionFactory
         ex is OnnxRuntimeException or ModelFileException or EntryPointNotFoundException or DllNotFoundException
             or TypeInitializationException or InvalidOperationException or NotSupportedException;
 }
+
+/// <summary>Creates an ONNX Runtime session for a model file and reports the execution provider it runs on.</summary>
+/// <param name="modelPath">The model file.</param>
+/// <param name="executionProvider">The provider's ONNX Runtime name.</param>
+/// <returns>The session; the caller owns it.</returns>
+public delegate InferenceSession OnnxSessionCreator(string modelPath, out string executionProvider);

@@ -2,7 +2,7 @@
 
 using System.Security.Cryptography;
 
-namespace PainStream.Vision.Models;
+namespace PainStream.Inference.Onnx;
 
 /// <summary>Checks a model file against <c>models/manifest.json</c> before anything loads it.</summary>
 public static class ModelFile
@@ -20,7 +20,7 @@ public static class ModelFile
     /// </exception>
     public static string Verify(string modelsDirectory, string relativePath)
     {
-        var manifest = ModelManifest.Load(modelsDirectory);
+        var manifest = ModelChecksums.Load(modelsDirectory);
         var entry = manifest.Get(relativePath);
         var path = Path.GetFullPath(Path.Combine(modelsDirectory, entry.Path));
         if (!File.Exists(path))

@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Vision.Models;
+namespace PainStream.Inference.Onnx;
 
 /// <summary>
 /// A model file is missing, fails its checksum, is not listed in the manifest, or cannot be loaded.

