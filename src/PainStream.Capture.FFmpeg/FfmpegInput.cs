@@ -120,6 +120,9 @@ internal sealed record FfmpegInput(FfmpegInputKind Kind, string Target)
                 break;
         }
 
+        // Capture:HardwareDecode (issue 16): -hwaccel before -i, nothing when the device is missing (software fallback).
+        args.AddRange(HardwareDecode.Arguments(options.HardwareDecode, System.IO.File.Exists, out _));
+
         // Before -i, -threads sets the decoder's threads (1 is the most CPU-efficient per stream with many cameras).
         args.AddRange(["-threads", options.DecoderThreads.ToString(CultureInfo.InvariantCulture), "-i", Target]);
         args.AddRange(

@@ -45,4 +45,24 @@ public sealed class CaptureOptions
     /// <summary>Gets or sets ffmpeg's decoder threads per camera; 1 is the most CPU-efficient with many cameras. <value>The default value is 1.</value></summary>
     [Range(0, 16)]
     public int DecoderThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets ffmpeg's hardware decoder: <c>None</c>, <c>Vaapi</c> (Intel/AMD, <c>/dev/dri/renderD128</c>) or <c>Cuda</c>
+    /// (NVIDIA, <c>/dev/nvidiactl</c>). When the device is missing the camera decodes in software and a warning says so.
+    /// <value>The default value is <see cref="HardwareDecodeKind.None"/>.</value>
+    /// </summary>
+    public HardwareDecodeKind HardwareDecode { get; set; } = HardwareDecodeKind.None;
+}
+
+/// <summary>Hardware video decoders ffmpeg can be asked to use (<c>Capture:HardwareDecode</c>).</summary>
+public enum HardwareDecodeKind
+{
+    /// <summary>Software decoding.</summary>
+    None,
+
+    /// <summary>VA-API (Intel/AMD GPUs), through the first DRM render node.</summary>
+    Vaapi,
+
+    /// <summary>NVIDIA NVDEC through CUDA.</summary>
+    Cuda,
 }
