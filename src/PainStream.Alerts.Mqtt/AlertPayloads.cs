@@ -135,6 +135,7 @@ internal sealed record AlertEventPayload(
         AlertCause.Removed => "removed",
         AlertCause.Disabled => "disabled",
         AlertCause.Restarted => "restarted",
+        AlertCause.Moved => "moved",
         _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, "not in the alert contract"),
     };
 

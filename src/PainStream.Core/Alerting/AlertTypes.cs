@@ -85,6 +85,12 @@ public enum AlertCause
     /// (<see cref="AlertEventType.End"/>, sent at start). A condition that persists opens a new episode.
     /// </summary>
     Restarted,
+
+    /// <summary>
+    /// The camera moved to another instance (the shard count changed, issue 16): the old owner ends every open episode of its
+    /// beds (<see cref="AlertEventType.End"/>); the new owner opens a new one if the condition persists.
+    /// </summary>
+    Moved,
 }
 
 /// <summary>The pain state of one patient (see <see cref="PatientAlertMachine"/> for the exact rules).</summary>
