@@ -2,7 +2,6 @@
 
 using System.Text;
 using System.Text.Json;
-using PainStream.Core.Cameras;
 using PainStream.Core.Publishing;
 using PainStream.Testing;
 
