@@ -136,6 +136,7 @@ internal sealed record AlertEventPayload(
         AlertCause.Disabled => "disabled",
         AlertCause.Restarted => "restarted",
         AlertCause.NoEvidence => "no_evidence",
+        AlertCause.Moved => "moved",
         _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, "not in the alert contract"),
     };
 

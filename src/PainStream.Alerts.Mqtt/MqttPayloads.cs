@@ -17,18 +17,28 @@ namespace PainStream.Alerts.Mqtt;
 /// <param name="Reconnects">Capture restarts since start.</param>
 /// <param name="Error">Why the camera is offline, or <see langword="null"/>.</param>
 /// <param name="Since">When the camera entered <paramref name="State"/> (UTC).</param>
-internal sealed record CameraStatusPayload(string State, double Fps, DateTimeOffset? LastFrameAt, long Reconnects, string? Error, DateTimeOffset Since)
+/// <param name="Instance">The instance watching the camera when several share the cameras; left out for a single instance.</param>
+internal sealed record CameraStatusPayload(
+    string State,
+    double Fps,
+    DateTimeOffset? LastFrameAt,
+    long Reconnects,
+    string? Error,
+    DateTimeOffset Since,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Instance = null)
 {
     /// <summary>Maps a status to its wire form.</summary>
     /// <param name="status">The status.</param>
+    /// <param name="instance">The instance name, or empty for a single instance.</param>
     /// <returns>The payload.</returns>
-    public static CameraStatusPayload From(CameraStatus status) => new(
+    public static CameraStatusPayload From(CameraStatus status, string instance = "") => new(
         StateName(status.State),
         Math.Round(status.Fps, 2),
         status.LastFrameAt,
         status.Reconnects,
         status.Error,
-        status.Since)
+        status.Since,
+        string.IsNullOrEmpty(instance) ? null : instance)
     {
         DecodeMode = status.DecodeMode == Core.Options.DecodeMode.Keyframes ? "keyframes" : "all",
         KeyframeInterval = status.KeyframeIntervalSeconds,

@@ -79,6 +79,12 @@ public sealed partial class MqttPublisher
             result = AlertCommandResult.Fail("internal error: the command could not be applied");
         }
 
+        if (result.NotMine)
+        {
+            // Another instance watches this camera and answers (issue 16).
+            return (null, new CommandReplyPayload(parsed.Name, false, null, _time.GetUtcNow()));
+        }
+
         var error = result.Ok ? null : (string.IsNullOrEmpty(result.Error) ? "the command was not applied" : result.Error);
         _logger.CommandHandled(parsed.Name, command.Camera.Value, command.Bed, command.By, error ?? "ok");
         CountCommand(parsed.Name, result.Ok ? "ok" : "failed");

@@ -113,7 +113,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         _options = options;
         _logger = logger;
         _time = time;
-        _topics = MqttTopics.For(options.TopicPrefix);
+        _topics = MqttTopics.For(options.TopicPrefix, options.Instance);
         (var host, var port) = BrokerEndpoint(options);
         _endpoint = host + ":" + port;
 
@@ -491,7 +491,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
-            .WithClientId(options.ClientId)
+            .WithClientId(options.EffectiveClientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(true)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(options.KeepAliveSeconds))
@@ -615,7 +615,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                     // An empty retained message deletes the retained status on the broker.
                     await PublishAsync(topic, [], MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }
-                else if (TrySerialize(CameraStatusPayload.From(status), MqttJsonContext.Wire.CameraStatusPayload, "status", topic) is { } payload)
+                else if (TrySerialize(CameraStatusPayload.From(status, _options.Instance), MqttJsonContext.Wire.CameraStatusPayload, "status", topic) is { } payload)
                 {
                     await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, "status", cancellationToken);
                 }

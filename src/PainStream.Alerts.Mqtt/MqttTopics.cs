@@ -6,7 +6,8 @@ namespace PainStream.Alerts.Mqtt;
 
 /// <summary>The topics of the MQTT contract (shared/DESIGN.md §6) under one prefix.</summary>
 /// <param name="Prefix">The topic prefix without a trailing slash.</param>
-internal sealed record MqttTopics(string Prefix)
+/// <param name="Instance">This instance's name when several share the cameras (issue 16); empty for a single instance.</param>
+internal sealed record MqttTopics(string Prefix, string Instance = "")
 {
     /// <summary>The payload of <see cref="Available"/> after every (re)connect.</summary>
     public const string Online = "online";
@@ -26,8 +27,11 @@ internal sealed record MqttTopics(string Prefix)
     /// <summary>The last level(s) of the baseline reset command topic, and its name in replies.</summary>
     public const string BaselineResetCommand = "baseline/reset";
 
-    /// <summary>Gets <c>&lt;prefix&gt;/available</c>.</summary>
-    public string Available { get; } = Prefix + "/available";
+    /// <summary>
+    /// Gets <c>&lt;prefix&gt;/available</c>, or <c>&lt;prefix&gt;/instances/&lt;instance&gt;/available</c> for one of several
+    /// instances (one Last Will per instance: a stopped shard must not mark the others offline).
+    /// </summary>
+    public string Available { get; } = Instance.Length == 0 ? Prefix + "/available" : Prefix + "/instances/" + Instance + "/available";
 
     /// <summary>Gets <c>&lt;prefix&gt;/stats</c>.</summary>
     public string Stats { get; } = Prefix + "/stats";
@@ -43,6 +47,12 @@ internal sealed record MqttTopics(string Prefix)
     /// <param name="prefix">The configured prefix.</param>
     /// <returns>The topics.</returns>
     public static MqttTopics For(string prefix) => new(prefix.TrimEnd('/'));
+
+    /// <summary>Creates the topics for a configured prefix and this instance's name (empty for a single instance).</summary>
+    /// <param name="prefix">The configured prefix.</param>
+    /// <param name="instance">The instance name, or empty.</param>
+    /// <returns>The topics.</returns>
+    public static MqttTopics For(string prefix, string instance) => new(prefix.TrimEnd('/'), instance);
 
     /// <summary>Gets <c>&lt;prefix&gt;/&lt;camera&gt;/status</c>.</summary>
     /// <param name="camera">The camera.</param>

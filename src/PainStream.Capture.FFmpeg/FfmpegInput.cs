@@ -137,6 +137,8 @@ internal sealed record FfmpegInput(FfmpegInputKind Kind, string Target)
             // A decoder option (before -i): non-key frames are not decoded at all, which is where the CPU goes.
             args.AddRange(["-skip_frame", "nokey"]);
         }
+        // Capture:HardwareDecode (issue 16): -hwaccel before -i, nothing when the device is missing (software fallback).
+        args.AddRange(HardwareDecode.Arguments(options.HardwareDecode, System.IO.File.Exists, out _));
 
         // Before -i, -threads sets the decoder's threads (1 is the most CPU-efficient per stream with many cameras).
         args.AddRange(["-threads", options.DecoderThreads.ToString(CultureInfo.InvariantCulture), "-i", Target]);

@@ -7,6 +7,7 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using PainStream.Alerts.Mqtt;
+using PainStream.Capture.FFmpeg;
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Diagnostics;
@@ -203,6 +204,8 @@ internal static class DaemonHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(paths);
         services.AddSingleton(settings);
+        // One of several instances (issue 16): its own client id, availability topic, Last Will and camera status field.
+        settings.Mqtt.Instance = settings.Assignment.Instance;
         services.AddSingleton(settings.Capture);
         services.AddSingleton(settings.Detection);
         services.AddSingleton(settings.Pipeline);
@@ -213,8 +216,19 @@ internal static class DaemonHost
         services.AddSingleton(sp =>
         {
             var catalog = new CameraCatalog();
-            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
+            var all = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
+            var cameras = settings.Assignment.Filter(all);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
+            if (settings.Assignment.IsSharded)
+            {
+                logger.ShardWatching(settings.Assignment.Instance, settings.Assignment.Index, settings.Assignment.Count, cameras.Count, all.Count);
+            }
+
+            if (HardwareDecode.FallbackReason(settings.Capture.HardwareDecode) is { } software)
+            {
+                logger.HardwareDecodeUnavailable(software);
+            }
+
             if (settings.Cameras.Count == 0 && cameras.TryGetValue(new CameraId(Core.Options.DemoOptions.CameraName), out var demo))
             {
                 logger.DemoCamera(demo.Url);
@@ -225,7 +239,7 @@ internal static class DaemonHost
             }
 
             logger.Starting(paths.Home, paths.ConfigFile, cameras.Count, string.Join(", ", cameras.Values.Select(c => $"{c.Camera}={c.RedactedUrl}")));
-            catalog.Update(cameras);
+            catalog.Update(cameras, settings.Assignment.NotOwned(all));
             return catalog;
         });
         services.AddSingleton<FramePool>();
@@ -327,7 +341,8 @@ internal static class DaemonHost
         {
             Recorder = sp.GetService<History.ScoreHistoryStore>(),
         });
-        services.AddSingleton<IAlertCommandHandler>(sp => sp.GetRequiredService<PatientStage>());
+        services.AddSingleton<IAlertCommandHandler>(sp => new ShardCommandFilter(
+            sp.GetRequiredService<PatientStage>(), () => sp.GetRequiredService<ConfigReloadService>().Current.Assignment));
         services.AddSingleton(sp => new FacesReportStage(
             sp.GetRequiredService<Core.Publishing.IPainStreamPublisher>(),
             TimeSpan.FromMilliseconds(settings.Mqtt.FacesIntervalMilliseconds),

@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using PainStream.Core.Options;
@@ -36,7 +37,22 @@ public static class OnnxSessionFactory
         out ExecutionProviderKind active,
         string settingKey = "Detection:ExecutionProvider")
     {
-        if (provider != ExecutionProviderKind.Cpu)
+        if (provider != ExecutionProviderKind.Cpu && CudaUnusableReason is { } missing)
+        {
+            // Checked before ONNX Runtime tries the provider, so a host without the CUDA libraries gets this one line instead of
+            // ONNX Runtime's native loader error on stderr.
+            if (provider == ExecutionProviderKind.Auto)
+            {
+                logger.CudaUnavailable(modelPath, missing);
+            }
+            else
+            {
+                throw new ModelFileException(
+                    $"The CUDA execution provider was required ({settingKey}=Cuda) but could not be used for model '{modelPath}': {missing}",
+                    modelPath);
+            }
+        }
+        else if (provider != ExecutionProviderKind.Cpu)
         {
             try
             {
@@ -94,6 +110,12 @@ public static class OnnxSessionFactory
     /// <summary>Gets whether CUDA looks usable here: the provider is compiled in and an NVIDIA device node exists (tests, diagnostics).</summary>
     /// <returns><see langword="true"/> when both hold; a session may still fail to load on it.</returns>
     public static bool IsCudaUsable() => IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl");
+    /// Gets why the CUDA provider cannot load in this process, or <see langword="null"/> when its library and the CUDA libraries it
+    /// links against load (checked once, by loading <c>libonnxruntime_providers_cuda.so</c> the way ONNX Runtime would).
+    /// </summary>
+    public static string? CudaUnusableReason => CudaProbe.Value;
+
+    private static readonly Lazy<string?> CudaProbe = new(ProbeCuda, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Gets whether this process's ONNX Runtime build offers the CUDA provider (it may still fail to load).</summary>
     /// <returns><see langword="true"/> when the provider is compiled in.</returns>
@@ -128,6 +150,48 @@ public static class OnnxSessionFactory
         catch (OnnxRuntimeException ex)
         {
             throw new ModelFileException($"Model file '{modelPath}' could not be loaded by ONNX Runtime: {ex.Message}", modelPath, ex);
+        }
+    }
+
+    private static string? ProbeCuda()
+    {
+        string? directory = null;
+        foreach (var candidate in new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") })
+        {
+            if (File.Exists(Path.Combine(candidate, "libonnxruntime_providers_cuda.so")))
+            {
+                directory = candidate;
+                break;
+            }
+        }
+
+        if (directory is null)
+        {
+            return "this is the CPU build of ONNX Runtime (build with -p:OnnxRuntimeFlavor=Gpu for CUDA)";
+        }
+
+        try
+        {
+            // The shared provider bridge first: the CUDA provider links against it by soname.
+            var shared = Path.Combine(directory, "libonnxruntime_providers_shared.so");
+            if (File.Exists(shared))
+            {
+                NativeLibrary.Load(shared);
+            }
+
+            NativeLibrary.Load(Path.Combine(directory, "libonnxruntime_providers_cuda.so"));
+            return null;
+        }
+        catch (DllNotFoundException ex)
+        {
+            // dlopen's message names the first missing CUDA library, e.g. "libcublasLt.so.13: cannot open shared object file".
+            // .NET puts its own advice before it; keep dlopen's last line only.
+            var lines = ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return "CUDA 13 and cuDNN 9 libraries not found: " + (lines.Length > 0 ? lines[^1] : ex.Message);
+        }
+        catch (BadImageFormatException ex)
+        {
+            return "the CUDA provider library could not be loaded: " + ex.Message;
         }
     }
 

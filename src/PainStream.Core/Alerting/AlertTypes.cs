@@ -92,6 +92,12 @@ public enum AlertCause
     /// (<see cref="AlertEventType.End"/>) rather than staying open for ever. The face-not-visible alarm runs beside it.
     /// </summary>
     NoEvidence,
+
+    /// <summary>
+    /// The camera moved to another instance (the shard count changed, issue 16): the old owner ends every open episode of its
+    /// beds (<see cref="AlertEventType.End"/>); the new owner opens a new one if the condition persists.
+    /// </summary>
+    Moved,
 }
 
 /// <summary>The pain state of one patient (see <see cref="PatientAlertMachine"/> for the exact rules).</summary>

@@ -15,8 +15,13 @@ public sealed class CameraCatalog
     /// <summary>Raised after <see cref="Update"/> swapped in a new snapshot.</summary>
     public event EventHandler? Changed;
 
+    private volatile FrozenSet<CameraId> _movedAway = FrozenSet<CameraId>.Empty;
+
     /// <summary>Gets the current snapshot.</summary>
     public FrozenDictionary<CameraId, CameraSettings> Current => _cameras;
+
+    /// <summary>Gets the configured cameras that another instance watches (<see cref="ShardAssignment"/>); empty for one instance.</summary>
+    public FrozenSet<CameraId> MovedAway => _movedAway;
 
     /// <summary>Resolves the cameras of a validated configuration (adding the demo camera when none is configured).</summary>
     /// <param name="cameras">The <c>Cameras</c> section.</param>
@@ -68,8 +73,10 @@ public sealed class CameraCatalog
 
     /// <summary>Swaps in a new snapshot and raises <see cref="Changed"/>.</summary>
     /// <param name="cameras">The new cameras.</param>
-    public void Update(FrozenDictionary<CameraId, CameraSettings> cameras)
+    /// <param name="movedAway">The configured cameras another instance watches (their open episodes end as moved).</param>
+    public void Update(FrozenDictionary<CameraId, CameraSettings> cameras, FrozenSet<CameraId>? movedAway = null)
     {
+        _movedAway = movedAway ?? FrozenSet<CameraId>.Empty;
         _cameras = cameras;
         Changed?.Invoke(this, EventArgs.Empty);
     }

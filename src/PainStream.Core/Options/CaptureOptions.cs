@@ -69,6 +69,13 @@ public sealed class CaptureOptions
     /// </summary>
     [Range(0.1, 600)]
     public double BackoffResetSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets ffmpeg's hardware decoder: <c>None</c>, <c>Vaapi</c> (Intel/AMD, <c>/dev/dri/renderD128</c>) or <c>Cuda</c>
+    /// (NVIDIA, <c>/dev/nvidiactl</c>). When the device is missing the camera decodes in software and a warning says so.
+    /// <value>The default value is <see cref="HardwareDecodeKind.None"/>.</value>
+    /// </summary>
+    public HardwareDecodeKind HardwareDecode { get; set; } = HardwareDecodeKind.None;
 }
 
 /// <summary>What a camera's ffmpeg decodes (<c>Capture:DecodeMode</c>, <c>Cameras:&lt;name&gt;:DecodeMode</c>).</summary>
@@ -82,4 +89,17 @@ public enum DecodeMode
     /// decoding CPU, at the camera's keyframe rate (set a 1 s GOP on the camera).
     /// </summary>
     Keyframes = 1,
+}
+
+/// <summary>Hardware video decoders ffmpeg can be asked to use (<c>Capture:HardwareDecode</c>).</summary>
+public enum HardwareDecodeKind
+{
+    /// <summary>Software decoding.</summary>
+    None,
+
+    /// <summary>VA-API (Intel/AMD GPUs), through the first DRM render node.</summary>
+    Vaapi,
+
+    /// <summary>NVIDIA NVDEC through CUDA.</summary>
+    Cuda,
 }

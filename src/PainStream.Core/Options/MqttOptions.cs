@@ -34,6 +34,18 @@ public sealed class MqttOptions
     [MinLength(1)]
     public string ClientId { get; set; } = "painstream";
 
+    /// <summary>
+    /// Gets or sets this instance's name when several instances share the cameras (issue 16). Not a configuration key (set
+    /// <c>Shard:Instance</c>): the daemon sets it from the <c>Shard</c> section. When set, the client id is <c>ClientId-Instance</c>, availability and the
+    /// Last Will go to <c>&lt;prefix&gt;/instances/&lt;instance&gt;/available</c>, and each camera status names the instance.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Instance { get; set; } = string.Empty;
+
+    /// <summary>Gets the client id the publisher connects with: <see cref="ClientId"/>, suffixed with <see cref="Instance"/> when set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string EffectiveClientId => Instance.Length == 0 ? ClientId : ClientId + "-" + Instance;
+
     /// <summary>Gets or sets the user name; empty for none.</summary>
     public string Username { get; set; } = string.Empty;
 

@@ -235,7 +235,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             {
                 if (!cameras.TryGetValue(key.Camera, out var settings) || FindBed(settings, key.Bed) is not { } bed)
                 {
-                    (stopped ??= []).Add((key, AlertCause.Removed));
+                    (stopped ??= []).Add((key, _catalog.MovedAway.Contains(key.Camera) ? AlertCause.Moved : AlertCause.Removed));
                     continue;
                 }
 

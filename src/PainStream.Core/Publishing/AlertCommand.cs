@@ -37,6 +37,15 @@ public readonly record struct AlertCommandResult(bool Ok, string? Error = null)
     /// <param name="error">Why.</param>
     /// <returns>The result.</returns>
     public static AlertCommandResult Fail(string error) => new(false, error);
+
+    /// <summary>
+    /// Gets the result for a command about a camera another instance watches (issue 16): not applied, and not answered, so the
+    /// nurse station gets exactly one reply, from the camera's owner.
+    /// </summary>
+    public static AlertCommandResult ForAnotherInstance { get; } = new(false) { NotMine = true };
+
+    /// <summary>Gets a value indicating whether the camera belongs to another instance (<see cref="ForAnotherInstance"/>).</summary>
+    public bool NotMine { get; init; }
 }
 
 /// <summary>Applies commands from the nurse station (implemented by the pipeline, called by the MQTT side).</summary>

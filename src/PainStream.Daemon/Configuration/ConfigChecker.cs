@@ -8,6 +8,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using PainStream.Core.Cameras;
 using PainStream.Core.Options;
 
 namespace PainStream.Daemon.Configuration;
@@ -31,6 +32,7 @@ internal static partial class ConfigChecker
         [AlertingOptions.SectionName] = typeof(AlertingOptions),
         [ScoringOptions.SectionName] = typeof(ScoringOptions),
         [FaceQualityOptions.SectionName] = typeof(FaceQualityOptions),
+        [ShardOptions.SectionName] = typeof(ShardOptions),
     };
 
     // Sections owned by the host, not by PainStream: their keys are not checked here.
@@ -68,6 +70,7 @@ internal static partial class ConfigChecker
         var alerting = Bind<AlertingOptions>(configuration, AlertingOptions.SectionName, problems, badValues);
         var scoring = Bind<ScoringOptions>(configuration, ScoringOptions.SectionName, problems, badValues);
         var quality = Bind<FaceQualityOptions>(configuration, FaceQualityOptions.SectionName, problems, badValues);
+        var shard = Bind<ShardOptions>(configuration, ShardOptions.SectionName, problems, badValues);
 
         Validate(new CamerasOptionsValidator(), CamerasOptions.SectionName, cameras, problems);
         Validate(new CaptureOptionsValidator(), CaptureOptions.SectionName, capture, problems);
@@ -81,6 +84,17 @@ internal static partial class ConfigChecker
         Validate(new ScoringOptionsValidator(), ScoringOptions.SectionName, scoring, problems);
         Validate(new FaceQualityOptionsValidator(), FaceQualityOptions.SectionName, quality, problems);
         Validate(new FaceQualityOptionsRulesValidator(), FaceQualityOptions.SectionName, quality, problems);
+        Validate(new ShardOptionsValidator(), ShardOptions.SectionName, shard, problems);
+        var assignment = ShardAssignment.OneInstance;
+        if (shard is not null && problems.Count == 0 && !ShardAssignment.TryResolve(shard, Environment.MachineName, out assignment, out var shardProblem))
+        {
+            problems.Add(shardProblem!);
+        }
+
+        if (mqtt is not null && mqtt.Instance.Length > 0)
+        {
+            problems.Add($"{MqttOptions.SectionName}:Instance: not a configuration key; set {ShardOptions.SectionName}:Instance");
+        }
         if (problems.Count == 0)
         {
             // Cross-field rules of every resolved policy (e.g. OffThreshold below OnThreshold after the overrides).
@@ -93,7 +107,7 @@ internal static partial class ConfigChecker
             problems.AddRange(ScorerRules.Check(cameras, scoring));
         }
 
-        settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!, quality!) : null;
+        settings = problems.Count == 0 ? new PainStreamSettings(cameras!, capture!, detection!, pipeline!, mqtt!, http!, demo!, alerting!, scoring!, quality!) { Shard = shard!, Assignment = assignment } : null;
         return problems;
     }
 

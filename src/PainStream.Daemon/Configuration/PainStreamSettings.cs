@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Core.Cameras;
 using PainStream.Core.Options;
 
 namespace PainStream.Daemon.Configuration;
@@ -25,4 +26,11 @@ internal sealed record PainStreamSettings(
     DemoOptions Demo,
     AlertingOptions Alerting,
     ScoringOptions Scoring,
-    FaceQualityOptions FaceQuality);
+    FaceQualityOptions FaceQuality)
+{
+    /// <summary>Gets the <c>Shard</c> section (issue 16).</summary>
+    public ShardOptions Shard { get; init; } = new();
+
+    /// <summary>Gets the cameras this instance watches, resolved from <see cref="Shard"/> and the host name.</summary>
+    public ShardAssignment Assignment { get; init; } = ShardAssignment.OneInstance;
+}

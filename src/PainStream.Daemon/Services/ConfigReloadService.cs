@@ -107,9 +107,18 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
                 return false;
             }
 
-            var cameras = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting, _current.Scoring.Scorer);
-            _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http, Scoring = _current.Scoring };
-            _catalog.Update(cameras);
+            // Shard:Count is hot (issue 16): cameras that move to another shard stop here and their open episodes end as
+            // "moved"; Shard:Index and Shard:Instance are this instance's identity and need a restart.
+            if (next.Assignment.Index != _current.Assignment.Index || !string.Equals(next.Assignment.Instance, _current.Assignment.Instance, StringComparison.Ordinal))
+            {
+                _logger.RestartNeeded(nameof(next.Shard));
+            }
+
+            var shard = next.Assignment with { Index = _current.Assignment.Index, Instance = _current.Assignment.Instance };
+            var all = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting, _current.Scoring.Scorer);
+            var cameras = shard.Filter(all);
+            _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http, Scoring = _current.Scoring, Assignment = shard };
+            _catalog.Update(cameras, shard.NotOwned(all));
             _logger.ReloadApplied(string.Join(", ", cameras.Keys.Select(k => k.Value).Order(StringComparer.Ordinal)));
             return true;
         }

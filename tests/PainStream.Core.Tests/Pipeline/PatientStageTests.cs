@@ -267,6 +267,21 @@ public sealed class PatientStageTests : IDisposable
     }
 
     [Fact]
+    public async Task CameraMovedToAnotherShard_EndsItsOpenEpisodesAsMoved()
+    {
+        await RaiseEpisodeAsync();
+        var episode = _alerts.Alerts.Single().Id;
+
+        // The shard count changed and the hash gives the camera to another instance (issue 16).
+        _catalog.Update(FrozenDictionary<CameraId, CameraSettings>.Empty, new[] { Cam }.ToFrozenSet());
+        await _stage.TickAsync(TestContext.Current.CancellationToken);
+
+        var end = _alerts.Alerts.Last();
+        Assert.Equal((AlertEventType.End, AlertCause.Moved, episode), (end.Type, end.Cause, end.Id));
+        Assert.Equal(0, _stage.PatientCount);
+    }
+
+    [Fact]
     public async Task ConfiguredCameraWithoutAFrame_BedsFollowedFromStart_OfflineAlarmOnceCaptureReportsTheOutage()
     {
         var late = new CameraId("ward-9");
