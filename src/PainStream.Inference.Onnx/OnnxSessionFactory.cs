@@ -107,9 +107,14 @@ public static class OnnxSessionFactory
         return CreateCore(modelPath, cuda: false, intraOpThreads: 1);
     }
 
-    /// <summary>Gets whether CUDA looks usable here: the provider is compiled in and an NVIDIA device node exists (tests, diagnostics).</summary>
-    /// <returns><see langword="true"/> when both hold; a session may still fail to load on it.</returns>
-    public static bool IsCudaUsable() => IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl");
+    /// <summary>
+    /// Gets whether CUDA looks usable here: the provider is compiled in, its libraries load and an NVIDIA device node exists
+    /// (tests, diagnostics).
+    /// </summary>
+    /// <returns><see langword="true"/> when all hold; a session may still fail to load on it.</returns>
+    public static bool IsCudaUsable() => IsCudaProviderCompiledIn() && File.Exists("/dev/nvidiactl") && CudaUnusableReason is null;
+
+    /// <summary>
     /// Gets why the CUDA provider cannot load in this process, or <see langword="null"/> when its library and the CUDA libraries it
     /// links against load (checked once, by loading <c>libonnxruntime_providers_cuda.so</c> the way ONNX Runtime would).
     /// </summary>

@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Globalization;
+using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Vision.Alignment;
 using PainStream.Vision.Synthesis;
