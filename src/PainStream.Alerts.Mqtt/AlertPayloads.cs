@@ -223,51 +223,27 @@ internal sealed record BedAlertPayload(
     /// <summary>The state when no episode is open.</summary>
     public const string None = "none";
 
-    /// <summary>Builds the state from the bed's open episodes.</summary>
-    /// <param name="open">The latest event of each open episode, by reason.</param>
+    /// <summary>Maps a bed's projected state (<see cref="BedAlertState"/>) to its wire form.</summary>
+    /// <param name="state">The bed's state after the event.</param>
     /// <param name="seq">The sequence of the event that produced this state.</param>
     /// <param name="ts">When that event was emitted.</param>
     /// <returns>The payload.</returns>
-    public static BedAlertPayload From(IReadOnlyDictionary<AlertReason, AlertEventPayload> open, long seq, DateTimeOffset ts)
+    public static BedAlertPayload From(BedAlertState state, long seq, DateTimeOffset ts)
     {
-        ArgumentNullException.ThrowIfNull(open);
-        if (open.Count == 0)
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Primary is not { } primary)
         {
             return new BedAlertPayload(None, seq, ts, null, null);
         }
 
-        var technical = new List<(AlertReason Reason, AlertEventPayload Payload)>(open.Count);
-        foreach (var (reason, payload) in open)
+        var list = new List<AlertEventPayload>(state.Technical.Count);
+        foreach (var alert in state.Technical)
         {
-            if (reason != AlertReason.Pain)
-            {
-                technical.Add((reason, payload));
-            }
+            list.Add(AlertEventPayload.From(alert.Event, alert.Sequence));
         }
 
-        // Most urgent first: priority, then the oldest, then a fixed order of reasons so the output is deterministic.
-        technical.Sort((a, b) =>
-        {
-            var byPriority = PriorityRank(b.Payload.Priority).CompareTo(PriorityRank(a.Payload.Priority));
-            if (byPriority != 0)
-            {
-                return byPriority;
-            }
-
-            var byStart = a.Payload.StartedAt.CompareTo(b.Payload.StartedAt);
-            return byStart != 0 ? byStart : a.Reason.CompareTo(b.Reason);
-        });
-        var list = technical.ConvertAll(t => t.Payload);
-        var episode = open.TryGetValue(AlertReason.Pain, out var pain) ? pain : list[0];
-        return new BedAlertPayload(Active, seq, ts, episode, list);
+        return new BedAlertPayload(Active, seq, ts, AlertEventPayload.From(primary.Event, primary.Sequence), list);
     }
-
-    private static int PriorityRank(string priority) => priority switch
-    {
-        "high" => 2,
-        "medium" => 1,
-        _ => 0,
-    };
 }
 
 /// <summary>A bed's score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); schema <c>docs/schemas/score.schema.json</c>.</summary>

@@ -49,7 +49,7 @@ public sealed partial class MqttPublisher
     private readonly Queue<TimedAlert> _timedAlerts = new();
 
     // The latest event of every open episode, per bed: the source of the retained bed state. Guarded by _alertGate.
-    private readonly Dictionary<(string Camera, string Bed), Dictionary<AlertReason, AlertEventPayload>> _openEpisodes = [];
+    private readonly Dictionary<(string Camera, string Bed), BedAlertState> _openEpisodes = [];
     // The serialised current state of every bed seen since start, re-sent after a reconnect once the outbox is empty:
     // a broker that restarted without persistence has forgotten its retained messages. Guarded by _alertGate.
     private readonly Dictionary<string, byte[]> _bedStates = new(StringComparer.Ordinal);
@@ -131,12 +131,7 @@ public sealed partial class MqttPublisher
 
                 // As it was before the restart, so that the bed state after the last end is "none".
                 var key = (leftover.Camera, leftover.Bed);
-                if (!_openEpisodes.TryGetValue(key, out var episodes))
-                {
-                    _openEpisodes[key] = episodes = [];
-                }
-
-                episodes[open.Reason] = last;
+                _openEpisodes[key] = _openEpisodes.GetValueOrDefault(key, BedAlertState.None).Apply(open, last.Seq);
                 ends.Add(open with
                 {
                     Type = AlertEventType.End,
@@ -185,8 +180,8 @@ public sealed partial class MqttPublisher
         lock (_alertGate)
         {
             var key = (camera, alert.Bed);
-            _openEpisodes.TryGetValue(key, out var open);
-            Dictionary<AlertReason, AlertEventPayload>? next = null;
+            var open = _openEpisodes.GetValueOrDefault(key, BedAlertState.None);
+            BedAlertState? next = null;
             byte[]? statePayload = null;
             long eventSequence = 0;
             try
@@ -195,16 +190,7 @@ public sealed partial class MqttPublisher
                 {
                     eventSequence = seq;
                     var payload = AlertEventPayload.From(alert, seq);
-                    next = open is null ? [] : new Dictionary<AlertReason, AlertEventPayload>(open);
-                    if (alert.Type == AlertEventType.End)
-                    {
-                        next.Remove(alert.Reason);
-                    }
-                    else
-                    {
-                        next[alert.Reason] = payload;
-                    }
-
+                    next = open.Apply(alert, seq);
                     statePayload = JsonSerializer.SerializeToUtf8Bytes(BedAlertPayload.From(next, seq, alert.Ts), MqttJsonContext.Wire.BedAlertPayload);
                     var kind = alert.Type switch
                     {
@@ -228,7 +214,7 @@ public sealed partial class MqttPublisher
             }
 
             // Only once stored: a failed store leaves the bed's open episodes as they were.
-            if (next!.Count == 0)
+            if (!next!.IsActive)
             {
                 _openEpisodes.Remove(key);
             }

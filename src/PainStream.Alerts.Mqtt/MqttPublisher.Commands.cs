@@ -30,7 +30,7 @@ public sealed partial class MqttPublisher
     private readonly Channel<IncomingCommand> _commands;
     private readonly Channel<OutgoingReply> _replies;
     private readonly Counter<long> _commandsReceived;
-    private readonly Lazy<IAlertCommandHandler?> _commandHandler;
+    private readonly AlertCommandChannel? _commandChannel;
 
     /// <summary>
     /// Handles one command message: parses it strictly, calls the handler (bounded by <see cref="CommandTimeout"/>) and
@@ -53,7 +53,7 @@ public sealed partial class MqttPublisher
         AlertCommandResult result;
         try
         {
-            if (_commandHandler.Value is not { } handler)
+            if (_commandChannel is not { } channel)
             {
                 result = AlertCommandResult.Fail(CommandsNotAvailable);
             }
@@ -61,7 +61,7 @@ public sealed partial class MqttPublisher
             {
                 using var timeout = new CancellationTokenSource(CommandTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-                result = await handler.HandleAsync(command, linked.Token);
+                result = await channel.SendAsync(command, linked.Token);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

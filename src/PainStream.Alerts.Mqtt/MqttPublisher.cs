@@ -74,39 +74,25 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     private volatile string? _lastError;
     private long _lastConnectedUtcTicks;
     private int _disposed;
+    private int _started;
 
-    /// <summary>
-    /// Initializes a new instance of the <see cref="MqttPublisher"/> class: opens the alert outbox at
-    /// <see cref="MqttOptions.OutboxPath"/> (relative to the working directory) and receives commands without a handler
-    /// (each is answered <c>commands not available</c>); <see cref="MqttServiceCollectionExtensions.AddPainStreamMqtt(Microsoft.Extensions.DependencyInjection.IServiceCollection, MqttOptions, string?)"/>
-    /// wires both from the container.
-    /// </summary>
+    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class.</summary>
     /// <param name="options">The validated <c>Mqtt</c> section.</param>
-    /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
-    /// <param name="logger">The logger.</param>
-    /// <exception cref="IOException">Another process holds the outbox file, or a corrupt one could not be moved aside.</exception>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox cannot be opened or created (e.g. no permission, disk full).</exception>
-    public MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger<MqttPublisher> logger)
-        : this(options, meterFactory, logger, TimeProvider.System)
-    {
-    }
-
-    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class with a clock (tests) and the container's parts.</summary>
-    /// <param name="options">The validated <c>Mqtt</c> section.</param>
+    /// <param name="outbox">The durable alert outbox (owned by the caller, e.g. the container; it outlives this publisher).</param>
     /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock for reconnect delays, timeouts and <see cref="LastConnectedAt"/>.</param>
-    /// <param name="outboxPath">The outbox file, or <see langword="null"/> for <see cref="MqttOptions.OutboxPath"/> against the working directory.</param>
-    /// <param name="commandHandler">Resolves the command handler at the first command (it may depend on this publisher), or <see langword="null"/> for none.</param>
+    /// <param name="commands">Where received commands go (the patient stage serves it), or <see langword="null"/>: every command is answered <c>commands not available</c>.</param>
     internal MqttPublisher(
         MqttOptions options,
+        Outbox.SqliteAlertOutbox outbox,
         IMeterFactory meterFactory,
         ILogger logger,
         TimeProvider time,
-        string? outboxPath = null,
-        Func<IAlertCommandHandler?>? commandHandler = null)
+        AlertCommandChannel? commands = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(time);
@@ -139,33 +125,15 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             new BoundedChannelOptions(ReplyCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => _dropped.Add(1, Tag(ReplyKind)));
         _commandsReceived = meter.CreateCounter<long>(PainStreamInstruments.MqttCommands, description: "Nurse-station commands received, by command and result (ok, rejected, failed).");
-        _commandHandler = new Lazy<IAlertCommandHandler?>(commandHandler ?? (() => null), LazyThreadSafetyMode.PublicationOnly);
+        _commandChannel = commands;
         var maxDelay = TimeSpan.FromSeconds(options.ReconnectMaxSeconds);
         _outboxBackoff = new ReconnectBackoff(maxDelay < InitialReconnectDelay ? maxDelay : InitialReconnectDelay, maxDelay);
 
-        // The outbox is opened here, before anything connects, so a corrupt or locked file is known at start-up.
-        _outbox = new Outbox.SqliteAlertOutbox(
-            outboxPath ?? Path.GetFullPath(options.OutboxPath),
-            options.OutboxMaxMessages,
-            TimeSpan.FromHours(options.OutboxMaxAgeHours),
-            meterFactory,
-            logger,
-            time);
-        try
-        {
-            _clientOptions = BuildClientOptions(options, host, port, _topics);
-            _client = new MqttClientFactory().CreateMqttClient();
-            _client.DisconnectedAsync += OnDisconnectedAsync;
-            _client.ApplicationMessageReceivedAsync += OnApplicationMessageReceivedAsync;
-        }
-        catch
-        {
-            _outbox.Dispose();
-            throw;
-        }
-
-        // Before anything else is enqueued: the ends of the previous run's episodes come first, in seq order.
-        EndEpisodesOfPreviousRun();
+        _outbox = outbox;
+        _clientOptions = BuildClientOptions(options, host, port, _topics);
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+        _client.ApplicationMessageReceivedAsync += OnApplicationMessageReceivedAsync;
     }
 
     /// <inheritdoc/>
@@ -239,6 +207,27 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     /// <summary>
+    /// The start-up step: ends the previous run's open episodes (<see cref="EndEpisodesOfPreviousRun"/>) before anything
+    /// else is enqueued (the pipeline starts after the publisher), then starts the connection loop.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the loop has started.</returns>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        PrepareStart();
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>The start-up step alone (once; later calls do nothing): ends the previous run's open episodes.</summary>
+    internal void PrepareStart()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            EndEpisodesOfPreviousRun();
+        }
+    }
+
+    /// <summary>
     /// Stops the publish loop, then (bounded by a timeout) sends pending camera statuses, publishes
     /// <c>&lt;prefix&gt;/available=stopped</c> and disconnects cleanly, so the broker discards the Last Will.
     /// </summary>
@@ -298,8 +287,8 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         _client.ApplicationMessageReceivedAsync -= OnApplicationMessageReceivedAsync;
         _client.Dispose();
 
-        // After the client: nothing delivers any more. What is queued stays in the file for the next start.
-        _outbox.Dispose();
+        // The outbox belongs to whoever made it (the container disposes it after this publisher): what is queued stays in
+        // the file for the next start.
         base.Dispose();
     }
 

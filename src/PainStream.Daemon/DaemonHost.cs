@@ -262,8 +262,8 @@ internal static class DaemonHost
             sp.GetRequiredService<IBedAssigner>(),
             () => TimeSpan.FromMilliseconds(sp.GetRequiredService<ConfigReloadService>().Current.Alerting.ScoreIntervalMilliseconds),
             sp.GetRequiredService<ILogger<PatientStage>>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IAlertCommandHandler>(sp => sp.GetRequiredService<PatientStage>());
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<AlertCommandChannel>()));
         services.AddSingleton(sp => new FacesReportStage(
             sp.GetRequiredService<Core.Publishing.IPainStreamPublisher>(),
             TimeSpan.FromMilliseconds(settings.Mqtt.FacesIntervalMilliseconds),

@@ -43,6 +43,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(CameraId Camera, string Bed), Patient> _patients = [];
     private readonly List<FaceAnalysis?> _bedFaces = [];
+    private readonly AlertCommandChannel? _commands;
     private DateTimeOffset _nextSave;
 
     /// <summary>Initializes a new instance of the <see cref="PatientStage"/> class.</summary>
@@ -55,6 +56,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     /// <param name="scoreInterval">The current interval between score messages per bed (hot-reloaded).</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="commands">The nurse station's commands, served while <see cref="RunAsync"/> runs, or <see langword="null"/> for none.</param>
     public PatientStage(
         IPatientScorerFactory scorers,
         IAlertPublisher alerts,
@@ -64,7 +66,8 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         IBedAssigner assigner,
         Func<TimeSpan> scoreInterval,
         ILogger<PatientStage> logger,
-        TimeProvider time)
+        TimeProvider time,
+        AlertCommandChannel? commands = null)
     {
         _scorers = scorers;
         _alerts = alerts;
@@ -75,6 +78,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         _scoreInterval = scoreInterval;
         _logger = logger;
         _time = time;
+        _commands = commands;
         _nextSave = time.GetUtcNow() + SaveInterval;
     }
 
@@ -94,6 +98,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         ArgumentNullException.ThrowIfNull(input);
         using var stopTicks = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ticks = TickLoopAsync(stopTicks.Token);
+        var commands = _commands?.ServeAsync(this, stopTicks.Token) ?? Task.CompletedTask;
         try
         {
             await foreach (var observation in input.ReadAllAsync(cancellationToken))
@@ -110,6 +115,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         {
             await stopTicks.CancelAsync();
             await ticks;
+            await commands;
             await SaveAllAsync(CancellationToken.None);
         }
     }

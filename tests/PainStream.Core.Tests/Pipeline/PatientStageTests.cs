@@ -385,6 +385,24 @@ public sealed class PatientStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_ServesCommandsFromTheChannel_WhileRunning()
+    {
+        var commands = new AlertCommandChannel();
+        var metrics = new PipelineMetrics(_meters, _registry, new FramePool());
+        using var stage = new PatientStage(_scorers, _alerts, _catalog, _registry, metrics, new LargestFaceBedAssigner(), () => _scoreInterval, NullLogger<PatientStage>.Instance, _time, commands);
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<FaceObservation>();
+        var run = stage.RunAsync(channel.Reader, report: null, TestContext.Current.CancellationToken);
+
+        var ok = await commands.SendAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "left"), TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var unknown = await commands.SendAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "window"), TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        channel.Writer.Complete();
+        await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.True(ok.Ok, ok.Error);
+        Assert.Equal((false, "unknown bed 'window' on camera 'ward-3'"), (unknown.Ok, unknown.Error));
+    }
+
+    [Fact]
     public async Task AlertEvents_RaisedByAFrame_CarryItsCaptureTimestamp_TimerEventsDoNot()
     {
         var scorer = await PrimeAsync();
