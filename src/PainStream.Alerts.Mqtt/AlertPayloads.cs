@@ -31,6 +31,7 @@ namespace PainStream.Alerts.Mqtt;
 /// <param name="Model">The scorer, or <see langword="null"/>.</param>
 /// <param name="Explanation">What drives the score (by action unit, and for a CNN by facial region), or <see langword="null"/>.</param>
 /// <param name="Scale">The scale of <paramref name="Score"/> and <paramref name="Peak"/>: <c>pspi</c> (0–16) or <c>flacc</c> (0–10, infant beds).</param>
+/// <param name="By">The authenticated user whose command caused the event (left out otherwise).</param>
 internal sealed record AlertEventPayload(
     int Schema,
     string Id,
@@ -49,7 +50,8 @@ internal sealed record AlertEventPayload(
     DateTimeOffset? SnoozedUntil,
     string? Model,
     ExplanationPayload? Explanation,
-    string Scale = "pspi")
+    string Scale = "pspi",
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? By = null)
 {
     /// <summary>The payload version written in <c>schema</c>.</summary>
     public const int CurrentSchema = 1;
@@ -82,7 +84,8 @@ internal sealed record AlertEventPayload(
             alert.SnoozedUntil,
             alert.Model,
             explanation,
-            alert.Scale.WireName());
+            alert.Scale.WireName(),
+            alert.By);
     }
 
     /// <summary>Gets the wire name of an event type.</summary>
@@ -170,6 +173,7 @@ internal sealed record AlertEventPayload(
             Scale = string.Equals(Scale, ScoreScale.Flacc.WireName(), StringComparison.Ordinal) ? ScoreScale.Flacc : ScoreScale.Pspi,
             Explanation = Explanation?.Terms,
             ExplanationRegions = Explanation?.Regions,
+            By = By,
         };
     }
 
@@ -313,7 +317,8 @@ internal sealed record ScorePayload(
 /// <param name="Ok">Whether the command was applied.</param>
 /// <param name="Error">Why not, or <see langword="null"/> when <paramref name="Ok"/>.</param>
 /// <param name="Ts">When the reply was made (UTC).</param>
-internal sealed record CommandReplyPayload(string Command, bool Ok, string? Error, DateTimeOffset Ts);
+/// <param name="User">The sender as the broker authenticated it, or <see langword="null"/> when the broker does not say.</param>
+internal sealed record CommandReplyPayload(string Command, bool Ok, string? Error, DateTimeOffset Ts, string? User = null);
 
 /// <summary>
 /// The <c>explanation</c> of an episode event: the scorer's terms as numbers (the geometric scorer's AU breakdown:

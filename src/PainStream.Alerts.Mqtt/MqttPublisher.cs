@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
@@ -70,6 +71,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
     private readonly Outbox.SqliteAlertOutbox _outbox;
+    private readonly bool _trustUserProperty;
     private volatile bool _connected;
     private volatile string? _lastError;
     private long _lastConnectedUtcTicks;
@@ -83,13 +85,15 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock for reconnect delays, timeouts and <see cref="LastConnectedAt"/>.</param>
     /// <param name="commands">Where received commands go (the patient stage serves it), or <see langword="null"/>: every command is answered <c>commands not available</c>.</param>
+    /// <param name="embeddedLogin">How this client logs in at the embedded broker (when <see cref="MqttOptions.Host"/> is empty), or <see langword="null"/> for <see cref="MqttOptions.Username"/>.</param>
     internal MqttPublisher(
         MqttOptions options,
         Outbox.SqliteAlertOutbox outbox,
         IMeterFactory meterFactory,
         ILogger logger,
         TimeProvider time,
-        AlertCommandChannel? commands = null)
+        AlertCommandChannel? commands = null,
+        EmbeddedBrokerLogin? embeddedLogin = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(outbox);
@@ -130,7 +134,8 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         _outboxBackoff = new ReconnectBackoff(maxDelay < InitialReconnectDelay ? maxDelay : InitialReconnectDelay, maxDelay);
 
         _outbox = outbox;
-        _clientOptions = BuildClientOptions(options, host, port, _topics);
+        _trustUserProperty = string.IsNullOrWhiteSpace(options.Host) || options.TrustUserProperty;
+        _clientOptions = BuildClientOptions(options, host, port, _topics, embeddedLogin);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _client.ApplicationMessageReceivedAsync += OnApplicationMessageReceivedAsync;
@@ -449,7 +454,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 if (!await ConnectOnceAsync(stoppingToken))
                 {
                     var delay = backoff.Next();
-                    _logger.ConnectFailed(_endpoint, backoff.Attempt, _lastError, (long)delay.TotalMilliseconds);
+                    _logger.ConnectFailed(_endpoint, backoff.Attempt, _lastError ?? "no reason given", (long)delay.TotalMilliseconds);
                     await Task.Delay(delay, _time, stoppingToken);
                     continue;
                 }
@@ -461,7 +466,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 }
 
                 MarkDisconnected();
-                _logger.ConnectionLost(_endpoint, _lastError);
+                _logger.ConnectionLost(_endpoint, _lastError ?? "the broker closed the connection");
 
                 // A pause even after a good connection, so a broker that accepts and then drops us is not hammered.
                 await Task.Delay(backoff.Next(), _time, stoppingToken);
@@ -474,9 +479,10 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     private static (string Host, int Port) BrokerEndpoint(MqttOptions options) =>
-        string.IsNullOrWhiteSpace(options.Host) ? ("127.0.0.1", options.EmbeddedPort) : (options.Host, options.Port);
+        !string.IsNullOrWhiteSpace(options.Host) ? (options.Host, options.Port)
+        : (options.EmbeddedAddress is "0.0.0.0" or "localhost" or "" ? "127.0.0.1" : options.EmbeddedAddress, options.EmbeddedPort);
 
-    private static MqttClientOptions BuildClientOptions(MqttOptions options, string host, int port, MqttTopics topics)
+    private static MqttClientOptions BuildClientOptions(MqttOptions options, string host, int port, MqttTopics topics, EmbeddedBrokerLogin? embeddedLogin)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
@@ -489,17 +495,65 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             .WithWillPayload(MqttTopics.Offline)
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (!string.IsNullOrEmpty(options.Username))
+        if (embeddedLogin is not null && string.IsNullOrWhiteSpace(options.Host))
+        {
+            builder = builder.WithCredentials(embeddedLogin.ClientId, embeddedLogin.Password);
+        }
+        else if (!string.IsNullOrEmpty(options.Username))
         {
             builder = builder.WithCredentials(options.Username, options.Password);
         }
 
-        if (options.UseTls)
+        if (options.UseTls && !string.IsNullOrWhiteSpace(options.Host))
         {
-            builder = builder.WithTlsOptions(tls => tls.UseTls(true).WithTargetHost(host));
+            var certificates = LoadTlsFiles(options);
+            builder = builder.WithTlsOptions(tls =>
+            {
+                tls = tls.UseTls(true).WithTargetHost(host);
+                if (certificates.Ca is { } ca)
+                {
+                    // Trust exactly this CA for the broker (plus the usual name and validity checks).
+                    tls = tls.WithTrustChain(ca);
+                }
+
+                if (certificates.Client is { } client)
+                {
+                    tls = tls.WithClientCertificates([client]);
+                }
+            });
         }
 
         return builder.Build();
+    }
+
+    private static (X509Certificate2Collection? Ca, X509Certificate2? Client) LoadTlsFiles(MqttOptions options)
+    {
+        X509Certificate2Collection? ca = null;
+        X509Certificate2? client = null;
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(options.CaFile))
+            {
+                ca = [];
+                ca.ImportFromPemFile(options.CaFile);
+                if (ca.Count == 0)
+                {
+                    throw new InvalidOperationException($"Mqtt:CaFile={options.CaFile} holds no PEM certificate.");
+                }
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.ClientCertificateFile))
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(options.ClientCertificateFile, string.IsNullOrWhiteSpace(options.ClientKeyFile) ? null : options.ClientKeyFile);
+                client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InvalidOperationException($"Cannot load the MQTT TLS files (Mqtt:CaFile={options.CaFile}, Mqtt:ClientCertificateFile={options.ClientCertificateFile}, Mqtt:ClientKeyFile={options.ClientKeyFile}): {ex.Message}", ex);
+        }
+
+        return (ca, client);
     }
 
     private static string Describe(Exception ex) =>

@@ -35,9 +35,11 @@ public static class MqttServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         services.TryAddSingleton(TimeProvider.System);
+        EmbeddedBrokerLogin? self = null;
         if (string.IsNullOrWhiteSpace(options.Host))
         {
-            services.AddSingleton(sp => new EmbeddedBroker(options, sp.GetRequiredService<ILogger<EmbeddedBroker>>()));
+            self = EmbeddedBrokerLogin.Create(options.ClientId);
+            services.AddSingleton(sp => new EmbeddedBroker(options, sp.GetRequiredService<ILogger<EmbeddedBroker>>(), self));
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
 
@@ -58,7 +60,8 @@ public static class MqttServiceCollectionExtensions
             sp.GetRequiredService<IMeterFactory>(),
             sp.GetRequiredService<ILogger<MqttPublisher>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<AlertCommandChannel>()));
+            sp.GetRequiredService<AlertCommandChannel>(),
+            self));
         services.AddSingleton<IPainStreamPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IAlertPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IMqttConnectionState>(sp => sp.GetRequiredService<MqttPublisher>());

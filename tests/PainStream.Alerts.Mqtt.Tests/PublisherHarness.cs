@@ -45,7 +45,7 @@ internal sealed class PublisherHarness : IAsyncDisposable
             _serving = Commands.ServeAsync(handler, _stopServing.Token);
         }
 
-        Publisher = new MqttPublisher(options, Outbox, Meters, Logger, TimeProvider.System, Commands);
+        Publisher = new MqttPublisher(options, Outbox, Meters, Logger, TimeProvider.System, Commands, TestBroker.Login);
     }
 
     /// <summary>Gets the outbox the harness owns (the publisher only uses it).</summary>

@@ -291,17 +291,17 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         ArgumentNullException.ThrowIfNull(command);
         if (!_catalog.Current.TryGetValue(command.Camera, out var settings))
         {
-            return AlertCommandResult.Fail($"unknown camera '{command.Camera.Value}'");
+            return AlertCommandResult.Reject($"unknown camera '{command.Camera.Value}'");
         }
 
         if (!settings.Enabled)
         {
-            return AlertCommandResult.Fail($"camera '{command.Camera.Value}' is disabled");
+            return AlertCommandResult.Reject($"camera '{command.Camera.Value}' is disabled");
         }
 
         if (FindBed(settings, command.Bed) is not { } bed)
         {
-            return AlertCommandResult.Fail($"unknown bed '{command.Bed}' on camera '{command.Camera.Value}'");
+            return AlertCommandResult.Reject($"unknown bed '{command.Bed}' on camera '{command.Camera.Value}'");
         }
 
         await _gate.WaitAsync(cancellationToken);
@@ -312,7 +312,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             switch (command.Kind)
             {
                 case AlertCommandKind.Acknowledge:
-                    await EmitAsync(patient, patient.Machine.Acknowledge(now), null, cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Acknowledge(now), null, cancellationToken, command.User);
                     break;
                 case AlertCommandKind.Snooze:
                     if (command.Minutes is < 0 or > PatientAlertMachine.MaxSnoozeMinutes)
@@ -320,19 +320,19 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                         return AlertCommandResult.Fail($"minutes must be between 0 (cancels the snooze) and {PatientAlertMachine.MaxSnoozeMinutes}");
                     }
 
-                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), null, cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), null, cancellationToken, command.User);
                     break;
                 case AlertCommandKind.BaselineReset:
                     // The open pain episode ends first: it was scored against the old baseline, and the new one is only learnt
                     // while no episode is open, so keeping it would leave the bed "learning baseline" and alerting for ever.
-                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), null, cancellationToken);
+                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), null, cancellationToken, command.User);
                     await patient.Scorer.ResetBaselineAsync(cancellationToken);
                     break;
                 default:
                     return AlertCommandResult.Fail($"unsupported command {command.Kind}");
             }
 
-            _logger.CommandApplied(command.Kind.ToString(), command.Camera.Value, command.Bed, command.By ?? "unknown");
+            _logger.CommandApplied(command.Kind.ToString(), command.Camera.Value, command.Bed, command.User ?? "an unauthenticated sender", command.By ?? "-");
             return AlertCommandResult.Success;
         }
         finally
@@ -433,7 +433,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             patient.Scorer.Scale));
     }
 
-    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken)
+    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken, string? by = null)
     {
         foreach (var evt in events)
         {
@@ -444,6 +444,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
                 ExplanationRegions = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.ExplainRegions() : null,
                 CaptureTimestamp = captureTimestamp,
+                By = by,
             };
             await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
             _metrics.RecordAlert(enriched);

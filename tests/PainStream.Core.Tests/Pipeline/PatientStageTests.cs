@@ -120,6 +120,23 @@ public sealed class PatientStageTests : IDisposable
     }
 
     [Fact]
+    public async Task CommandEvents_NameTheAuthenticatedUser_NotTheFreeTextBy_UnknownTargetsAreRejections()
+    {
+        await RaiseEpisodeAsync();
+        var before = _alerts.Alerts.Count;
+
+        var ack = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "left", By: "somebody", User: "nurse-anna"), TestContext.Current.CancellationToken);
+        var snooze = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 5, User: "ops-olga"), TestContext.Current.CancellationToken);
+        var unknown = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "window", User: "nurse-anna"), TestContext.Current.CancellationToken);
+
+        Assert.True(ack.Ok && snooze.Ok);
+        var caused = _alerts.Alerts.Skip(before).ToList();
+        Assert.Equal([(AlertCause.Acknowledged, "nurse-anna"), (AlertCause.Snoozed, "ops-olga")], caused.Select(e => (e.Cause, e.By!)));
+        Assert.Null(_alerts.Alerts.First().By); // raised by a frame, not a command
+        Assert.Equal((false, true), (unknown.Ok, unknown.Rejected));
+    }
+
+    [Fact]
     public async Task Acknowledge_Snooze_Reset_AreApplied_UnknownTargetsAreErrors()
     {
         var scorer = await RaiseEpisodeAsync();
