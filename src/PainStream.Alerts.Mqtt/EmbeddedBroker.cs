@@ -91,7 +91,7 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
 
         var address = ParseAddress(_options.EmbeddedAddress);
         var loopback = IPAddress.IsLoopback(address);
-        var passwords = string.IsNullOrWhiteSpace(_options.PasswordFile) ? null : PasswordFile.Load(_options.PasswordFile);
+        var passwords = string.IsNullOrWhiteSpace(_options.PasswordFile) ? null : LoadPasswords(_options.PasswordFile);
         if (!loopback && passwords is null)
         {
             throw new InvalidOperationException(
@@ -173,6 +173,18 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
         string.Equals(address, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
         : IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetwork ? ip
         : throw new InvalidOperationException($"Mqtt:EmbeddedAddress '{address}' is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0).");
+
+    private static PasswordFile LoadPasswords(string path)
+    {
+        try
+        {
+            return PasswordFile.Load(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new InvalidOperationException($"Cannot use Mqtt:PasswordFile={path}: {ex.Message}", ex);
+        }
+    }
 
     private static X509Certificate2 LoadCertificate(string certificateFile, string keyFile)
     {
