@@ -31,6 +31,9 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
 {
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>Messages the broker queues per client before it drops the oldest (MQTTnet's default is 250).</summary>
+    internal const int MaxPendingMessagesPerClient = 20_000;
+
     private const string RoleItem = "painstream.role";
 
     private static readonly System.Reflection.FieldInfo? ConnectPacketField =
@@ -104,7 +107,10 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(address)
             .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
-            .WithDefaultEndpointPort(Port);
+            .WithDefaultEndpointPort(Port)
+
+            // Deep per-client queues: a burst of commands and their replies must not be dropped by the broker itself.
+            .WithMaxPendingMessagesPerClient(MaxPendingMessagesPerClient);
         X509Certificate2? certificate = null;
         if (_options.EmbeddedTlsPort > 0)
         {

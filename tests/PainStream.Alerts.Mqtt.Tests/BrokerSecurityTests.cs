@@ -201,6 +201,56 @@ public sealed class BrokerSecurityTests
     }
 
     [Fact]
+    public async Task CommandFlood_EveryCommandAnswered_OverTheRateRefused()
+    {
+        const int Clients = 10;
+        const int PerClient = 300;
+        var handler = new RecordingCommandHandler();
+        await using var setup = await SecuredSetup.StartAsync("ps-sec-flood", handler);
+        await using var replies = await MqttProbe.ConnectAsync(setup.Broker.Port, "painstream/flood/+/reply", cancellationToken: Ct);
+        var senders = new List<MqttProbe>();
+        try
+        {
+            for (var c = 0; c < Clients; c++)
+            {
+                senders.Add(await MqttProbe.ConnectAsync(setup.Broker.Port, "painstream-none", cancellationToken: Ct));
+            }
+
+            await Task.WhenAll(senders.Select(async (sender, c) =>
+            {
+                for (var i = 0; i < PerClient; i++)
+                {
+                    await sender.PublishAsync($"painstream/flood/bed-{c}/ack", string.Empty, cancellationToken: Ct);
+                }
+            }));
+            var clock = Stopwatch.StartNew();
+            while (replies.Count < Clients * PerClient && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(50, Ct);
+            }
+        }
+        finally
+        {
+            foreach (var sender in senders)
+            {
+                await sender.DisposeAsync();
+            }
+        }
+
+        var all = replies.Messages.Select(m => JsonNode.Parse(m.Payload)!).ToList();
+        var ok = all.Count(r => (bool)r["ok"]!);
+        var limited = all.Count(r => ((string?)r["error"])?.StartsWith("rate limit", StringComparison.Ordinal) == true);
+        var busy = all.Count(r => ((string?)r["error"])?.StartsWith("busy", StringComparison.Ordinal) == true);
+        TestContext.Current.TestOutputHelper?.WriteLine($"flood: sent {Clients * PerClient}, replied {all.Count}, ok {ok}, rate-limited {limited}, busy {busy}");
+        Assert.Equal(Clients * PerClient, all.Count);
+        Assert.Equal(all.Count, ok + limited + busy);
+
+        // Each sender gets its per-minute allowance; a command answered "busy" never reached the rate limit.
+        Assert.InRange(ok, Clients * new MqttOptions().CommandsPerMinutePerClient - busy, Clients * new MqttOptions().CommandsPerMinutePerClient);
+        Assert.Equal(ok, handler.Commands.Count);
+    }
+
+    [Fact]
     public async Task BeyondLoopback_WithoutPasswordFile_RefusesToStart_WithPasswordFile_RequiresLogin()
     {
         var unsafeBroker = new EmbeddedBroker(new MqttOptions { EmbeddedAddress = "0.0.0.0", EmbeddedPort = FreePort.Get() }, new FakeLogger(), TestBroker.Login);
