@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using PainStream.Core.Alerting;
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Diagnostics;
@@ -23,8 +24,9 @@ namespace PainStream.Alerts.Mqtt;
 /// <summary>
 /// The single owner of the MQTT client: connects and reconnects in its own loop, announces availability (Last Will
 /// <c>offline</c>, <c>online</c> on every connect, <c>stopped</c> on graceful shutdown), keeps every camera's latest
-/// retained status and re-sends them on reconnect, delivers alert events from the durable outbox, receives the
-/// nurse station's commands, and sends best-effort telemetry (faces, scores, stats) while connected.
+/// retained status and re-sends them on reconnect, drives the <see cref="AlertOutboxPump"/> (alert events and bed states
+/// from the durable outbox) on its connection, receives the nurse station's commands (handed to the patient stage through
+/// the <see cref="AlertCommandChannel"/>), and sends best-effort telemetry (faces, scores, stats) while connected.
 /// </summary>
 /// <remarks>
 /// <para>The <see cref="IPainStreamPublisher"/> methods and <see cref="PublishScore"/> are thread-safe and never block: they
@@ -40,6 +42,9 @@ namespace PainStream.Alerts.Mqtt;
 /// </remarks>
 public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublisher, IAlertPublisher, IMqttConnectionState
 {
+    /// <summary>How many outbox messages one pump step delivers before it lets statuses, replies and telemetry through.</summary>
+    internal const int OutboxBatchSize = AlertOutboxPump.OutboxBatchSize;
+
     /// <summary>Capacity of the best-effort telemetry channel (about a minute of faces for a few cameras).</summary>
     internal const int TelemetryCapacity = 256;
 
@@ -70,7 +75,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     private readonly Dictionary<CameraId, CameraStatus?> _unsent = [];
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
-    private readonly Outbox.SqliteAlertOutbox _outbox;
+    private readonly AlertOutboxPump _pump;
     private readonly bool _trustUserProperty;
     private volatile bool _connected;
     private volatile string? _lastError;
@@ -112,11 +117,6 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         var meter = meterFactory.Create(PainStreamInstruments.MeterName);
 #pragma warning restore CA2000
         _published = meter.CreateCounter<long>(PainStreamInstruments.MqttPublished, description: "MQTT messages sent, by kind.");
-        _alertLatency = meter.CreateHistogram(
-            PainStreamInstruments.AlertLatency,
-            unit: "s",
-            description: "Time from the capture of the frame whose score raised an alert event to the broker's acknowledgement of the event.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AlertLatencyBuckets });
         _dropped = meter.CreateCounter<long>(PainStreamInstruments.MqttDropped, description: "Best-effort MQTT messages dropped while the broker was away or the queue was full, by kind.");
         meter.CreateObservableGauge(PainStreamInstruments.MqttConnected, () => _connected ? 1 : 0, description: "1 when connected to the MQTT broker.");
 
@@ -130,10 +130,18 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             _ => _dropped.Add(1, Tag(ReplyKind)));
         _commandsReceived = meter.CreateCounter<long>(PainStreamInstruments.MqttCommands, description: "Nurse-station commands received, by command and result (ok, rejected, failed).");
         _commandChannel = commands;
-        var maxDelay = TimeSpan.FromSeconds(options.ReconnectMaxSeconds);
-        _outboxBackoff = new ReconnectBackoff(maxDelay < InitialReconnectDelay ? maxDelay : InitialReconnectDelay, maxDelay);
 
-        _outbox = outbox;
+        _pump = new AlertOutboxPump(
+            outbox,
+            _topics,
+            meter,
+            _published,
+            TimeSpan.FromSeconds(options.ReconnectMaxSeconds),
+            (message, ct) => _client!.PublishAsync(message, ct),
+            () => _wake.Writer.TryWrite(true),
+            error => _lastError = error,
+            logger,
+            time);
         _trustUserProperty = string.IsNullOrWhiteSpace(options.Host) || options.TrustUserProperty;
         _clientOptions = BuildClientOptions(options, host, port, _topics, embeddedLogin);
         _client = new MqttClientFactory().CreateMqttClient();
@@ -158,7 +166,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     /// <inheritdoc/>
-    public int OutboxDepth => _outbox.Count;
+    public int OutboxDepth => _pump.Outbox.Count;
 
     /// <summary>Gets the broker endpoint as <c>host:port</c> (no credentials).</summary>
     internal string Endpoint => _endpoint;
@@ -170,7 +178,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     internal MqttTopics Topics => _topics;
 
     /// <summary>Gets the durable outbox (tests look at its depth and file).</summary>
-    internal Outbox.SqliteAlertOutbox Outbox => _outbox;
+    internal Outbox.SqliteAlertOutbox Outbox => _pump.Outbox;
 
     /// <inheritdoc/>
     public void PublishCameraStatus(CameraStatus status)
@@ -212,7 +220,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     /// <summary>
-    /// The start-up step: ends the previous run's open episodes (<see cref="EndEpisodesOfPreviousRun"/>) before anything
+    /// The start-up step: ends the previous run's open episodes (<see cref="AlertOutboxPump.EndEpisodesOfPreviousRun"/>) before anything
     /// else is enqueued (the pipeline starts after the publisher), then starts the connection loop.
     /// </summary>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -228,8 +236,37 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            EndEpisodesOfPreviousRun();
+            _pump.EndEpisodesOfPreviousRun();
         }
+    }
+
+    /// <summary>
+    /// Stores the episode event and the bed's new retained state in the outbox in one transaction (see
+    /// <see cref="AlertOutboxPump.Enqueue"/>), and wakes the delivery loop.
+    /// </summary>
+    /// <remarks>Completes synchronously once the SQLite commit is on disk (an fsync, typically milliseconds).</remarks>
+    /// <param name="alert">The event.</param>
+    /// <param name="cancellationToken">Checked before the store; a store under way is not interrupted.</param>
+    /// <returns>A completed task once the event is durable.</returns>
+    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox could not store it (e.g. disk full); logged, nothing was stored.</exception>
+    public ValueTask EnqueueAlertAsync(AlertEvent alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        cancellationToken.ThrowIfCancellationRequested();
+        _pump.Enqueue(alert);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Publishes a score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); dropped and counted while disconnected.</summary>
+    /// <param name="report">The report.</param>
+    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
+    public void PublishScore(ScoreReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        AlertOutboxPump.ThrowIfInvalidLevel(report.Camera.Value, nameof(report));
+        AlertOutboxPump.ThrowIfInvalidLevel(report.Bed, nameof(report));
+        Enqueue(new Telemetry(TelemetryKind.Score, null, null, report));
     }
 
     /// <summary>
@@ -257,7 +294,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 await SendUnsentStatusesAsync(linked.Token);
 
                 // What the pipeline emitted while draining (e.g. end events) goes out now rather than at the next start.
-                while (await DeliverOutboxOnceAsync(linked.Token) > 0)
+                while (await _pump.DeliverOnceAsync(linked.Token) > 0)
                 {
                 }
 
@@ -341,12 +378,10 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             }
 
             _logger.Connected(_endpoint, _topics.Available, statuses);
-            _outboxRetryAt = 0;
-            _outboxBackoff.Reset();
-            ScheduleBedStateResend();
-            if (_outbox.Count > 0)
+            _pump.OnConnected();
+            if (_pump.Outbox.Count > 0)
             {
-                _logger.OutboxDelivering(_outbox.Count, _endpoint);
+                _logger.OutboxDelivering(_pump.Outbox.Count, _endpoint);
             }
 
             return true;
@@ -383,13 +418,13 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             }
 
             await SendUnsentStatusesAsync(cancellationToken);
-            if (await DeliverOutboxOnceAsync(cancellationToken) == OutboxBatchSize)
+            if (await _pump.DeliverOnceAsync(cancellationToken) == OutboxBatchSize)
             {
                 // More may be waiting: come back after the telemetry below instead of starving it.
                 _wake.Writer.TryWrite(true);
             }
 
-            await ResendBedStatesAsync(cancellationToken);
+            await _pump.ResendBedStatesAsync(cancellationToken);
             await SendRepliesAsync(cancellationToken);
 
             // Bounded per step so that a flood of telemetry cannot starve the status check above.
@@ -613,9 +648,9 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         // Wakes on work or a disconnect; the periodic wake-up re-checks IsConnected in case a signal was missed, and an
         // outbox message the broker refused is retried when its delay is over.
         var wait = HealthCheckInterval;
-        if (_outboxRetryAt != 0)
+        if (_pump.RetryAt is var retryAt and not 0)
         {
-            var left = _time.GetElapsedTime(_time.GetTimestamp(), _outboxRetryAt);
+            var left = _time.GetElapsedTime(_time.GetTimestamp(), retryAt);
             wait = left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : (left < wait ? left : wait);
         }
 

@@ -131,7 +131,18 @@ internal sealed class TestBroker : IAsyncDisposable
     /// <summary>Options for a publisher that connects to this broker (or to <paramref name="viaPort"/>, e.g. a proxy).</summary>
     public MqttOptions PublisherOptions(string clientId, int? viaPort = null) => Kind == BrokerKind.Embedded && viaPort is null
         ? new MqttOptions { Host = string.Empty, EmbeddedPort = Port, ClientId = clientId, ReconnectMaxSeconds = 0.2, KeepAliveSeconds = 5 }
-        : new MqttOptions { Host = "127.0.0.1", Port = viaPort ?? Port, ClientId = clientId, ReconnectMaxSeconds = 0.2, KeepAliveSeconds = 5 };
+        : new MqttOptions
+        {
+            Host = "127.0.0.1",
+            Port = viaPort ?? Port,
+            ClientId = clientId,
+            ReconnectMaxSeconds = 0.2,
+            KeepAliveSeconds = 5,
+
+            // Through a proxy the embedded broker is "external": PainStream logs in with its login explicitly.
+            Username = Kind == BrokerKind.Embedded ? Login.ClientId : string.Empty,
+            Password = Kind == BrokerKind.Embedded ? Login.Password : string.Empty,
+        };
 
     public async ValueTask DisposeAsync()
     {
