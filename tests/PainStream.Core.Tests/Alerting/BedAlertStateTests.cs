@@ -2,7 +2,6 @@
 
 using PainStream.Core.Alerting;
 using PainStream.Core.Frames;
-using PainStream.Core.Publishing;
 
 namespace PainStream.Core.Tests.Alerting;
 
@@ -47,23 +46,6 @@ public sealed class BedAlertStateTests
         Assert.Equal("o", state.Primary!.Value.Event.Id);
         state = state.Apply(offline with { Type = AlertEventType.End }, 5);
         Assert.Same(BedAlertState.None, state);
-    }
-
-    [Fact]
-    public async Task CommandChannel_ThrowingHandler_FaultsOnlyThatCommand()
-    {
-        var channel = new AlertCommandChannel(capacity: 2);
-        using var stop = new CancellationTokenSource();
-        var handler = new Testing.RecordingCommandHandler { Answer = c => c.Bed == "boom" ? throw new InvalidOperationException("boom") : AlertCommandResult.Success };
-        var serving = channel.ServeAsync(handler, stop.Token);
-        var ct = TestContext.Current.CancellationToken;
-
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await channel.SendAsync(new AlertCommand(AlertCommandKind.Acknowledge, new CameraId("c"), "boom"), ct));
-        Assert.True((await channel.SendAsync(new AlertCommand(AlertCommandKind.Acknowledge, new CameraId("c"), "ok"), ct)).Ok);
-
-        await stop.CancelAsync();
-        await serving.WaitAsync(TimeSpan.FromSeconds(10), ct);
-        Assert.Equal(2, handler.Commands.Count);
     }
 
     private static AlertEvent Event(string id, AlertReason reason, AlertPriority priority, DateTimeOffset started) => new()
