@@ -31,6 +31,7 @@ namespace PainStream.Alerts.Mqtt;
 /// <param name="Model">The scorer, or <see langword="null"/>.</param>
 /// <param name="Explanation">What drives the score (by action unit, and for a CNN by facial region), or <see langword="null"/>.</param>
 /// <param name="Scale">The scale of <paramref name="Score"/> and <paramref name="Peak"/>: <c>pspi</c> (0–16) or <c>flacc</c> (0–10, infant beds).</param>
+/// <param name="By">The authenticated user whose command caused the event (left out otherwise).</param>
 internal sealed record AlertEventPayload(
     int Schema,
     string Id,
@@ -49,7 +50,8 @@ internal sealed record AlertEventPayload(
     DateTimeOffset? SnoozedUntil,
     string? Model,
     ExplanationPayload? Explanation,
-    string Scale = "pspi")
+    string Scale = "pspi",
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? By = null)
 {
     /// <summary>The payload version written in <c>schema</c>.</summary>
     public const int CurrentSchema = 1;
@@ -82,7 +84,8 @@ internal sealed record AlertEventPayload(
             alert.SnoozedUntil,
             alert.Model,
             explanation,
-            alert.Scale.WireName());
+            alert.Scale.WireName(),
+            alert.By);
     }
 
     /// <summary>Gets the wire name of an event type.</summary>
@@ -172,6 +175,7 @@ internal sealed record AlertEventPayload(
             Scale = string.Equals(Scale, ScoreScale.Flacc.WireName(), StringComparison.Ordinal) ? ScoreScale.Flacc : ScoreScale.Pspi,
             Explanation = Explanation?.Terms,
             ExplanationRegions = Explanation?.Regions,
+            By = By,
         };
     }
 
@@ -225,51 +229,27 @@ internal sealed record BedAlertPayload(
     /// <summary>The state when no episode is open.</summary>
     public const string None = "none";
 
-    /// <summary>Builds the state from the bed's open episodes.</summary>
-    /// <param name="open">The latest event of each open episode, by reason.</param>
+    /// <summary>Maps a bed's projected state (<see cref="BedAlertState"/>) to its wire form.</summary>
+    /// <param name="state">The bed's state after the event.</param>
     /// <param name="seq">The sequence of the event that produced this state.</param>
     /// <param name="ts">When that event was emitted.</param>
     /// <returns>The payload.</returns>
-    public static BedAlertPayload From(IReadOnlyDictionary<AlertReason, AlertEventPayload> open, long seq, DateTimeOffset ts)
+    public static BedAlertPayload From(BedAlertState state, long seq, DateTimeOffset ts)
     {
-        ArgumentNullException.ThrowIfNull(open);
-        if (open.Count == 0)
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Primary is not { } primary)
         {
             return new BedAlertPayload(None, seq, ts, null, null);
         }
 
-        var technical = new List<(AlertReason Reason, AlertEventPayload Payload)>(open.Count);
-        foreach (var (reason, payload) in open)
+        var list = new List<AlertEventPayload>(state.Technical.Count);
+        foreach (var alert in state.Technical)
         {
-            if (reason != AlertReason.Pain)
-            {
-                technical.Add((reason, payload));
-            }
+            list.Add(AlertEventPayload.From(alert.Event, alert.Sequence));
         }
 
-        // Most urgent first: priority, then the oldest, then a fixed order of reasons so the output is deterministic.
-        technical.Sort((a, b) =>
-        {
-            var byPriority = PriorityRank(b.Payload.Priority).CompareTo(PriorityRank(a.Payload.Priority));
-            if (byPriority != 0)
-            {
-                return byPriority;
-            }
-
-            var byStart = a.Payload.StartedAt.CompareTo(b.Payload.StartedAt);
-            return byStart != 0 ? byStart : a.Reason.CompareTo(b.Reason);
-        });
-        var list = technical.ConvertAll(t => t.Payload);
-        var episode = open.TryGetValue(AlertReason.Pain, out var pain) ? pain : list[0];
-        return new BedAlertPayload(Active, seq, ts, episode, list);
+        return new BedAlertPayload(Active, seq, ts, AlertEventPayload.From(primary.Event, primary.Sequence), list);
     }
-
-    private static int PriorityRank(string priority) => priority switch
-    {
-        "high" => 2,
-        "medium" => 1,
-        _ => 0,
-    };
 }
 
 /// <summary>A bed's score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); schema <c>docs/schemas/score.schema.json</c>.</summary>
@@ -339,7 +319,8 @@ internal sealed record ScorePayload(
 /// <param name="Ok">Whether the command was applied.</param>
 /// <param name="Error">Why not, or <see langword="null"/> when <paramref name="Ok"/>.</param>
 /// <param name="Ts">When the reply was made (UTC).</param>
-internal sealed record CommandReplyPayload(string Command, bool Ok, string? Error, DateTimeOffset Ts);
+/// <param name="User">The sender as the broker authenticated it, or <see langword="null"/> when the broker does not say.</param>
+internal sealed record CommandReplyPayload(string Command, bool Ok, string? Error, DateTimeOffset Ts, string? User = null);
 
 /// <summary>
 /// The <c>explanation</c> of an episode event: the scorer's terms as numbers (the geometric scorer's AU breakdown:

@@ -48,7 +48,9 @@ internal static class CommandParser
     /// <param name="topic">The topic the message came on.</param>
     /// <param name="payload">The payload (possibly cut after <see cref="MaxPayloadBytes"/> + 1 bytes).</param>
     /// <returns>The command or the error.</returns>
-    public static ParsedCommand Parse(MqttTopics topics, string topic, ReadOnlySpan<byte> payload)
+    /// <param name="maxSnoozeMinutes">The longest snooze allowed (<c>Mqtt:MaxSnoozeMinutes</c>); a longer one is refused.</param>
+    /// <param name="user">The sender as the broker authenticated it, or <see langword="null"/>.</param>
+    public static ParsedCommand Parse(MqttTopics topics, string topic, ReadOnlySpan<byte> payload, int maxSnoozeMinutes = MaxSnoozeMinutes, string? user = null)
     {
         ArgumentNullException.ThrowIfNull(topics);
         ArgumentNullException.ThrowIfNull(topic);
@@ -90,13 +92,18 @@ internal static class CommandParser
             return new ParsedCommand(name, reply, null, error);
         }
 
+        if (name == MqttTopics.SnoozeCommand && minutes > maxSnoozeMinutes)
+        {
+            return new ParsedCommand(name, reply, null, string.Create(CultureInfo.InvariantCulture, $"a snooze of {minutes} minutes is refused: at most {maxSnoozeMinutes} (Mqtt:MaxSnoozeMinutes)"));
+        }
+
         var kind = name switch
         {
             MqttTopics.AckCommand => AlertCommandKind.Acknowledge,
             MqttTopics.SnoozeCommand => AlertCommandKind.Snooze,
             _ => AlertCommandKind.BaselineReset,
         };
-        return new ParsedCommand(name, reply, new AlertCommand(kind, new CameraId(camera), bed, minutes, by), null);
+        return new ParsedCommand(name, reply, new AlertCommand(kind, new CameraId(camera), bed, minutes, by, user), null);
     }
 
     private static string? ParsePayload(string name, ReadOnlySpan<byte> payload, out int minutes, out string? by)

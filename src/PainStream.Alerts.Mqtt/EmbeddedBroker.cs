@@ -2,8 +2,12 @@
 
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 using PainStream.Core.Options;
 
@@ -11,51 +15,73 @@ namespace PainStream.Alerts.Mqtt;
 
 /// <summary>
 /// The in-process MQTT broker (MQTTnet.Server) used when no external broker is configured (<c>Mqtt:Host</c> empty):
-/// listens on 127.0.0.1:<c>Mqtt:EmbeddedPort</c> only, never on other interfaces.
+/// listens on <c>Mqtt:EmbeddedAddress</c> (127.0.0.1 by default):<c>Mqtt:EmbeddedPort</c>, and with TLS on
+/// <c>Mqtt:EmbeddedTlsPort</c> when a certificate is configured.
 /// </summary>
 /// <remarks>
+/// <para>It enforces <see cref="BrokerSecurity"/>: users from <c>Mqtt:PasswordFile</c> (required beyond loopback), only
+/// PainStream publishes its output topics, commands need a nurse or integrator role (baseline reset: integrator), and
+/// every command carries the sender's authenticated identity in the user property <see cref="BrokerSecurity.UserProperty"/>
+/// (a client's own copy is removed). A client that sends an empty client id with a clean session gets one assigned.</para>
+/// <para>
 /// Register it before <see cref="MqttPublisher"/>: hosted services stop in reverse order, so the broker stops after the
-/// publisher has published <c>stopped</c>. Not thread-safe for concurrent start/stop (the host serialises them).
+/// publisher has published <c>stopped</c>. Not thread-safe for concurrent start/stop (the host serialises them).</para>
 /// </remarks>
 public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>Messages the broker queues per client before it drops the oldest (MQTTnet's default is 250).</summary>
+    internal const int MaxPendingMessagesPerClient = 20_000;
+
+    private const string RoleItem = "painstream.role";
+
+    private static readonly System.Reflection.FieldInfo? ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+
     private readonly MqttOptions _options;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<IMqttServerAdapter> _extraAdapters;
+    private readonly EmbeddedBrokerLogin _self;
+    private BrokerSecurity? _security;
     private MqttServer? _server;
 
     /// <summary>Initializes a new instance of the <see cref="EmbeddedBroker"/> class.</summary>
     /// <param name="options">The <c>Mqtt</c> section.</param>
     /// <param name="logger">The logger.</param>
-    public EmbeddedBroker(MqttOptions options, ILogger<EmbeddedBroker> logger)
-        : this(options, (ILogger)logger)
+    /// <param name="self">The credentials PainStream's own client logs in with.</param>
+    public EmbeddedBroker(MqttOptions options, ILogger<EmbeddedBroker> logger, EmbeddedBrokerLogin self)
+        : this(options, (ILogger)logger, self)
     {
     }
 
     /// <summary>Initializes a new instance of the <see cref="EmbeddedBroker"/> class with any logger (tests).</summary>
     /// <param name="options">The <c>Mqtt</c> section.</param>
     /// <param name="logger">The logger.</param>
-    internal EmbeddedBroker(MqttOptions options, ILogger logger)
-        : this(options, logger, [])
+    /// <param name="self">The credentials PainStream's own client logs in with.</param>
+    internal EmbeddedBroker(MqttOptions options, ILogger logger, EmbeddedBrokerLogin self)
+        : this(options, logger, self, [])
     {
     }
 
     /// <summary>
     /// Initializes a new instance of the <see cref="EmbeddedBroker"/> class that also accepts clients through
     /// <paramref name="extraAdapters"/> (the daemon's MQTT-over-WebSocket endpoint for the dashboard), besides its TCP port.
+    /// The same authentication and topic permissions apply to every listener.
     /// </summary>
     /// <param name="options">The <c>Mqtt</c> section.</param>
     /// <param name="logger">The logger.</param>
+    /// <param name="self">The credentials PainStream's own client logs in with.</param>
     /// <param name="extraAdapters">More listeners; the broker starts and stops them with its TCP listener.</param>
-    public EmbeddedBroker(MqttOptions options, ILogger logger, IEnumerable<IMqttServerAdapter> extraAdapters)
+    internal EmbeddedBroker(MqttOptions options, ILogger logger, EmbeddedBrokerLogin self, IEnumerable<IMqttServerAdapter> extraAdapters)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(self);
         ArgumentNullException.ThrowIfNull(extraAdapters);
         _options = options;
         _logger = logger;
+        _self = self;
         _extraAdapters = [.. extraAdapters];
     }
 
@@ -83,16 +109,44 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
             throw new InvalidOperationException("The embedded MQTT broker is already running.");
         }
 
-        var serverOptions = new MqttServerOptionsBuilder()
+        var address = ParseAddress(_options.EmbeddedAddress);
+        var loopback = IPAddress.IsLoopback(address);
+        var passwords = string.IsNullOrWhiteSpace(_options.PasswordFile) ? null : LoadPasswords(_options.PasswordFile);
+        if (!loopback && passwords is null)
+        {
+            throw new InvalidOperationException(
+                $"Mqtt:EmbeddedAddress is {_options.EmbeddedAddress}, beyond loopback: set Mqtt:PasswordFile (users that must log in), or listen on 127.0.0.1.");
+        }
+
+        var anonymous = loopback && _options.AnonymousOnLoopback;
+        _security = new BrokerSecurity(_options, _self, passwords, anonymous);
+        var builder = new MqttServerOptionsBuilder()
             .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointBoundIPAddress(address)
             .WithDefaultEndpointBoundIPV6Address(IPAddress.None)
             .WithDefaultEndpointPort(Port)
-            .Build();
+
+            // Deep per-client queues: a burst of commands and their replies must not be dropped by the broker itself.
+            .WithMaxPendingMessagesPerClient(MaxPendingMessagesPerClient);
+        X509Certificate2? certificate = null;
+        if (_options.EmbeddedTlsPort > 0)
+        {
+            certificate = LoadCertificate(_options.TlsCertificateFile, _options.TlsKeyFile);
+            builder = builder
+                .WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(address)
+                .WithEncryptedEndpointBoundIPV6Address(IPAddress.None)
+                .WithEncryptedEndpointPort(_options.EmbeddedTlsPort)
+                .WithEncryptionCertificate(certificate);
+        }
+
         var factory = new MqttServerFactory();
+        var serverOptions = builder.Build();
         var server = _extraAdapters.Count == 0
             ? factory.CreateMqttServer(serverOptions)
             : factory.CreateMqttServer(serverOptions, [.. factory.DefaultServerAdapters.Select(create => create(factory)), .. _extraAdapters]);
+        server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         try
         {
             await server.StartAsync();
@@ -101,7 +155,7 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
         {
             server.Dispose();
             throw new InvalidOperationException(
-                $"The embedded MQTT broker cannot listen on 127.0.0.1:{Port}: {(ex.SocketErrorCode == SocketError.AddressAlreadyInUse ? "the port is already in use" : "permission denied")}. " +
+                $"The embedded MQTT broker cannot listen on {_options.EmbeddedAddress}:{Port}{(_options.EmbeddedTlsPort > 0 ? " (TLS " + _options.EmbeddedTlsPort + ")" : string.Empty)}: {(ex.SocketErrorCode == SocketError.AddressAlreadyInUse ? "the port is already in use" : "permission denied")}. " +
                 $"Set Mqtt:EmbeddedPort to a free port, or Mqtt:Host to an external broker.",
                 ex);
         }
@@ -112,7 +166,7 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
         }
 
         _server = server;
-        _logger.EmbeddedBrokerListening(Port);
+        _logger.EmbeddedBrokerListening(_options.EmbeddedAddress, Port, _options.EmbeddedTlsPort, anonymous ? "anonymous loopback clients may read and send nurse commands" : "login required");
     }
 
     /// <summary>Stops the broker and releases its listener; it can be started again.</summary>
@@ -133,13 +187,109 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
                 // drain (the last message is usually "available=stopped") before the listener goes away.
                 await WaitForDeliveryAsync(server, FlushTimeout, cancellationToken);
                 await server.StopAsync(new MqttServerStopOptions());
-                _logger.EmbeddedBrokerStopped(Port);
+                _logger.EmbeddedBrokerStopped(_options.EmbeddedAddress, Port);
             }
         }
         finally
         {
             server.Dispose();
         }
+    }
+
+    private static IPAddress ParseAddress(string address) =>
+        string.Equals(address, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetwork ? ip
+        : throw new InvalidOperationException($"Mqtt:EmbeddedAddress '{address}' is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0).");
+
+    private static PasswordFile LoadPasswords(string path)
+    {
+        try
+        {
+            return PasswordFile.Load(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new InvalidOperationException($"Cannot use Mqtt:PasswordFile={path}: {ex.Message}", ex);
+        }
+    }
+
+    private static X509Certificate2 LoadCertificate(string certificateFile, string keyFile)
+    {
+        if (string.IsNullOrWhiteSpace(certificateFile) || string.IsNullOrWhiteSpace(keyFile))
+        {
+            throw new InvalidOperationException("Mqtt:EmbeddedTlsPort is set: Mqtt:TlsCertificateFile and Mqtt:TlsKeyFile (PEM) are required.");
+        }
+
+        try
+        {
+            // Through PKCS#12 so the key is a persisted one, which SslStream needs on every platform.
+            using var pem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InvalidOperationException($"Cannot load the embedded broker's TLS certificate Mqtt:TlsCertificateFile={certificateFile} with Mqtt:TlsKeyFile={keyFile}: {ex.Message}", ex);
+        }
+    }
+
+    private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)
+    {
+        if (string.IsNullOrEmpty(args.ClientId))
+        {
+            // MQTT 3.1.1 §3.1.3.1 and MQTT 5: an empty id (3.1.1: with a clean session) gets one from the server, as
+            // Mosquitto does. MQTTnet applies AssignedClientIdentifier to MQTT 5 clients only, so for 3.1.1 the id is set on
+            // the CONNECT packet the event wraps (MQTTnet 5.2 keeps it in a private field; without it, the client is refused
+            // as before).
+            if (args.ProtocolVersion != MqttProtocolVersion.V500 && args.CleanSession == false)
+            {
+                args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                return Task.CompletedTask;
+            }
+
+            args.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+            if (args.ProtocolVersion != MqttProtocolVersion.V500 && ConnectPacketField?.GetValue(args) is MqttConnectPacket packet)
+            {
+                packet.ClientId = args.AssignedClientIdentifier;
+            }
+        }
+
+        var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
+        var refusal = _security!.Authenticate(clientId, args.UserName, args.RawPassword ?? [], out var role);
+        if (refusal is not null)
+        {
+            _logger.EmbeddedBrokerLoginRefused(clientId, refusal);
+            args.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        }
+
+        args.SessionItems[RoleItem] = role;
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingPublishAsync(InterceptingPublishEventArgs args)
+    {
+        // Messages the broker publishes itself (no client) and PainStream's own pass unchanged.
+        var role = args.SessionItems[RoleItem] is BrokerRole r ? r : BrokerRole.Anonymous;
+        if (string.IsNullOrEmpty(args.ClientId) || role == BrokerRole.Daemon)
+        {
+            return Task.CompletedTask;
+        }
+
+        var topic = args.ApplicationMessage.Topic;
+        if (_security!.CanPublish(role, topic) is { } refusal)
+        {
+            _logger.EmbeddedBrokerPublishRefused(args.ClientId, topic, refusal);
+            args.ProcessPublish = false;
+            args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            args.Response.ReasonString = refusal;
+            return Task.CompletedTask;
+        }
+
+        // The sender's identity as the broker knows it; a client's own "painstream-user" is never passed on.
+        var properties = args.ApplicationMessage.UserProperties?.Where(p => !string.Equals(p.Name, BrokerSecurity.UserProperty, StringComparison.Ordinal)).ToList() ?? [];
+        properties.Add(new MqttUserProperty(BrokerSecurity.UserProperty, System.Text.Encoding.UTF8.GetBytes(BrokerSecurity.Identity(role, args.UserName, args.ClientId)).AsMemory()));
+        args.ApplicationMessage.UserProperties = properties;
+        return Task.CompletedTask;
     }
 
     private static async Task WaitForDeliveryAsync(MqttServer server, TimeSpan timeout, CancellationToken cancellationToken)

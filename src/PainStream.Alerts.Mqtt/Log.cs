@@ -31,11 +31,11 @@ internal static partial class Log
     [LoggerMessage(4009, LogLevel.Warning, "The MQTT publish loop did not stop in time; {Topic}=stopped not sent")]
     public static partial void StopLoopStillRunning(this ILogger logger, string topic);
 
-    [LoggerMessage(4010, LogLevel.Information, "embedded MQTT broker listening on 127.0.0.1:{Port}")]
-    public static partial void EmbeddedBrokerListening(this ILogger logger, int port);
+    [LoggerMessage(4010, LogLevel.Information, "embedded MQTT broker listening on {Address}:{Port} (TLS port {TlsPort}, 0 = none); {Access}")]
+    public static partial void EmbeddedBrokerListening(this ILogger logger, string address, int port, int tlsPort, string access);
 
-    [LoggerMessage(4011, LogLevel.Information, "embedded MQTT broker on 127.0.0.1:{Port} stopped")]
-    public static partial void EmbeddedBrokerStopped(this ILogger logger, int port);
+    [LoggerMessage(4011, LogLevel.Information, "embedded MQTT broker on {Address}:{Port} stopped")]
+    public static partial void EmbeddedBrokerStopped(this ILogger logger, string address, int port);
 
     [LoggerMessage(4012, LogLevel.Debug, "External MQTT broker configured (Mqtt:Host); the embedded broker is not started")]
     public static partial void EmbeddedBrokerSkipped(this ILogger logger);
@@ -70,16 +70,16 @@ internal static partial class Log
     [LoggerMessage(4022, LogLevel.Warning, "Cannot subscribe to the command topics on MQTT broker {Endpoint}: {Reason}; commands from the nurse station are not received until the next reconnect")]
     public static partial void SubscribeFailed(this ILogger logger, string endpoint, string reason);
 
-    [LoggerMessage(4023, LogLevel.Information, "Command {Command} for {Camera}/{Bed} by {By}: {Result}")]
-    public static partial void CommandHandled(this ILogger logger, string command, string camera, string bed, string? by, string result);
+    [LoggerMessage(4023, LogLevel.Information, "Command {Command} for {Camera}/{Bed} from {User}: {Result}")]
+    public static partial void CommandHandled(this ILogger logger, string command, string camera, string bed, string user, string result);
 
-    [LoggerMessage(4024, LogLevel.Warning, "Rejected MQTT command on {Topic}: {Error}")]
-    public static partial void CommandRejected(this ILogger logger, string topic, string error);
+    [LoggerMessage(4024, LogLevel.Warning, "Rejected MQTT command on {Topic} from {User}: {Error}")]
+    public static partial void CommandRejected(this ILogger logger, string topic, string user, string error);
 
     [LoggerMessage(4025, LogLevel.Error, "The command handler failed on {Command} for {Camera}/{Bed}")]
     public static partial void CommandHandlerFailed(this ILogger logger, Exception exception, string command, string camera, string bed);
 
-    [LoggerMessage(4026, LogLevel.Warning, "Command queue full: dropped the command on {Topic} (no reply is sent)")]
+    [LoggerMessage(4026, LogLevel.Warning, "Command queue full: refused the command on {Topic} (answered busy)")]
     public static partial void CommandQueueFull(this ILogger logger, string topic);
 
     [LoggerMessage(4027, LogLevel.Information, "Ended {Count} alert episodes the previous run left open (cause restarted)")]
@@ -90,4 +90,10 @@ internal static partial class Log
 
     [LoggerMessage(4029, LogLevel.Error, "Cannot read the open alert episodes from the outbox; the previous run's episodes are ended at the next start")]
     public static partial void OpenEpisodesUnreadable(this ILogger logger, Exception exception);
+
+    [LoggerMessage(4030, LogLevel.Warning, "Embedded MQTT broker refused the connection of client {ClientId}: {Reason}")]
+    public static partial void EmbeddedBrokerLoginRefused(this ILogger logger, string clientId, string reason);
+
+    [LoggerMessage(4031, LogLevel.Warning, "Embedded MQTT broker refused a publish by client {ClientId} on {Topic}: {Reason}")]
+    public static partial void EmbeddedBrokerPublishRefused(this ILogger logger, string clientId, string topic, string reason);
 }

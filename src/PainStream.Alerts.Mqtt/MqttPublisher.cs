@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using PainStream.Core.Alerting;
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Diagnostics;
@@ -22,8 +24,9 @@ namespace PainStream.Alerts.Mqtt;
 /// <summary>
 /// The single owner of the MQTT client: connects and reconnects in its own loop, announces availability (Last Will
 /// <c>offline</c>, <c>online</c> on every connect, <c>stopped</c> on graceful shutdown), keeps every camera's latest
-/// retained status and re-sends them on reconnect, delivers alert events from the durable outbox, receives the
-/// nurse station's commands, and sends best-effort telemetry (faces, scores, stats) while connected.
+/// retained status and re-sends them on reconnect, drives the <see cref="AlertOutboxPump"/> (alert events and bed states
+/// from the durable outbox) on its connection, receives the nurse station's commands (handed to the patient stage through
+/// the <see cref="AlertCommandChannel"/>), and sends best-effort telemetry (faces, scores, stats) while connected.
 /// </summary>
 /// <remarks>
 /// <para>The <see cref="IPainStreamPublisher"/> methods and <see cref="PublishScore"/> are thread-safe and never block: they
@@ -39,6 +42,9 @@ namespace PainStream.Alerts.Mqtt;
 /// </remarks>
 public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublisher, IAlertPublisher, IMqttConnectionState
 {
+    /// <summary>How many outbox messages one pump step delivers before it lets statuses, replies and telemetry through.</summary>
+    internal const int OutboxBatchSize = AlertOutboxPump.OutboxBatchSize;
+
     /// <summary>Capacity of the best-effort telemetry channel (about a minute of faces for a few cameras).</summary>
     internal const int TelemetryCapacity = 256;
 
@@ -69,44 +75,33 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     private readonly Dictionary<CameraId, CameraStatus?> _unsent = [];
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
-    private readonly Outbox.SqliteAlertOutbox _outbox;
+    private readonly AlertOutboxPump _pump;
+    private readonly bool _trustUserProperty;
     private volatile bool _connected;
     private volatile string? _lastError;
     private long _lastConnectedUtcTicks;
     private int _disposed;
+    private int _started;
 
-    /// <summary>
-    /// Initializes a new instance of the <see cref="MqttPublisher"/> class: opens the alert outbox at
-    /// <see cref="MqttOptions.OutboxPath"/> (relative to the working directory) and receives commands without a handler
-    /// (each is answered <c>commands not available</c>); <see cref="MqttServiceCollectionExtensions.AddPainStreamMqtt(Microsoft.Extensions.DependencyInjection.IServiceCollection, MqttOptions, string?)"/>
-    /// wires both from the container.
-    /// </summary>
+    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class.</summary>
     /// <param name="options">The validated <c>Mqtt</c> section.</param>
-    /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
-    /// <param name="logger">The logger.</param>
-    /// <exception cref="IOException">Another process holds the outbox file, or a corrupt one could not be moved aside.</exception>
-    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox cannot be opened or created (e.g. no permission, disk full).</exception>
-    public MqttPublisher(MqttOptions options, IMeterFactory meterFactory, ILogger<MqttPublisher> logger)
-        : this(options, meterFactory, logger, TimeProvider.System)
-    {
-    }
-
-    /// <summary>Initializes a new instance of the <see cref="MqttPublisher"/> class with a clock (tests) and the container's parts.</summary>
-    /// <param name="options">The validated <c>Mqtt</c> section.</param>
+    /// <param name="outbox">The durable alert outbox (owned by the caller, e.g. the container; it outlives this publisher).</param>
     /// <param name="meterFactory">Creates the meter for the MQTT instruments.</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock for reconnect delays, timeouts and <see cref="LastConnectedAt"/>.</param>
-    /// <param name="outboxPath">The outbox file, or <see langword="null"/> for <see cref="MqttOptions.OutboxPath"/> against the working directory.</param>
-    /// <param name="commandHandler">Resolves the command handler at the first command (it may depend on this publisher), or <see langword="null"/> for none.</param>
+    /// <param name="commands">Where received commands go (the patient stage serves it), or <see langword="null"/>: every command is answered <c>commands not available</c>.</param>
+    /// <param name="embeddedLogin">How this client logs in at the embedded broker (when <see cref="MqttOptions.Host"/> is empty), or <see langword="null"/> for <see cref="MqttOptions.Username"/>.</param>
     internal MqttPublisher(
         MqttOptions options,
+        Outbox.SqliteAlertOutbox outbox,
         IMeterFactory meterFactory,
         ILogger logger,
         TimeProvider time,
-        string? outboxPath = null,
-        Func<IAlertCommandHandler?>? commandHandler = null)
+        AlertCommandChannel? commands = null,
+        EmbeddedBrokerLogin? embeddedLogin = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(time);
@@ -122,11 +117,6 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         var meter = meterFactory.Create(PainStreamInstruments.MeterName);
 #pragma warning restore CA2000
         _published = meter.CreateCounter<long>(PainStreamInstruments.MqttPublished, description: "MQTT messages sent, by kind.");
-        _alertLatency = meter.CreateHistogram(
-            PainStreamInstruments.AlertLatency,
-            unit: "s",
-            description: "Time from the capture of the frame whose score raised an alert event to the broker's acknowledgement of the event.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AlertLatencyBuckets });
         _dropped = meter.CreateCounter<long>(PainStreamInstruments.MqttDropped, description: "Best-effort MQTT messages dropped while the broker was away or the queue was full, by kind.");
         meter.CreateObservableGauge(PainStreamInstruments.MqttConnected, () => _connected ? 1 : 0, description: "1 when connected to the MQTT broker.");
 
@@ -139,33 +129,24 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             new BoundedChannelOptions(ReplyCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => _dropped.Add(1, Tag(ReplyKind)));
         _commandsReceived = meter.CreateCounter<long>(PainStreamInstruments.MqttCommands, description: "Nurse-station commands received, by command and result (ok, rejected, failed).");
-        _commandHandler = new Lazy<IAlertCommandHandler?>(commandHandler ?? (() => null), LazyThreadSafetyMode.PublicationOnly);
-        var maxDelay = TimeSpan.FromSeconds(options.ReconnectMaxSeconds);
-        _outboxBackoff = new ReconnectBackoff(maxDelay < InitialReconnectDelay ? maxDelay : InitialReconnectDelay, maxDelay);
+        _commandChannel = commands;
 
-        // The outbox is opened here, before anything connects, so a corrupt or locked file is known at start-up.
-        _outbox = new Outbox.SqliteAlertOutbox(
-            outboxPath ?? Path.GetFullPath(options.OutboxPath),
-            options.OutboxMaxMessages,
-            TimeSpan.FromHours(options.OutboxMaxAgeHours),
-            meterFactory,
+        _pump = new AlertOutboxPump(
+            outbox,
+            _topics,
+            meter,
+            _published,
+            TimeSpan.FromSeconds(options.ReconnectMaxSeconds),
+            (message, ct) => _client!.PublishAsync(message, ct),
+            () => _wake.Writer.TryWrite(true),
+            error => _lastError = error,
             logger,
             time);
-        try
-        {
-            _clientOptions = BuildClientOptions(options, host, port, _topics);
-            _client = new MqttClientFactory().CreateMqttClient();
-            _client.DisconnectedAsync += OnDisconnectedAsync;
-            _client.ApplicationMessageReceivedAsync += OnApplicationMessageReceivedAsync;
-        }
-        catch
-        {
-            _outbox.Dispose();
-            throw;
-        }
-
-        // Before anything else is enqueued: the ends of the previous run's episodes come first, in seq order.
-        EndEpisodesOfPreviousRun();
+        _trustUserProperty = string.IsNullOrWhiteSpace(options.Host) || options.TrustUserProperty;
+        _clientOptions = BuildClientOptions(options, host, port, _topics, embeddedLogin);
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+        _client.ApplicationMessageReceivedAsync += OnApplicationMessageReceivedAsync;
     }
 
     /// <inheritdoc/>
@@ -185,7 +166,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     /// <inheritdoc/>
-    public int OutboxDepth => _outbox.Count;
+    public int OutboxDepth => _pump.Outbox.Count;
 
     /// <summary>Gets the broker endpoint as <c>host:port</c> (no credentials).</summary>
     internal string Endpoint => _endpoint;
@@ -197,7 +178,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     internal MqttTopics Topics => _topics;
 
     /// <summary>Gets the durable outbox (tests look at its depth and file).</summary>
-    internal Outbox.SqliteAlertOutbox Outbox => _outbox;
+    internal Outbox.SqliteAlertOutbox Outbox => _pump.Outbox;
 
     /// <inheritdoc/>
     public void PublishCameraStatus(CameraStatus status)
@@ -239,6 +220,56 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     /// <summary>
+    /// The start-up step: ends the previous run's open episodes (<see cref="AlertOutboxPump.EndEpisodesOfPreviousRun"/>) before anything
+    /// else is enqueued (the pipeline starts after the publisher), then starts the connection loop.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the loop has started.</returns>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        PrepareStart();
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>The start-up step alone (once; later calls do nothing): ends the previous run's open episodes.</summary>
+    internal void PrepareStart()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _pump.EndEpisodesOfPreviousRun();
+        }
+    }
+
+    /// <summary>
+    /// Stores the episode event and the bed's new retained state in the outbox in one transaction (see
+    /// <see cref="AlertOutboxPump.Enqueue"/>), and wakes the delivery loop.
+    /// </summary>
+    /// <remarks>Completes synchronously once the SQLite commit is on disk (an fsync, typically milliseconds).</remarks>
+    /// <param name="alert">The event.</param>
+    /// <param name="cancellationToken">Checked before the store; a store under way is not interrupted.</param>
+    /// <returns>A completed task once the event is durable.</returns>
+    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
+    /// <exception cref="Microsoft.Data.Sqlite.SqliteException">The outbox could not store it (e.g. disk full); logged, nothing was stored.</exception>
+    public ValueTask EnqueueAlertAsync(AlertEvent alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        cancellationToken.ThrowIfCancellationRequested();
+        _pump.Enqueue(alert);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Publishes a score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); dropped and counted while disconnected.</summary>
+    /// <param name="report">The report.</param>
+    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
+    public void PublishScore(ScoreReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        AlertOutboxPump.ThrowIfInvalidLevel(report.Camera.Value, nameof(report));
+        AlertOutboxPump.ThrowIfInvalidLevel(report.Bed, nameof(report));
+        Enqueue(new Telemetry(TelemetryKind.Score, null, null, report));
+    }
+
+    /// <summary>
     /// Stops the publish loop, then (bounded by a timeout) sends pending camera statuses, publishes
     /// <c>&lt;prefix&gt;/available=stopped</c> and disconnects cleanly, so the broker discards the Last Will.
     /// </summary>
@@ -263,7 +294,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 await SendUnsentStatusesAsync(linked.Token);
 
                 // What the pipeline emitted while draining (e.g. end events) goes out now rather than at the next start.
-                while (await DeliverOutboxOnceAsync(linked.Token) > 0)
+                while (await _pump.DeliverOnceAsync(linked.Token) > 0)
                 {
                 }
 
@@ -298,8 +329,8 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         _client.ApplicationMessageReceivedAsync -= OnApplicationMessageReceivedAsync;
         _client.Dispose();
 
-        // After the client: nothing delivers any more. What is queued stays in the file for the next start.
-        _outbox.Dispose();
+        // The outbox belongs to whoever made it (the container disposes it after this publisher): what is queued stays in
+        // the file for the next start.
         base.Dispose();
     }
 
@@ -347,12 +378,10 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             }
 
             _logger.Connected(_endpoint, _topics.Available, statuses);
-            _outboxRetryAt = 0;
-            _outboxBackoff.Reset();
-            ScheduleBedStateResend();
-            if (_outbox.Count > 0)
+            _pump.OnConnected();
+            if (_pump.Outbox.Count > 0)
             {
-                _logger.OutboxDelivering(_outbox.Count, _endpoint);
+                _logger.OutboxDelivering(_pump.Outbox.Count, _endpoint);
             }
 
             return true;
@@ -389,13 +418,13 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             }
 
             await SendUnsentStatusesAsync(cancellationToken);
-            if (await DeliverOutboxOnceAsync(cancellationToken) == OutboxBatchSize)
+            if (await _pump.DeliverOnceAsync(cancellationToken) == OutboxBatchSize)
             {
                 // More may be waiting: come back after the telemetry below instead of starving it.
                 _wake.Writer.TryWrite(true);
             }
 
-            await ResendBedStatesAsync(cancellationToken);
+            await _pump.ResendBedStatesAsync(cancellationToken);
             await SendRepliesAsync(cancellationToken);
 
             // Bounded per step so that a flood of telemetry cannot starve the status check above.
@@ -460,7 +489,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 if (!await ConnectOnceAsync(stoppingToken))
                 {
                     var delay = backoff.Next();
-                    _logger.ConnectFailed(_endpoint, backoff.Attempt, _lastError, (long)delay.TotalMilliseconds);
+                    _logger.ConnectFailed(_endpoint, backoff.Attempt, _lastError ?? "no reason given", (long)delay.TotalMilliseconds);
                     await Task.Delay(delay, _time, stoppingToken);
                     continue;
                 }
@@ -472,7 +501,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
                 }
 
                 MarkDisconnected();
-                _logger.ConnectionLost(_endpoint, _lastError);
+                _logger.ConnectionLost(_endpoint, _lastError ?? "the broker closed the connection");
 
                 // A pause even after a good connection, so a broker that accepts and then drops us is not hammered.
                 await Task.Delay(backoff.Next(), _time, stoppingToken);
@@ -485,9 +514,10 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
     }
 
     private static (string Host, int Port) BrokerEndpoint(MqttOptions options) =>
-        string.IsNullOrWhiteSpace(options.Host) ? ("127.0.0.1", options.EmbeddedPort) : (options.Host, options.Port);
+        !string.IsNullOrWhiteSpace(options.Host) ? (options.Host, options.Port)
+        : (options.EmbeddedAddress is "0.0.0.0" or "localhost" or "" ? "127.0.0.1" : options.EmbeddedAddress, options.EmbeddedPort);
 
-    private static MqttClientOptions BuildClientOptions(MqttOptions options, string host, int port, MqttTopics topics)
+    private static MqttClientOptions BuildClientOptions(MqttOptions options, string host, int port, MqttTopics topics, EmbeddedBrokerLogin? embeddedLogin)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
@@ -500,17 +530,65 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
             .WithWillPayload(MqttTopics.Offline)
             .WithWillRetain(true)
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (!string.IsNullOrEmpty(options.Username))
+        if (embeddedLogin is not null && string.IsNullOrWhiteSpace(options.Host))
+        {
+            builder = builder.WithCredentials(embeddedLogin.ClientId, embeddedLogin.Password);
+        }
+        else if (!string.IsNullOrEmpty(options.Username))
         {
             builder = builder.WithCredentials(options.Username, options.Password);
         }
 
-        if (options.UseTls)
+        if (options.UseTls && !string.IsNullOrWhiteSpace(options.Host))
         {
-            builder = builder.WithTlsOptions(tls => tls.UseTls(true).WithTargetHost(host));
+            var certificates = LoadTlsFiles(options);
+            builder = builder.WithTlsOptions(tls =>
+            {
+                tls = tls.UseTls(true).WithTargetHost(host);
+                if (certificates.Ca is { } ca)
+                {
+                    // Trust exactly this CA for the broker (plus the usual name and validity checks).
+                    tls = tls.WithTrustChain(ca);
+                }
+
+                if (certificates.Client is { } client)
+                {
+                    tls = tls.WithClientCertificates([client]);
+                }
+            });
         }
 
         return builder.Build();
+    }
+
+    private static (X509Certificate2Collection? Ca, X509Certificate2? Client) LoadTlsFiles(MqttOptions options)
+    {
+        X509Certificate2Collection? ca = null;
+        X509Certificate2? client = null;
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(options.CaFile))
+            {
+                ca = [];
+                ca.ImportFromPemFile(options.CaFile);
+                if (ca.Count == 0)
+                {
+                    throw new InvalidOperationException($"Mqtt:CaFile={options.CaFile} holds no PEM certificate.");
+                }
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.ClientCertificateFile))
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(options.ClientCertificateFile, string.IsNullOrWhiteSpace(options.ClientKeyFile) ? null : options.ClientKeyFile);
+                client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InvalidOperationException($"Cannot load the MQTT TLS files (Mqtt:CaFile={options.CaFile}, Mqtt:ClientCertificateFile={options.ClientCertificateFile}, Mqtt:ClientKeyFile={options.ClientKeyFile}): {ex.Message}", ex);
+        }
+
+        return (ca, client);
     }
 
     private static string Describe(Exception ex) =>
@@ -570,9 +648,9 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         // Wakes on work or a disconnect; the periodic wake-up re-checks IsConnected in case a signal was missed, and an
         // outbox message the broker refused is retried when its delay is over.
         var wait = HealthCheckInterval;
-        if (_outboxRetryAt != 0)
+        if (_pump.RetryAt is var retryAt and not 0)
         {
-            var left = _time.GetElapsedTime(_time.GetTimestamp(), _outboxRetryAt);
+            var left = _time.GetElapsedTime(_time.GetTimestamp(), retryAt);
             wait = left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : (left < wait ? left : wait);
         }
 

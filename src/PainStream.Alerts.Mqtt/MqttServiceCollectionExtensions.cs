@@ -22,9 +22,8 @@ public static class MqttServiceCollectionExtensions
     /// then the publisher delivers what is queued and publishes <c>stopped</c>, and the embedded broker stops last. Needs
     /// <see cref="IMeterFactory"/> and logging (the generic host provides both); uses a registered <see cref="TimeProvider"/>,
     /// else the system clock.</para>
-    /// <para>Commands from the nurse station go to the <see cref="IAlertCommandHandler"/> registered in the container, resolved
-    /// at the first command (so the handler may itself depend on <see cref="IAlertPublisher"/>); without one, every command
-    /// is answered <c>commands not available</c>. The alert outbox (<see cref="MqttOptions.OutboxPath"/>, relative to
+    /// <para>Commands from the nurse station go into the container's <see cref="AlertCommandChannel"/> (added here when
+    /// missing), which the patient stage serves; a command nobody serves is answered with a timeout. The alert outbox (<see cref="MqttOptions.OutboxPath"/>, relative to
     /// <paramref name="contentRoot"/>) is opened when the publisher is first resolved.</para>
     /// </remarks>
     /// <param name="services">The services.</param>
@@ -36,20 +35,34 @@ public static class MqttServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         services.TryAddSingleton(TimeProvider.System);
+        EmbeddedBrokerLogin? self = null;
         if (string.IsNullOrWhiteSpace(options.Host))
         {
-            services.AddSingleton(sp => new EmbeddedBroker(options, sp.GetRequiredService<ILogger<EmbeddedBroker>>(), sp.GetServices<MQTTnet.Server.IMqttServerAdapter>()));
+            self = EmbeddedBrokerLogin.Create(options.ClientId);
+            services.AddSingleton(sp => new EmbeddedBroker(
+                options, sp.GetRequiredService<ILogger<EmbeddedBroker>>(), self, sp.GetServices<MQTTnet.Server.IMqttServerAdapter>()));
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         }
 
         var outboxPath = Path.GetFullPath(options.OutboxPath, contentRoot ?? Directory.GetCurrentDirectory());
+        services.TryAddSingleton(_ => new AlertCommandChannel());
+
+        // The container owns the outbox (one owner of the file) and disposes it after the publisher, which it made later.
+        services.AddSingleton(sp => new Outbox.SqliteAlertOutbox(
+            outboxPath,
+            options.OutboxMaxMessages,
+            TimeSpan.FromHours(options.OutboxMaxAgeHours),
+            sp.GetRequiredService<IMeterFactory>(),
+            sp.GetRequiredService<ILogger<MqttPublisher>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new MqttPublisher(
             options,
+            sp.GetRequiredService<Outbox.SqliteAlertOutbox>(),
             sp.GetRequiredService<IMeterFactory>(),
             sp.GetRequiredService<ILogger<MqttPublisher>>(),
             sp.GetRequiredService<TimeProvider>(),
-            outboxPath,
-            () => sp.GetService<IAlertCommandHandler>()));
+            sp.GetRequiredService<AlertCommandChannel>(),
+            self));
         services.AddSingleton<IPainStreamPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IAlertPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IMqttConnectionState>(sp => sp.GetRequiredService<MqttPublisher>());

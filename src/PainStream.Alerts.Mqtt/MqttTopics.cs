@@ -39,9 +39,17 @@ internal sealed record MqttTopics(string Prefix, string Instance = "")
     /// <summary>Gets <c>&lt;prefix&gt;/alerts</c>, where episode events go.</summary>
     public string Alerts { get; } = Prefix + "/alerts";
 
-    /// <summary>Gets the filters of the command topics the publisher subscribes to (after every connect).</summary>
-    public IReadOnlyList<string> CommandFilters { get; } =
-        [Prefix + "/+/+/" + AckCommand, Prefix + "/+/+/" + SnoozeCommand, Prefix + "/+/+/" + BaselineResetCommand];
+    /// <summary>
+    /// Gets the filters the publisher subscribes to (after every connect, with MQTT 5 no-local so its own output does not
+    /// come back): every topic under a bed, i.e. every command topic, unknown ones included (they are answered with an
+    /// error). Output topics (<see cref="IsOutputLevel"/>, and camera-level ones such as another instance's status) are ignored.
+    /// </summary>
+    public IReadOnlyList<string> CommandFilters { get; } = [Prefix + "/+/+/#"];
+
+    /// <summary>Whether the level after <c>&lt;camera&gt;/&lt;bed&gt;</c> names an output topic (<c>alert</c>, <c>score</c>, <c>reply</c>), not a command.</summary>
+    /// <param name="level">The third level under the prefix.</param>
+    /// <returns><see langword="true"/> for an output topic.</returns>
+    public static bool IsOutputLevel(string level) => level is "alert" or "score" or "reply";
 
     /// <summary>Creates the topics for a configured prefix (a trailing slash is ignored).</summary>
     /// <param name="prefix">The configured prefix.</param>

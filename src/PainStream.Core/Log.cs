@@ -31,8 +31,8 @@ internal static partial class Log
     [LoggerMessage(1107, LogLevel.Error, "The patient stage's timer step failed; retrying in a second")]
     public static partial void TickFailed(this ILogger logger, Exception exception);
 
-    [LoggerMessage(1108, LogLevel.Information, "Command {Command} applied to {CameraId}/{Bed} (by {By})")]
-    public static partial void CommandApplied(this ILogger logger, string command, string cameraId, string bed, string by);
+    [LoggerMessage(1108, LogLevel.Information, "Command {Command} applied to {CameraId}/{Bed} by {User} (payload 'by': {By})")]
+    public static partial void CommandApplied(this ILogger logger, string command, string cameraId, string bed, string user, string by);
 
     [LoggerMessage(1109, LogLevel.Information, "Stopped following patient {CameraId}/{Bed} (camera disabled)")]
     public static partial void PatientDisabled(this ILogger logger, string cameraId, string bed);

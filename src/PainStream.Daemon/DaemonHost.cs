@@ -337,12 +337,12 @@ internal static class DaemonHost
             sp.GetRequiredService<IBedAssigner>(),
             () => TimeSpan.FromMilliseconds(sp.GetRequiredService<ConfigReloadService>().Current.Alerting.ScoreIntervalMilliseconds),
             sp.GetRequiredService<ILogger<PatientStage>>(),
-            sp.GetRequiredService<TimeProvider>())
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<AlertCommandChannel>())
         {
             Recorder = sp.GetService<History.ScoreHistoryStore>(),
+            CommandFilter = stage => new ShardCommandFilter(stage, () => sp.GetRequiredService<ConfigReloadService>().Current.Assignment),
         });
-        services.AddSingleton<IAlertCommandHandler>(sp => new ShardCommandFilter(
-            sp.GetRequiredService<PatientStage>(), () => sp.GetRequiredService<ConfigReloadService>().Current.Assignment));
         services.AddSingleton(sp => new FacesReportStage(
             sp.GetRequiredService<Core.Publishing.IPainStreamPublisher>(),
             TimeSpan.FromMilliseconds(settings.Mqtt.FacesIntervalMilliseconds),

@@ -33,9 +33,10 @@ public sealed class AlertCommandTests
         var reset = await setup.ReplyAsync("painstream/ward4/bed-2", 0);
         Assert.Equal([AlertCommandKind.Acknowledge, AlertCommandKind.Snooze, AlertCommandKind.BaselineReset], handler.Commands.Select(c => c.Kind));
         var parsed = handler.Commands.ToArray();
-        Assert.Equal(new AlertCommand(AlertCommandKind.Acknowledge, new("ward3"), "bed-12"), parsed[0]);
-        Assert.Equal(new AlertCommand(AlertCommandKind.Snooze, new("ward3"), "bed-12", 30, "nurse-7"), parsed[1]);
-        Assert.Equal(new AlertCommand(AlertCommandKind.BaselineReset, new("ward4"), "bed-2", 0, "dr-who"), parsed[2]);
+        // The user is the one the broker authenticated, whatever the payload's 'by' says.
+        Assert.Equal(new AlertCommand(AlertCommandKind.Acknowledge, new("ward3"), "bed-12", User: TestBroker.Integrator), parsed[0]);
+        Assert.Equal(new AlertCommand(AlertCommandKind.Snooze, new("ward3"), "bed-12", 30, "nurse-7", TestBroker.Integrator), parsed[1]);
+        Assert.Equal(new AlertCommand(AlertCommandKind.BaselineReset, new("ward4"), "bed-2", 0, "dr-who", TestBroker.Integrator), parsed[2]);
         AssertReply(ack, "ack", ok: true, error: null);
         AssertReply(snooze, "snooze", ok: true, error: null);
         AssertReply(reset, "baseline/reset", ok: true, error: null);
@@ -78,7 +79,7 @@ public sealed class AlertCommandTests
         // After all that, a good command still works.
         await setup.Probe.PublishAsync(Bed + "/snooze", """{"minutes":5}""", cancellationToken: Ct);
         AssertReply(await setup.ReplyAsync(Bed, after), "snooze", ok: true, error: null);
-        Assert.Equal(new AlertCommand(AlertCommandKind.Snooze, new("ward3"), "bed-12", 5), Assert.Single(handler.Commands));
+        Assert.Equal(new AlertCommand(AlertCommandKind.Snooze, new("ward3"), "bed-12", 5, User: TestBroker.Integrator), Assert.Single(handler.Commands));
         Assert.Equal(bad.Length, setup.Harness.Logger.Collector.GetSnapshot().Count(r => r.Id.Id == 4024 && r.Level == LogLevel.Warning));
         setup.Harness.AssertNoErrorsLogged();
     }
@@ -205,7 +206,7 @@ public sealed class AlertCommandTests
             PublisherHarness? harness = null;
             try
             {
-                probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
+                probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct, configure: TestBroker.AsIntegrator);
                 // Ownership passes to the returned Setup (or the catch below disposes it).
 #pragma warning disable CA2000
                 harness = new PublisherHarness(broker.PublisherOptions(clientId), handler);

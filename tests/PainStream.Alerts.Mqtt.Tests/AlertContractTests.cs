@@ -22,7 +22,7 @@ public sealed class AlertContractTests
     public async Task Contract_EveryPublishedPayload_ValidatesAgainstItsSchema()
     {
         await using var broker = await TestBroker.StartAsync(BrokerKind.Embedded, Ct);
-        await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct, configure: TestBroker.AsIntegrator);
         var handler = new RecordingCommandHandler { Answer = c => c.Bed == "bed-99" ? AlertCommandResult.Fail("unknown bed 'bed-99'") : AlertCommandResult.Success };
         await using var harness = new PublisherHarness(broker.PublisherOptions("ps-contract"), handler);
         await harness.StartAsync();

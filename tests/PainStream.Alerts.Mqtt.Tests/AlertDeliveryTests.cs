@@ -158,6 +158,7 @@ public sealed class AlertDeliveryTests
         await broker.StartAsync(Ct);
         await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
         await using var second = new PublisherHarness(broker.PublisherOptions("ps-kill-2"), path);
+        second.Publisher.PrepareStart();
         Assert.Equal(2 * (bed1.Count + bed2.Count + 1), second.Publisher.OutboxDepth);
         await second.StartAsync();
 
@@ -197,6 +198,7 @@ public sealed class AlertDeliveryTests
         }
 
         await using var second = new PublisherHarness(broker.PublisherOptions("ps-restart-2"), path);
+        second.Publisher.PrepareStart();
 
         // Behind what was queued: one end per open episode (bed-2's had ended), each with the bed's new state.
         var added = second.Publisher.Outbox.Peek(1000).Where(e => e.Sequence > lastSeq).ToList();
@@ -220,6 +222,7 @@ public sealed class AlertDeliveryTests
         var depth = second.Publisher.OutboxDepth;
         second.Kill();
         await using var third = new PublisherHarness(broker.PublisherOptions("ps-restart-3"), path);
+        third.Publisher.PrepareStart();
         Assert.Equal(depth, third.Publisher.OutboxDepth);
         third.AssertNoErrorsLogged();
     }

@@ -104,6 +104,6 @@ public sealed class CommandParserTests
 
         Assert.Equal(30, parsed.Command?.Minutes);
         Assert.Equal("hospital/ward3/painstream/cam-1/bed-2/reply", parsed.ReplyTopic);
-        Assert.Equal("hospital/ward3/painstream/+/+/snooze", topics.CommandFilters[1]);
+        Assert.Equal(["hospital/ward3/painstream/+/+/#"], topics.CommandFilters);
     }
 }

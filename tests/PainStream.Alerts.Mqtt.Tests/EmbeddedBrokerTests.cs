@@ -19,7 +19,7 @@ public sealed class EmbeddedBrokerTests
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
-        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = port }, new FakeLogger());
+        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = port }, new FakeLogger(), TestBroker.Login);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => broker.StartAsync(Ct));
 
@@ -32,12 +32,12 @@ public sealed class EmbeddedBrokerTests
     public async Task StartAsync_FreePort_LogsListeningAndAcceptsClients()
     {
         var logger = new FakeLogger();
-        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, logger);
+        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, logger, TestBroker.Login);
 
         await broker.StartAsync(Ct);
 
         Assert.True(broker.IsRunning);
-        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message == $"embedded MQTT broker listening on 127.0.0.1:{broker.Port}");
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.StartsWith($"embedded MQTT broker listening on 127.0.0.1:{broker.Port} ", StringComparison.Ordinal));
         await using var probe = await MqttProbe.ConnectAsync(broker.Port, cancellationToken: Ct);
         await broker.StopAsync(Ct);
         Assert.False(broker.IsRunning);
@@ -46,7 +46,7 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public async Task StartAsync_FreePort_ListensOnIpv4LoopbackOnly()
     {
-        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, new FakeLogger());
+        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, new FakeLogger(), TestBroker.Login);
         await broker.StartAsync(Ct);
 
         var others = NetworkInterface.GetAllNetworkInterfaces()
@@ -68,12 +68,41 @@ public sealed class EmbeddedBrokerTests
     public async Task StartAsync_ExternalHostConfigured_DoesNotListen()
     {
         var port = FreePort.Get();
-        await using var broker = new EmbeddedBroker(new MqttOptions { Host = "broker.ward", EmbeddedPort = port }, new FakeLogger());
+        await using var broker = new EmbeddedBroker(new MqttOptions { Host = "broker.ward", EmbeddedPort = port }, new FakeLogger(), TestBroker.Login);
 
         await broker.StartAsync(Ct);
 
         Assert.False(broker.IsRunning);
         using var listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
+    }
+
+    [Fact]
+    public async Task Mqtt311ClientWithoutClientId_GetsOneAssigned_LikeMosquitto()
+    {
+        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, new FakeLogger(), TestBroker.Login);
+        await broker.StartAsync(Ct);
+        await using var publisher = await MqttProbe.ConnectAsync(broker.Port, "none", cancellationToken: Ct);
+
+        // The real mosquitto_sub, MQTT 3.1.1, no -i: it must receive one message and exit 0.
+        var start = new System.Diagnostics.ProcessStartInfo("mosquitto_sub") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-V", "mqttv311", "-t", "elsewhere/#", "-C", "1", "-W", "10" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var sub = System.Diagnostics.Process.Start(start)!;
+        var output = sub.StandardOutput.ReadToEndAsync(Ct);
+        var errors = sub.StandardError.ReadToEndAsync(Ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!sub.HasExited && !output.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await publisher.PublishAsync("elsewhere/hello", "hi", cancellationToken: Ct);
+            await Task.Delay(100, Ct);
+        }
+
+        await sub.WaitForExitAsync(Ct);
+        Assert.True(sub.ExitCode == 0, await errors);
+        Assert.Equal("hi", (await output).Trim());
     }
 }

@@ -26,7 +26,7 @@ public sealed class EmbeddedPortProbeTests
     public async Task ProbeAsync_ABrokerListens_IsBroker()
     {
         // A real broker (MQTTnet's, as the embedded one) on the port.
-        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, new FakeLogger());
+        await using var broker = new EmbeddedBroker(new MqttOptions { EmbeddedPort = FreePort.Get() }, new FakeLogger(), TestBroker.Login);
         await broker.StartAsync(Ct);
 
         var (state, reason) = await EmbeddedPortProbe.ProbeAsync(new MqttOptions { EmbeddedPort = broker.Port }, Timeout, Ct);

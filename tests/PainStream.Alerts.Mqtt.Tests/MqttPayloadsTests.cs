@@ -39,4 +39,19 @@ public sealed class MqttPayloadsTests
         Assert.Equal("ward-3/painstream/bed-1/status", topics.Status(new("bed-1")));
         Assert.Equal("ward-3/painstream/bed-1/faces", topics.Faces(new("bed-1")));
     }
+
+    [Fact]
+    public async Task AlertEventPayload_CommandCausedEvent_CarriesTheUser_OthersLeaveItOut()
+    {
+        var episode = AlertScenario.Episode("ward3", "bed-12", updates: 1);
+        var acked = episode[1] with { Cause = Core.Alerting.AlertCause.Acknowledged, Acknowledged = true, By = "nurse-anna" };
+
+        var withUser = JsonSerializer.Serialize(AlertEventPayload.From(acked, 7), MqttJsonContext.Wire.AlertEventPayload);
+        var without = JsonSerializer.Serialize(AlertEventPayload.From(episode[0], 6), MqttJsonContext.Wire.AlertEventPayload);
+
+        Assert.Contains("\"by\":\"nurse-anna\"", withUser, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"by\"", without, StringComparison.Ordinal);
+        Assert.Empty(await Testing.PayloadSchemas.ValidateAsync(Testing.PayloadSchemas.AlertEvent, withUser));
+        Assert.Equal("nurse-anna", AlertEventPayload.From(acked, 7).ToEvent()!.By);
+    }
 }

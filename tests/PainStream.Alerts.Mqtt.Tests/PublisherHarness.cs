@@ -17,6 +17,8 @@ internal sealed class PublisherHarness : IAsyncDisposable
     private readonly TempDirectory? _ownDirectory;
     private bool _started;
     private bool _stopped;
+    private readonly CancellationTokenSource _stopServing = new();
+    private readonly Task _serving = Task.CompletedTask;
     private bool _disposed;
 
     /// <summary>A publisher with its own outbox in a fresh temporary directory (deleted on dispose).</summary>
@@ -36,8 +38,21 @@ internal sealed class PublisherHarness : IAsyncDisposable
         }
 
         OutboxPath = outboxPath;
-        Publisher = new MqttPublisher(options, Meters, Logger, TimeProvider.System, outboxPath, () => handler);
+        Outbox = new PainStream.Alerts.Mqtt.Outbox.SqliteAlertOutbox(outboxPath, options.OutboxMaxMessages, TimeSpan.FromHours(options.OutboxMaxAgeHours), Meters, Logger, TimeProvider.System);
+        if (handler is not null)
+        {
+            Commands = new AlertCommandChannel();
+            _serving = Commands.ServeAsync(handler, _stopServing.Token);
+        }
+
+        Publisher = new MqttPublisher(options, Outbox, Meters, Logger, TimeProvider.System, Commands, TestBroker.Login);
     }
+
+    /// <summary>Gets the outbox the harness owns (the publisher only uses it).</summary>
+    public PainStream.Alerts.Mqtt.Outbox.SqliteAlertOutbox Outbox { get; }
+
+    /// <summary>Gets the command channel between the publisher and the handler, or <see langword="null"/> without a handler.</summary>
+    public AlertCommandChannel? Commands { get; }
 
     public MqttOptions Options { get; }
 
@@ -88,6 +103,8 @@ internal sealed class PublisherHarness : IAsyncDisposable
     {
         _disposed = true;
         Publisher.Dispose();
+        Outbox.Dispose();
+        _stopServing.Cancel();
         Meters.Dispose();
     }
 
@@ -102,8 +119,13 @@ internal sealed class PublisherHarness : IAsyncDisposable
             }
 
             Publisher.Dispose();
+            Outbox.Dispose();
             Meters.Dispose();
         }
+
+        await _stopServing.CancelAsync();
+        await _serving;
+        _stopServing.Dispose();
 
         _ownDirectory?.Dispose();
     }

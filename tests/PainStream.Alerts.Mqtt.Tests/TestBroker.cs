@@ -19,6 +19,32 @@ public enum BrokerKind
 /// <summary>One broker of either kind on a fixed 127.0.0.1 port, which a test can start late, crash and restart.</summary>
 internal sealed class TestBroker : IAsyncDisposable
 {
+    /// <summary>A nurse of the embedded test broker (password <see cref="NursePassword"/>).</summary>
+    public const string Nurse = "nurse-anna";
+
+    /// <summary>An integrator of the embedded test broker (password <see cref="IntegratorPassword"/>).</summary>
+    public const string Integrator = "ops-olga";
+
+    /// <summary>A user without a role.</summary>
+    public const string Visitor = "visitor";
+
+    public const string NursePassword = "anna-secret";
+
+    public const string IntegratorPassword = "olga-secret";
+
+    public const string VisitorPassword = "visitor-secret";
+
+    private static readonly Lazy<string> Users = new(() =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), "painstream-test-users-" + Environment.ProcessId + ".passwd");
+        File.WriteAllLines(path, [
+            PasswordFile.Entry(Nurse, NursePassword),
+            PasswordFile.Entry(Integrator, IntegratorPassword),
+            PasswordFile.Entry(Visitor, VisitorPassword),
+        ]);
+        return path;
+    });
+
     private EmbeddedBroker? _embedded;
     private Mosquitto? _mosquitto;
 
@@ -28,7 +54,20 @@ internal sealed class TestBroker : IAsyncDisposable
         Port = port;
     }
 
+    /// <summary>Gets the login of PainStream's own client at every embedded test broker (shared by the test process).</summary>
+    public static EmbeddedBrokerLogin Login { get; } = EmbeddedBrokerLogin.Create("painstream");
+
+    /// <summary>Gets the options of the embedded test broker: loopback, anonymous clients accepted, the three test users.</summary>
+    public MqttOptions BrokerOptions => new() { EmbeddedPort = Port, PasswordFile = Users.Value, Nurses = Nurse, Integrators = Integrator };
+
     public BrokerKind Kind { get; }
+
+    /// <summary>Client options that log in as <paramref name="user"/> (for <see cref="MqttProbe.ConnectAsync"/>).</summary>
+    public static Func<MQTTnet.MqttClientOptionsBuilder, MQTTnet.MqttClientOptionsBuilder> As(string user, string password) =>
+        b => b.WithCredentials(user, password);
+
+    /// <summary>Logs in as the integrator (every command allowed).</summary>
+    public static Func<MQTTnet.MqttClientOptionsBuilder, MQTTnet.MqttClientOptionsBuilder> AsIntegrator { get; } = As(Integrator, IntegratorPassword);
 
     public int Port { get; }
 
@@ -71,7 +110,7 @@ internal sealed class TestBroker : IAsyncDisposable
             return;
         }
 
-        _embedded = new EmbeddedBroker(new MqttOptions { EmbeddedPort = Port }, NullLogger.Instance);
+        _embedded = new EmbeddedBroker(BrokerOptions, NullLogger.Instance, Login);
         await _embedded.StartAsync(cancellationToken);
     }
 
@@ -92,7 +131,18 @@ internal sealed class TestBroker : IAsyncDisposable
     /// <summary>Options for a publisher that connects to this broker (or to <paramref name="viaPort"/>, e.g. a proxy).</summary>
     public MqttOptions PublisherOptions(string clientId, int? viaPort = null) => Kind == BrokerKind.Embedded && viaPort is null
         ? new MqttOptions { Host = string.Empty, EmbeddedPort = Port, ClientId = clientId, ReconnectMaxSeconds = 0.2, KeepAliveSeconds = 5 }
-        : new MqttOptions { Host = "127.0.0.1", Port = viaPort ?? Port, ClientId = clientId, ReconnectMaxSeconds = 0.2, KeepAliveSeconds = 5 };
+        : new MqttOptions
+        {
+            Host = "127.0.0.1",
+            Port = viaPort ?? Port,
+            ClientId = clientId,
+            ReconnectMaxSeconds = 0.2,
+            KeepAliveSeconds = 5,
+
+            // Through a proxy the embedded broker is "external": PainStream logs in with its login explicitly.
+            Username = Kind == BrokerKind.Embedded ? Login.ClientId : string.Empty,
+            Password = Kind == BrokerKind.Embedded ? Login.Password : string.Empty,
+        };
 
     public async ValueTask DisposeAsync()
     {

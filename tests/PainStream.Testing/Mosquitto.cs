@@ -23,14 +23,14 @@ public sealed class Mosquitto : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private Mosquitto(int port, bool persistent)
+    private Mosquitto(int port, bool persistent, IReadOnlyList<string>? access = null)
     {
         Port = port;
         _directory = Directory.CreateTempSubdirectory("painstream-mosquitto-").FullName;
         _configPath = Path.Combine(_directory, "mosquitto.conf");
         File.WriteAllText(_configPath, string.Join('\n', [
             string.Create(CultureInfo.InvariantCulture, $"listener {port} 127.0.0.1"),
-            "allow_anonymous true",
+            .. access ?? ["allow_anonymous true"],
             persistent ? "persistence true" : "persistence false",
             "persistence_location " + _directory + "/",
 
@@ -83,6 +83,13 @@ public sealed class Mosquitto : IAsyncDisposable
     /// <returns>The running broker.</returns>
     public static Task<Mosquitto> StartPersistentAsync(CancellationToken cancellationToken = default) =>
         StartAsync(port: null, persistent: true, cancellationToken);
+
+    /// <summary>Starts a broker on a free port with these access lines instead of <c>allow_anonymous true</c> (e.g. <c>password_file</c>, <c>acl_file</c>).</summary>
+    /// <param name="access">The configuration lines.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running broker.</returns>
+    public static Task<Mosquitto> StartWithAccessAsync(IReadOnlyList<string> access, CancellationToken cancellationToken = default) =>
+        StartAsync(port: null, persistent: false, cancellationToken, access);
 
     /// <summary>Kills the broker with SIGKILL (no goodbye to clients, like a crash) and reaps it.</summary>
     /// <returns>A task that completes when the process has exited.</returns>
@@ -162,12 +169,12 @@ public sealed class Mosquitto : IAsyncDisposable
         }
     }
 
-    private static async Task<Mosquitto> StartAsync(int? port, bool persistent, CancellationToken cancellationToken)
+    private static async Task<Mosquitto> StartAsync(int? port, bool persistent, CancellationToken cancellationToken, IReadOnlyList<string>? access = null)
     {
         // A free port can be taken between FreePort.Get and the bind: try a few when the port was ours to choose.
         for (var attempt = 1; ; attempt++)
         {
-            var broker = new Mosquitto(port ?? FreePort.Get(), persistent);
+            var broker = new Mosquitto(port ?? FreePort.Get(), persistent, access);
             try
             {
                 await broker.StartProcessAsync(cancellationToken);

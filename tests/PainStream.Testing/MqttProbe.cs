@@ -71,12 +71,14 @@ public sealed class MqttProbe : IAsyncDisposable
     /// persists its sessions. <see langword="null"/> (the default) for a fresh, clean session.
     /// </param>
     /// <param name="cancellationToken">Cancels the connection.</param>
+    /// <param name="configure">Adds to the client options (credentials, TLS), or <see langword="null"/>.</param>
     /// <returns>The connected probe.</returns>
     public static async Task<MqttProbe> ConnectAsync(
         int port,
         string filter = "#",
         string host = "127.0.0.1",
         string? session = null,
+        Func<MqttClientOptionsBuilder, MqttClientOptionsBuilder>? configure = null,
         CancellationToken cancellationToken = default)
     {
         var client = new MqttClientFactory().CreateMqttClient();
@@ -84,15 +86,19 @@ public sealed class MqttProbe : IAsyncDisposable
         var probe = new MqttProbe(client, "painstream-probe/" + id + "/sync");
         try
         {
-            var options = new MqttClientOptionsBuilder()
+            var builder = new MqttClientOptionsBuilder()
                 .WithTcpServer(host, port)
                 .WithClientId(id)
                 .WithProtocolVersion(MqttProtocolVersion.V500)
                 .WithCleanStart(session is null)
                 .WithSessionExpiryInterval(session is null ? 0u : 3600u)
-                .WithTimeout(TimeSpan.FromSeconds(5))
-                .Build();
-            await client.ConnectAsync(options, cancellationToken);
+                .WithTimeout(TimeSpan.FromSeconds(5));
+            var options = (configure?.Invoke(builder) ?? builder).Build();
+            var result = await client.ConnectAsync(options, cancellationToken);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                throw new InvalidOperationException("the broker refused the probe: " + result.ResultCode);
+            }
             var subscribe = new MqttClientSubscribeOptionsBuilder()
                 .WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS().WithRetainAsPublished(true))
                 .WithTopicFilter(f => f.WithTopic(probe._syncTopic).WithAtLeastOnceQoS())
@@ -174,8 +180,8 @@ public sealed class MqttProbe : IAsyncDisposable
     /// <param name="payload">The payload as UTF-8 text (empty for none).</param>
     /// <param name="correlationData">MQTT 5 correlation data, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
-    /// <returns>A task that completes when the broker acknowledged it.</returns>
-    public async Task PublishAsync(string topic, string payload, byte[]? correlationData = null, CancellationToken cancellationToken = default)
+    /// <returns>The broker's answer (QoS 1: its PUBACK, which says whether it accepted the message).</returns>
+    public async Task<MqttClientPublishResult> PublishAsync(string topic, string payload, byte[]? correlationData = null, CancellationToken cancellationToken = default)
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
@@ -186,7 +192,7 @@ public sealed class MqttProbe : IAsyncDisposable
             builder = builder.WithCorrelationData(correlationData);
         }
 
-        await _client.PublishAsync(builder.Build(), cancellationToken);
+        return await _client.PublishAsync(builder.Build(), cancellationToken);
     }
 
     /// <summary>Lists the received messages, one a line (for assertion messages).</summary>

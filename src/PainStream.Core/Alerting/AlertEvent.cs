@@ -19,6 +19,9 @@ public sealed record AlertEvent
     /// <summary>Gets what the episode is about.</summary>
     public required AlertReason Reason { get; init; }
 
+    /// <summary>Gets the authenticated user whose command caused this event, or <see langword="null"/> (not caused by a command, or the broker did not say who).</summary>
+    public string? By { get; init; }
+
     /// <summary>Gets the episode's priority at the time of the event.</summary>
     public required AlertPriority Priority { get; init; }
 

@@ -44,6 +44,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     private readonly Dictionary<(CameraId Camera, string Bed), Patient> _patients = [];
     private readonly List<FaceAnalysis?> _bedFaces = [];
     private readonly HashSet<CameraId> _assignedCameras = [];
+    private readonly AlertCommandChannel? _commands;
     private DateTimeOffset _nextSave;
 
     /// <summary>Initializes a new instance of the <see cref="PatientStage"/> class.</summary>
@@ -56,6 +57,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
     /// <param name="scoreInterval">The current interval between score messages per bed (hot-reloaded).</param>
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="commands">The nurse station's commands, served while <see cref="RunAsync"/> runs, or <see langword="null"/> for none.</param>
     public PatientStage(
         IPatientScorerFactory scorers,
         IAlertPublisher alerts,
@@ -65,7 +67,8 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         IBedAssigner assigner,
         Func<TimeSpan> scoreInterval,
         ILogger<PatientStage> logger,
-        TimeProvider time)
+        TimeProvider time,
+        AlertCommandChannel? commands = null)
     {
         _scorers = scorers;
         _alerts = alerts;
@@ -76,6 +79,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         _scoreInterval = scoreInterval;
         _logger = logger;
         _time = time;
+        _commands = commands;
         _nextSave = time.GetUtcNow() + SaveInterval;
     }
 
@@ -84,6 +88,12 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
 
     /// <summary>Gets the recorder of every step and event (the score history), or <see langword="null"/>.</summary>
     public IScoreRecorder? Recorder { get; init; }
+
+    /// <summary>
+    /// Gets what wraps this stage's command handling before it serves the command channel (the shard filter, issue 16: only the
+    /// camera's owner answers), or <see langword="null"/> to serve the commands directly.
+    /// </summary>
+    public Func<IAlertCommandHandler, IAlertCommandHandler>? CommandFilter { get; init; }
 
     /// <summary>Gets the number of patients (camera/bed pairs) being followed.</summary>
     public int PatientCount => _patients.Count;
@@ -98,6 +108,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         ArgumentNullException.ThrowIfNull(input);
         using var stopTicks = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ticks = TickLoopAsync(stopTicks.Token);
+        var commands = _commands?.ServeAsync(CommandFilter?.Invoke(this) ?? this, stopTicks.Token) ?? Task.CompletedTask;
         try
         {
             await foreach (var observation in input.ReadAllAsync(cancellationToken))
@@ -114,6 +125,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         {
             await stopTicks.CancelAsync();
             await ticks;
+            await commands;
             await SaveAllAsync(CancellationToken.None);
         }
     }
@@ -324,17 +336,17 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
         ArgumentNullException.ThrowIfNull(command);
         if (!_catalog.Current.TryGetValue(command.Camera, out var settings))
         {
-            return AlertCommandResult.Fail($"unknown camera '{command.Camera.Value}'");
+            return AlertCommandResult.Reject($"unknown camera '{command.Camera.Value}'");
         }
 
         if (!settings.Enabled)
         {
-            return AlertCommandResult.Fail($"camera '{command.Camera.Value}' is disabled");
+            return AlertCommandResult.Reject($"camera '{command.Camera.Value}' is disabled");
         }
 
         if (FindBed(settings, command.Bed) is not { } bed)
         {
-            return AlertCommandResult.Fail($"unknown bed '{command.Bed}' on camera '{command.Camera.Value}'");
+            return AlertCommandResult.Reject($"unknown bed '{command.Bed}' on camera '{command.Camera.Value}'");
         }
 
         await _gate.WaitAsync(cancellationToken);
@@ -345,7 +357,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             switch (command.Kind)
             {
                 case AlertCommandKind.Acknowledge:
-                    await EmitAsync(patient, patient.Machine.Acknowledge(now), null, cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Acknowledge(now), null, cancellationToken, command.User);
                     break;
                 case AlertCommandKind.Snooze:
                     if (command.Minutes is < 0 or > PatientAlertMachine.MaxSnoozeMinutes)
@@ -353,19 +365,19 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                         return AlertCommandResult.Fail($"minutes must be between 0 (cancels the snooze) and {PatientAlertMachine.MaxSnoozeMinutes}");
                     }
 
-                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), null, cancellationToken);
+                    await EmitAsync(patient, patient.Machine.Snooze(command.Minutes, now), null, cancellationToken, command.User);
                     break;
                 case AlertCommandKind.BaselineReset:
                     // The open pain episode ends first: it was scored against the old baseline, and the new one is only learnt
                     // while no episode is open, so keeping it would leave the bed "learning baseline" and alerting for ever.
-                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), null, cancellationToken);
+                    await EmitAsync(patient, patient.Machine.ResetBaseline(now), null, cancellationToken, command.User);
                     await patient.Scorer.ResetBaselineAsync(cancellationToken);
                     break;
                 default:
                     return AlertCommandResult.Fail($"unsupported command {command.Kind}");
             }
 
-            _logger.CommandApplied(command.Kind.ToString(), command.Camera.Value, command.Bed, command.By ?? "unknown");
+            _logger.CommandApplied(command.Kind.ToString(), command.Camera.Value, command.Bed, command.User ?? "an unauthenticated sender", command.By ?? "-");
             return AlertCommandResult.Success;
         }
         finally
@@ -466,7 +478,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             patient.Scorer.Scale));
     }
 
-    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken)
+    private async ValueTask EmitAsync(Patient patient, IReadOnlyList<AlertEvent> events, long? captureTimestamp, CancellationToken cancellationToken, string? by = null)
     {
         foreach (var evt in events)
         {
@@ -477,6 +489,7 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 Explanation = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.Explain() : null,
                 ExplanationRegions = evt.Reason == AlertReason.Pain && evt.Type != AlertEventType.End ? patient.Scorer.ExplainRegions() : null,
                 CaptureTimestamp = captureTimestamp,
+                By = by,
             };
             await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
             Recorder?.RecordEvent(enriched);

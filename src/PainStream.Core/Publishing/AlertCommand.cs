@@ -22,13 +22,18 @@ public enum AlertCommandKind
 /// <param name="Camera">The camera.</param>
 /// <param name="Bed">The bed.</param>
 /// <param name="Minutes">Snooze minutes (only for <see cref="AlertCommandKind.Snooze"/>).</param>
-/// <param name="By">Who sent it, when the payload says (free text, for the log and the reply).</param>
-public sealed record AlertCommand(AlertCommandKind Kind, CameraId Camera, string Bed, int Minutes = 0, string? By = null);
+/// <param name="By">Who the payload says sent it (free text, not verified: only logged).</param>
+/// <param name="User">
+/// The sender as the broker authenticated it (the embedded broker's user, or <c>anonymous:&lt;client id&gt;</c>), or
+/// <see langword="null"/> when the broker does not say; recorded in the reply and the alert events the command causes.
+/// </param>
+public sealed record AlertCommand(AlertCommandKind Kind, CameraId Camera, string Bed, int Minutes = 0, string? By = null, string? User = null);
 
 /// <summary>The outcome of a command.</summary>
 /// <param name="Ok">Whether it was applied.</param>
 /// <param name="Error">Why not, when <paramref name="Ok"/> is <see langword="false"/>.</param>
-public readonly record struct AlertCommandResult(bool Ok, string? Error = null)
+/// <param name="Rejected">Whether it was refused as invalid (unknown or disabled camera, unknown bed) rather than failed.</param>
+public readonly record struct AlertCommandResult(bool Ok, string? Error = null, bool Rejected = false)
 {
     /// <summary>Success.</summary>
     public static readonly AlertCommandResult Success = new(true);
@@ -46,6 +51,11 @@ public readonly record struct AlertCommandResult(bool Ok, string? Error = null)
 
     /// <summary>Gets a value indicating whether the camera belongs to another instance (<see cref="ForAnotherInstance"/>).</summary>
     public bool NotMine { get; init; }
+
+    /// <summary>A refusal of an invalid command (counted as <c>rejected</c>, not <c>failed</c>).</summary>
+    /// <param name="error">Why.</param>
+    /// <returns>The result.</returns>
+    public static AlertCommandResult Reject(string error) => new(false, error, Rejected: true);
 }
 
 /// <summary>Applies commands from the nurse station (implemented by the pipeline, called by the MQTT side).</summary>

@@ -155,6 +155,23 @@ public sealed class PatientStageTests : IDisposable
     }
 
     [Fact]
+    public async Task CommandEvents_NameTheAuthenticatedUser_NotTheFreeTextBy_UnknownTargetsAreRejections()
+    {
+        await RaiseEpisodeAsync();
+        var before = _alerts.Alerts.Count;
+
+        var ack = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "left", By: "somebody", User: "nurse-anna"), TestContext.Current.CancellationToken);
+        var snooze = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Snooze, Cam, "left", Minutes: 5, User: "ops-olga"), TestContext.Current.CancellationToken);
+        var unknown = await _stage.HandleAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "window", User: "nurse-anna"), TestContext.Current.CancellationToken);
+
+        Assert.True(ack.Ok && snooze.Ok);
+        var caused = _alerts.Alerts.Skip(before).ToList();
+        Assert.Equal([(AlertCause.Acknowledged, "nurse-anna"), (AlertCause.Snoozed, "ops-olga")], caused.Select(e => (e.Cause, e.By!)));
+        Assert.Null(_alerts.Alerts.First().By); // raised by a frame, not a command
+        Assert.Equal((false, true), (unknown.Ok, unknown.Rejected));
+    }
+
+    [Fact]
     public async Task Acknowledge_Snooze_Reset_AreApplied_UnknownTargetsAreErrors()
     {
         var scorer = await RaiseEpisodeAsync();
@@ -432,6 +449,24 @@ public sealed class PatientStageTests : IDisposable
 
         Assert.Equal(2, _scorers.Scorers["ward-3/left"].LearnFlags.Count);
         Assert.All(_scorers.Scorers.Values, s => Assert.Equal(1, s.Saves));
+    }
+
+    [Fact]
+    public async Task RunAsync_ServesCommandsFromTheChannel_WhileRunning()
+    {
+        var commands = new AlertCommandChannel();
+        var metrics = new PipelineMetrics(_meters, _registry, new FramePool());
+        using var stage = new PatientStage(_scorers, _alerts, _catalog, _registry, metrics, new LargestFaceBedAssigner(), () => _scoreInterval, NullLogger<PatientStage>.Instance, _time, commands);
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<FaceObservation>();
+        var run = stage.RunAsync(channel.Reader, report: null, TestContext.Current.CancellationToken);
+
+        var ok = await commands.SendAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "left"), TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var unknown = await commands.SendAsync(new AlertCommand(AlertCommandKind.Acknowledge, Cam, "window"), TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        channel.Writer.Complete();
+        await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.True(ok.Ok, ok.Error);
+        Assert.Equal((false, "unknown bed 'window' on camera 'ward-3'"), (unknown.Ok, unknown.Error));
     }
 
     [Fact]

@@ -3,6 +3,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using PainStream.Alerts.Mqtt.Outbox;
@@ -10,12 +11,19 @@ using PainStream.Core.Alerting;
 using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
 using PainStream.Core.Pipeline;
-using PainStream.Core.Publishing;
 
 namespace PainStream.Alerts.Mqtt;
 
-/// <content>Alert events and bed states through the durable outbox, and scores.</content>
-public sealed partial class MqttPublisher
+/// <summary>
+/// The outbox pump: stores episode events with their bed's new retained state (projected by <see cref="BedAlertState"/>) in
+/// the durable outbox, and delivers them in order through the connection owner's publish function, deleting each after
+/// its PUBACK; times alert latency; re-sends every bed's state after a reconnect; ends the previous run's episodes at start.
+/// </summary>
+/// <remarks>
+/// <see cref="Enqueue"/> and <see cref="EndEpisodesOfPreviousRun"/> are thread-safe; the delivery methods are called by the
+/// connection owner's loop only. The outbox is injected and owned by the caller.
+/// </remarks>
+internal sealed class AlertOutboxPump
 {
     /// <summary>How many outbox messages one pump step delivers before it lets statuses, replies and telemetry through.</summary>
     internal const int OutboxBatchSize = 64;
@@ -43,13 +51,21 @@ public sealed partial class MqttPublisher
 
     private readonly Lock _alertGate = new();
     private readonly Histogram<double> _alertLatency;
+    private readonly SqliteAlertOutbox _outbox;
+    private readonly MqttTopics _topics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Counter<long> _published;
+    private readonly Func<MqttApplicationMessage, CancellationToken, Task<MqttClientPublishResult>> _publish;
+    private readonly Action _wake;
+    private readonly Action<string> _refused;
 
     // Stored alert events that carry a capture timestamp, in sequence order, until their PUBACK (or a later one: the
     // overflow policy dropped them) is seen. Guarded by _alertGate.
     private readonly Queue<TimedAlert> _timedAlerts = new();
 
     // The latest event of every open episode, per bed: the source of the retained bed state. Guarded by _alertGate.
-    private readonly Dictionary<(string Camera, string Bed), Dictionary<AlertReason, AlertEventPayload>> _openEpisodes = [];
+    private readonly Dictionary<(string Camera, string Bed), BedAlertState> _openEpisodes = [];
     // The serialised current state of every bed seen since start, re-sent after a reconnect once the outbox is empty:
     // a broker that restarted without persistence has forgotten its retained messages. Guarded by _alertGate.
     private readonly Dictionary<string, byte[]> _bedStates = new(StringComparer.Ordinal);
@@ -62,6 +78,61 @@ public sealed partial class MqttPublisher
     // When the loop may retry an outbox message the broker refused (a TimeProvider timestamp; 0 = no pause). Loop-owned.
     private long _outboxRetryAt;
 
+    /// <summary>Initializes a new instance of the <see cref="AlertOutboxPump"/> class.</summary>
+    /// <param name="outbox">The durable outbox (owned by the caller).</param>
+    /// <param name="topics">The topics.</param>
+    /// <param name="meter">The meter for the latency histogram.</param>
+    /// <param name="published">The counter of sent messages (by kind).</param>
+    /// <param name="retryMax">The longest pause after the broker refused a message.</param>
+    /// <param name="publish">Publishes one message on the connection owner's client (loop only).</param>
+    /// <param name="wake">Wakes the connection owner's loop (work is waiting).</param>
+    /// <param name="refused">Records why the broker refused a message (the connection state's last error).</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="time">The clock.</param>
+    public AlertOutboxPump(
+        SqliteAlertOutbox outbox,
+        MqttTopics topics,
+        Meter meter,
+        Counter<long> published,
+        TimeSpan retryMax,
+        Func<MqttApplicationMessage, CancellationToken, Task<MqttClientPublishResult>> publish,
+        Action wake,
+        Action<string> refused,
+        ILogger logger,
+        TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        _outbox = outbox;
+        _topics = topics;
+        _published = published;
+        _publish = publish;
+        _wake = wake;
+        _refused = refused;
+        _logger = logger;
+        _time = time;
+        var first = TimeSpan.FromSeconds(1);
+        _outboxBackoff = new ReconnectBackoff(retryMax < first ? retryMax : first, retryMax);
+        _alertLatency = meter.CreateHistogram(
+            PainStreamInstruments.AlertLatency,
+            unit: "s",
+            description: "Time from the capture of the frame whose score raised an alert event to the broker's acknowledgement of the event.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AlertLatencyBuckets });
+    }
+
+    /// <summary>Gets the outbox.</summary>
+    public SqliteAlertOutbox Outbox => _outbox;
+
+    /// <summary>Gets when delivery may resume after a refusal (a <see cref="TimeProvider"/> timestamp), or 0 when it is not paused.</summary>
+    public long RetryAt => _outboxRetryAt;
+
+    /// <summary>After a (re)connect: no pause, and every known bed's state is due to be re-sent.</summary>
+    public void OnConnected()
+    {
+        _outboxRetryAt = 0;
+        _outboxBackoff.Reset();
+        ScheduleBedStateResend();
+    }
+
     /// <summary>
     /// Stores the episode event (for <c>&lt;prefix&gt;/alerts</c>) and the bed's new retained state (for
     /// <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/alert</c>) in the outbox in one transaction, and wakes the delivery loop.
@@ -72,16 +143,13 @@ public sealed partial class MqttPublisher
     /// pain episode when one is open, else the most urgent technical alarm, or <c>none</c>.
     /// </remarks>
     /// <param name="alert">The event.</param>
-    /// <param name="cancellationToken">Checked before the store; a store under way is not interrupted.</param>
-    /// <returns>A completed task once the event is durable.</returns>
+
     /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
     /// <exception cref="SqliteException">The outbox could not store it (e.g. disk full); logged, nothing was stored.</exception>
-    public ValueTask EnqueueAlertAsync(AlertEvent alert, CancellationToken cancellationToken)
+    public void Enqueue(AlertEvent alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        cancellationToken.ThrowIfCancellationRequested();
         EnqueueAlert(alert);
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -131,12 +199,7 @@ public sealed partial class MqttPublisher
 
                 // As it was before the restart, so that the bed state after the last end is "none".
                 var key = (leftover.Camera, leftover.Bed);
-                if (!_openEpisodes.TryGetValue(key, out var episodes))
-                {
-                    _openEpisodes[key] = episodes = [];
-                }
-
-                episodes[open.Reason] = last;
+                _openEpisodes[key] = _openEpisodes.GetValueOrDefault(key, BedAlertState.None).Apply(open, last.Seq);
                 ends.Add(open with
                 {
                     Type = AlertEventType.End,
@@ -185,8 +248,8 @@ public sealed partial class MqttPublisher
         lock (_alertGate)
         {
             var key = (camera, alert.Bed);
-            _openEpisodes.TryGetValue(key, out var open);
-            Dictionary<AlertReason, AlertEventPayload>? next = null;
+            var open = _openEpisodes.GetValueOrDefault(key, BedAlertState.None);
+            BedAlertState? next = null;
             byte[]? statePayload = null;
             long eventSequence = 0;
             try
@@ -195,16 +258,7 @@ public sealed partial class MqttPublisher
                 {
                     eventSequence = seq;
                     var payload = AlertEventPayload.From(alert, seq);
-                    next = open is null ? [] : new Dictionary<AlertReason, AlertEventPayload>(open);
-                    if (alert.Type == AlertEventType.End)
-                    {
-                        next.Remove(alert.Reason);
-                    }
-                    else
-                    {
-                        next[alert.Reason] = payload;
-                    }
-
+                    next = open.Apply(alert, seq);
                     statePayload = JsonSerializer.SerializeToUtf8Bytes(BedAlertPayload.From(next, seq, alert.Ts), MqttJsonContext.Wire.BedAlertPayload);
                     var kind = alert.Type switch
                     {
@@ -228,7 +282,7 @@ public sealed partial class MqttPublisher
             }
 
             // Only once stored: a failed store leaves the bed's open episodes as they were.
-            if (next!.Count == 0)
+            if (!next!.IsActive)
             {
                 _openEpisodes.Remove(key);
             }
@@ -249,18 +303,7 @@ public sealed partial class MqttPublisher
             }
         }
 
-        _wake.Writer.TryWrite(true);
-    }
-
-    /// <summary>Publishes a score on <c>&lt;prefix&gt;/&lt;camera&gt;/&lt;bed&gt;/score</c> (QoS 0); dropped and counted while disconnected.</summary>
-    /// <param name="report">The report.</param>
-    /// <exception cref="ArgumentException">The camera or bed name is not a valid topic level.</exception>
-    public void PublishScore(ScoreReport report)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        ThrowIfInvalidLevel(report.Camera.Value, nameof(report));
-        ThrowIfInvalidLevel(report.Bed, nameof(report));
-        Enqueue(new Telemetry(TelemetryKind.Score, null, null, report));
+        _wake();
     }
 
     /// <summary>
@@ -271,7 +314,7 @@ public sealed partial class MqttPublisher
     /// </summary>
     /// <param name="cancellationToken">Cancels the step.</param>
     /// <returns>How many messages were acknowledged.</returns>
-    internal async Task<int> DeliverOutboxOnceAsync(CancellationToken cancellationToken)
+    internal async Task<int> DeliverOnceAsync(CancellationToken cancellationToken)
     {
         if (_outboxRetryAt != 0 && _time.GetTimestamp() < _outboxRetryAt)
         {
@@ -301,14 +344,14 @@ public sealed partial class MqttPublisher
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                     .WithRetainFlag(entry.Retain)
                     .Build();
-                var result = await _client.PublishAsync(message, cancellationToken);
+                var result = await _publish(message, cancellationToken);
 
                 // IsSuccess includes "no matching subscribers": the broker took the message (and kept it, if retained).
                 if (!result.IsSuccess)
                 {
                     var delay = _outboxBackoff.Next();
                     _outboxRetryAt = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
-                    _lastError = "broker refused outbox message " + entry.Sequence + ": " + result.ReasonCode;
+                    _refused("broker refused outbox message " + entry.Sequence + ": " + result.ReasonCode);
                     _logger.OutboxPublishRejected(entry.Sequence, entry.Topic, result.ReasonCode.ToString(), result.ReasonString, (long)delay.TotalMilliseconds);
                     break;
                 }
@@ -321,7 +364,7 @@ public sealed partial class MqttPublisher
                     _bedStatesToResend?.Remove(entry.Topic);
                 }
 
-                _published.Add(1, Tag(entry.Kind == OutboxKind.State ? AlertStateKind : AlertKind));
+                _published.Add(1, new KeyValuePair<string, object?>(MqttPublisher.KindTag, entry.Kind == OutboxKind.State ? AlertStateKind : AlertKind));
                 if (entry.Kind != OutboxKind.State)
                 {
                     RecordAlertLatency(entry.Sequence);
@@ -366,7 +409,22 @@ public sealed partial class MqttPublisher
 
         foreach (var (topic, payload) in states)
         {
-            await PublishAsync(topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, retain: true, AlertStateKind, cancellationToken);
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(topic)
+                .WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag(true)
+                .Build();
+            var result = await _publish(message, cancellationToken);
+            if (result.IsSuccess)
+            {
+                _published.Add(1, new KeyValuePair<string, object?>(MqttPublisher.KindTag, AlertStateKind));
+            }
+            else
+            {
+                _logger.PublishRejected(topic, result.ReasonCode.ToString(), result.ReasonString);
+            }
+
             due.Remove(topic);
         }
 
@@ -382,7 +440,10 @@ public sealed partial class MqttPublisher
         }
     }
 
-    private static void ThrowIfInvalidLevel(string level, string paramName)
+    /// <summary>Throws when <paramref name="level"/> is not one valid topic level.</summary>
+    /// <param name="level">The camera or bed name.</param>
+    /// <param name="paramName">The argument it came from.</param>
+    internal static void ThrowIfInvalidLevel(string level, string paramName)
     {
         if (!CameraId.IsValid(level))
         {
