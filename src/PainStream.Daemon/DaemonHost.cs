@@ -169,7 +169,7 @@ internal static class DaemonHost
             app.MapPainStreamHealth();
             if (settings.Http.Dashboard)
             {
-                app.MapPainStreamDashboard(settings, paths);
+                app.MapPainStreamDashboard(settings, paths, mqtt);
             }
             app.MapPrometheusScrapingEndpoint("/metrics");
             app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon").HttpListening(settings.Http.Url));
@@ -349,7 +349,7 @@ internal static class DaemonHost
             sp.GetRequiredService<TimeProvider>()));
 
         // The dashboard's MQTT over WebSocket (issue 11): one more listener of the embedded broker, served at /mqtt.
-        if (settings.Http.Enabled && settings.Http.Dashboard && string.IsNullOrWhiteSpace(settings.Mqtt.Host))
+        if (settings.Http.Enabled && settings.Http.Dashboard && string.IsNullOrWhiteSpace(mqtt.Host))
         {
             services.AddSingleton<MQTTnet.AspNetCore.MqttWebSocketServerAdapter>();
             services.AddSingleton<MQTTnet.Server.IMqttServerAdapter>(sp => sp.GetRequiredService<MQTTnet.AspNetCore.MqttWebSocketServerAdapter>());

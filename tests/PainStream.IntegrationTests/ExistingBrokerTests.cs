@@ -9,7 +9,8 @@ namespace PainStream.IntegrationTests;
 /// README command 1 on a host where Debian's mosquitto already listens on 127.0.0.1:1883 (the embedded broker's default
 /// port): <c>./painstream</c> on its default configuration publishes to that broker, where the README's
 /// <c>mosquitto_sub</c> line listens. Runs in a private network namespace (<c>unshare -n</c>), so the fixed port 1883 never
-/// collides with other tests or with a broker on the machine.
+/// collides with other tests or with a broker on the machine. The dashboard's MQTT over WebSocket (<c>/mqtt</c> on the HTTP
+/// endpoint) is relayed to that broker, so the nurse-station page works there too.
 /// </summary>
 [Collection(DaemonTestGroup.Name)]
 public sealed class ExistingBrokerTests
@@ -23,7 +24,7 @@ public sealed class ExistingBrokerTests
         trap 'kill $P $S $M 2>/dev/null; wait 2>/dev/null' EXIT
         for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.1; done
         # The README's line, verbatim.
-        mosquitto_sub -h 127.0.0.1 -p 1883 -i painstream-viewer -v -t 'painstream/#' >"$D/sub.txt" 2>&1 & S=$!
+        mosquitto_sub -h 127.0.0.1 -p 1883 -v -t 'painstream/#' >"$D/sub.txt" 2>&1 & S=$!
         sleep 0.5
         PAINSTREAM__Mqtt__OutboxPath="$D/outbox.db" PAINSTREAM__Scoring__StateDirectory="$D/state" ./painstream >"$D/daemon.txt" 2>&1 & P=$!
         for i in $(seq 600); do
@@ -31,6 +32,9 @@ public sealed class ExistingBrokerTests
           kill -0 $P 2>/dev/null || break
           sleep 0.1
         done
+        # The dashboard's MQTT over WebSocket on the daemon's HTTP endpoint reaches the same broker (relayed to 1883).
+        python3 tests/tools/ws_mqtt_probe.py ws://127.0.0.1:9464/mqtt painstream/available online 15 >"$D/ws.txt" 2>&1
+        echo "ws-probe=$?"
         kill -TERM $P 2>/dev/null
         wait $P
         echo "daemon-exit=$?"
@@ -68,7 +72,8 @@ public sealed class ExistingBrokerTests
             var output = await stdout + await stderr;
             var daemon = await ReadAsync(Path.Combine(directory, "daemon.txt"));
             var messages = await ReadAsync(Path.Combine(directory, "sub.txt"));
-            var context = $"script: {output}\ndaemon: {daemon}\nmosquitto_sub: {messages}";
+            var ws = await ReadAsync(Path.Combine(directory, "ws.txt"));
+            var context = $"script: {output}\ndaemon: {daemon}\nmosquitto_sub: {messages}\nws probe: {ws}";
 
             Assert.True(process.ExitCode == 0, context);
             Assert.Contains("painstream/available online", messages, StringComparison.Ordinal);
@@ -76,6 +81,8 @@ public sealed class ExistingBrokerTests
             Assert.DoesNotContain("embedded MQTT broker listening", daemon, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", daemon, StringComparison.Ordinal);
             Assert.Contains("daemon-exit=0", output, StringComparison.Ordinal);
+            Assert.True(output.Contains("ws-probe=0", StringComparison.Ordinal), context);
+            Assert.Contains("painstream/available online", ws, StringComparison.Ordinal);
         }
         finally
         {

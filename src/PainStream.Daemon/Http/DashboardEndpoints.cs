@@ -32,13 +32,37 @@ internal static class DashboardEndpoints
     /// <param name="app">The application.</param>
     /// <param name="settings">The settings.</param>
     /// <param name="paths">Home and configuration file.</param>
-    public static void MapPainStreamDashboard(this WebApplication app, PainStreamSettings settings, DaemonPaths paths)
+    /// <param name="mqtt">The broker PainStream publishes to (the configured one, or a broker found on the embedded port).</param>
+    public static void MapPainStreamDashboard(this WebApplication app, PainStreamSettings settings, DaemonPaths paths, MqttOptions mqtt)
     {
+        ArgumentNullException.ThrowIfNull(mqtt);
         var http = settings.Http;
         var root = Path.IsPathRooted(http.WebRoot) ? http.WebRoot : Path.Combine(paths.Home, http.WebRoot);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
-        var embedded = string.IsNullOrWhiteSpace(settings.Mqtt.Host);
-        if (embedded && app.Services.GetService<MqttWebSocketServerAdapter>() is { } adapter)
+        var embedded = string.IsNullOrWhiteSpace(mqtt.Host);
+
+        // Another broker and no WebSocket URL of its own for the dashboard: /mqtt relays to its plain port, so the page works
+        // unchanged (README command 1 on a host where Debian's mosquitto already has 1883). Not over TLS: set
+        // Http:DashboardBrokerUrl to the broker's own wss:// listener then.
+        var relayed = !embedded && string.IsNullOrEmpty(http.DashboardBrokerUrl) && !mqtt.UseTls;
+        if (relayed)
+        {
+            app.UseWebSockets();
+            app.Map(MqttPath, async (HttpContext context) =>
+            {
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    return Results.Text("MQTT over WebSocket: connect with an MQTT client (sub-protocol mqtt)\n", statusCode: StatusCodes.Status400BadRequest);
+                }
+
+                var protocol = MqttSubProtocolSelector.SelectSubProtocol(context.Request);
+                using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+                using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
+                await MqttWebSocketBridge.RunAsync(socket, mqtt.Host, mqtt.Port, stopping.Token);
+                return Results.Empty;
+            });
+        }
+        else if (embedded && app.Services.GetService<MqttWebSocketServerAdapter>() is { } adapter)
         {
             app.UseWebSockets();
             app.Map(MqttPath, async (HttpContext context) =>
@@ -76,7 +100,9 @@ internal static class DashboardEndpoints
             });
             app.Lifetime.ApplicationStarted.Register(() => logger.DashboardListening(
                 http.Url.TrimEnd('/') + "/",
-                embedded ? http.Url.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + MqttPath : (string.IsNullOrEmpty(http.DashboardBrokerUrl) ? "(set Http:DashboardBrokerUrl)" : http.DashboardBrokerUrl)));
+                embedded || relayed
+                    ? http.Url.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + MqttPath + (relayed ? $" relayed to {mqtt.Host}:{mqtt.Port}" : string.Empty)
+                    : (string.IsNullOrEmpty(http.DashboardBrokerUrl) ? "(set Http:DashboardBrokerUrl)" : http.DashboardBrokerUrl)));
         }
         else
         {
@@ -84,7 +110,7 @@ internal static class DashboardEndpoints
         }
 
         app.MapGet("/api/dashboard", (HttpContext context) => Results.Json(
-            new DashboardInfo(embedded ? null : NullIfEmpty(http.DashboardBrokerUrl), embedded ? MqttPath : null, settings.Mqtt.TopicPrefix.TrimEnd('/'), http.History.Enabled),
+            new DashboardInfo(embedded || relayed ? null : NullIfEmpty(http.DashboardBrokerUrl), embedded || relayed ? MqttPath : null, settings.Mqtt.TopicPrefix.TrimEnd('/'), http.History.Enabled),
             DashboardJsonContext.Default.DashboardInfo));
 
         app.MapGet("/api/beds", (CameraCatalog catalog) => Results.Json(
