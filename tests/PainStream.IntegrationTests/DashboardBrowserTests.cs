@@ -210,19 +210,23 @@ public sealed class DashboardBrowserTests
     [Fact]
     public async Task MalformedPayloads_AreSkippedAndCounted_TheRestStillShows()
     {
-        var mqttPort = FreePort.Get();
+        // The embedded broker lets nobody but PainStream publish its output topics, so the junk comes through a broker that
+        // does (an open Mosquitto, as a misconfigured site might run). The page reaches it through the daemon's /mqtt, which
+        // relays to a broker PainStream did not start when no Http:DashboardBrokerUrl is set.
+        await using var broker = await Mosquitto.StartAsync(cancellationToken: Ct);
         var config = new Dictionary<string, object>
         {
-            ["Mqtt"] = new Dictionary<string, object> { ["EmbeddedPort"] = mqttPort },
+            ["Mqtt"] = new Dictionary<string, object> { ["Host"] = "127.0.0.1", ["Port"] = broker.Port },
             ["Demo"] = new Dictionary<string, object> { ["Enabled"] = false },
         };
         await using var daemon = DaemonProcess.Start(config);
         await daemon.WaitForOutputAsync("Nurse-station dashboard on", Short, Ct);
+        Assert.Contains($"/mqtt relayed to 127.0.0.1:{broker.Port}", daemon.Output, StringComparison.Ordinal);
         using var browser = new Browser(1920, 1080);
         await browser.Driver.Navigate().GoToUrlAsync($"http://127.0.0.1:{daemon.HttpPort}/");
         browser.Until(d => d.FindElement(By.Id("conn-state")).Text.StartsWith("connected", StringComparison.Ordinal), Short, "connected");
 
-        await using var probe = await MqttProbe.ConnectAsync(mqttPort, "painstream/#", cancellationToken: Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
         await probe.PublishAsync("painstream/alerts", "{not json", cancellationToken: Ct);
         await probe.PublishAsync("painstream/ward9/bed1/alert", "{\"state\":\"exploded\",\"seq\":1}", cancellationToken: Ct);
         await probe.PublishAsync("painstream/ward9/bed1/score", "[1,2,3]", cancellationToken: Ct);
