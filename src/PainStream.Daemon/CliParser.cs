@@ -122,7 +122,25 @@ internal static class CliParser
         var help = new Command("help", "Show help: of every verb, or of one.");
         var helpVerb = new Argument<string[]>("VERB") { Arity = ArgumentArity.ZeroOrMore, Description = "the verb (and sub-verb) to show help for" };
         help.Arguments.Add(helpVerb);
-        help.SetAction(result => result.RootCommandResult.Command.Parse([.. result.GetValue(helpVerb) ?? [], "--help"]).Invoke());
+        help.SetAction(result =>
+        {
+            Command verb = root;
+            foreach (var name in result.GetValue(helpVerb) ?? [])
+            {
+                var sub = verb.Subcommands.FirstOrDefault(c => c.Name == name);
+                if (sub is null)
+                {
+                    result.InvocationConfiguration.Error.WriteLine($"painstream help: unknown verb '{name}' (see 'painstream --help').");
+                    return Cli.ExitUsage;
+                }
+
+                verb = sub;
+            }
+
+            var verbHelp = result.RootCommandResult.Command.Parse([.. result.GetValue(helpVerb) ?? [], "--help"], result.Configuration);
+            var code = verbHelp.Invoke(result.InvocationConfiguration);
+            return verbHelp.Errors.Count > 0 ? Cli.ExitUsage : code;
+        });
 
         foreach (var verb in new[] { run, checkConfig, score, demoClip, dataset, eval, replay, help })
         {
