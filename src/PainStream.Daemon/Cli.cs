@@ -7,7 +7,8 @@ namespace PainStream.Daemon;
 
 /// <summary>
 /// The command line: <c>painstream [run] [--config FILE]</c>, <c>painstream check-config [FILE]</c>,
-/// <c>painstream demo-clip --face IMAGE --out FILE …</c> (<see cref="DemoClipCommand"/>).
+/// <c>painstream demo-clip --face IMAGE --out FILE …</c> (<see cref="DemoClipCommand"/>). The grammar of every verb
+/// is <see cref="CliParser"/>'s (System.CommandLine); each verb then checks its values.
 /// </summary>
 internal static class Cli
 {
@@ -54,32 +55,19 @@ internal static class Cli
     /// <returns>The process exit code.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
-        var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
-        switch (verb)
+        var root = CliParser.Build(new Dictionary<string, CliParser.VerbHandler>(StringComparer.Ordinal)
         {
-            case "run":
-                return TryGetOption(rest, "--config", out var configFile, out var error)
-                    ? await DaemonHost.RunAsync(configFile)
-                    : Fail(error);
-            case "score":
-                return await Commands.ScoreCommand.RunAsync(rest, Fail);
-            case "check-config":
-                return CheckConfig(rest.Length > 0 ? rest[0] : null);
-            case "demo-clip":
-                return await RunCancellableAsync(ct => DemoClipCommand.RunAsync(rest, Console.Out, Console.Error, ct));
-            case "dataset":
-                return await RunCancellableAsync(ct => Commands.DatasetCommand.RunAsync(rest, Console.Out, Console.Error, ct));
-            case "eval":
-                return await RunCancellableAsync(ct => Commands.EvalCommand.RunAsync(rest, Console.Out, Console.Error, ct));
-            case "replay":
-                return Commands.ReplayCommand.Run(rest, Console.Out, Console.Error);
-            case "help" or "--help" or "-h":
-                await Console.Out.WriteLineAsync(Usage);
-                return 0;
-            default:
-                return Fail($"unknown verb '{verb}'");
-        }
+            ["run"] = async rest => TryGetOption(rest, "--config", out var configFile, out var error)
+                ? await DaemonHost.RunAsync(configFile)
+                : Fail(error),
+            ["check-config"] = rest => Task.FromResult(CheckConfig(rest.Length > 0 ? rest[0] : null)),
+            ["score"] = rest => Commands.ScoreCommand.RunAsync(rest, Fail),
+            ["demo-clip"] = rest => RunCancellableAsync(ct => DemoClipCommand.RunAsync(rest, Console.Out, Console.Error, ct)),
+            ["dataset"] = rest => RunCancellableAsync(ct => Commands.DatasetCommand.RunAsync(rest, Console.Out, Console.Error, ct)),
+            ["eval"] = rest => RunCancellableAsync(ct => Commands.EvalCommand.RunAsync(rest, Console.Out, Console.Error, ct)),
+            ["replay"] = rest => Task.FromResult(Commands.ReplayCommand.Run(rest, Console.Out, Console.Error)),
+        });
+        return await CliParser.InvokeAsync(root, args, Console.Out, Console.Error);
     }
 
     /// <summary>

@@ -79,4 +79,40 @@ public sealed class DaemonCliTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("run", "--config")]
+    [InlineData("check-config", "FILE")]
+    [InlineData("score", "--baseline")]
+    [InlineData("demo-clip", "--grimace-seconds")]
+    [InlineData("dataset synth", "--frames-per-clip")]
+    [InlineData("dataset align", "--workers")]
+    [InlineData("eval", "--scheme")]
+    [InlineData("replay", "--set")]
+    [InlineData("help", "VERB")]
+    public async Task Help_on_a_verb_exits_zero_and_names_its_options(string verb, string option)
+    {
+        foreach (var help in new[] { "--help", "-h" })
+        {
+            var (code, output) = await DaemonProcess.RunCliAsync([.. verb.Split(' '), help]);
+
+            Assert.True(code == 0, output);
+            Assert.Contains($"painstream {verb} [", output, StringComparison.Ordinal);
+            Assert.Contains(option, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("score --jsno a.png", "'--json'")]
+    [InlineData("demo-clip --face a.png --out b.mp4 --bogus 3", "'--bogus'")]
+    [InlineData("run --config", "Required argument missing for option: '--config'")]
+    [InlineData("replay --camera c --bed", "Required argument missing for option: '--bed'")]
+    [InlineData("frobnicate", "'frobnicate'")]
+    public async Task A_bad_command_line_exits_64_naming_the_problem(string line, string message)
+    {
+        var (code, output) = await DaemonProcess.RunCliAsync(line.Split(' '));
+
+        Assert.True(code == 64, output);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
 }
