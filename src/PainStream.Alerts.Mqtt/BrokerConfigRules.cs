@@ -75,7 +75,8 @@ public static class BrokerConfigRules
                 Try(problems, () => LoadPasswords(options.PasswordFile));
             }
 
-            if (options.EmbeddedTlsPort > 0 && !string.IsNullOrWhiteSpace(options.TlsCertificateFile) && !string.IsNullOrWhiteSpace(options.TlsKeyFile))
+            if (options.EmbeddedTlsPort > 0 && !string.IsNullOrWhiteSpace(options.TlsCertificateFile) && !string.IsNullOrWhiteSpace(options.TlsKeyFile)
+                && Readable(problems, ("TlsCertificateFile", options.TlsCertificateFile), ("TlsKeyFile", options.TlsKeyFile)))
             {
                 Try(problems, () => LoadServerCertificate(options).Dispose());
             }
@@ -83,7 +84,11 @@ public static class BrokerConfigRules
         else if (options.UseTls)
         {
             Try(problems, () => LoadCa(options));
-            Try(problems, () => LoadClientCertificate(options)?.Dispose());
+            if (!string.IsNullOrWhiteSpace(options.ClientCertificateFile)
+                && Readable(problems, ("ClientCertificateFile", options.ClientCertificateFile), ("ClientKeyFile", options.ClientKeyFile)))
+            {
+                Try(problems, () => LoadClientCertificate(options)?.Dispose());
+            }
         }
 
         return problems;
@@ -262,6 +267,21 @@ public static class BrokerConfigRules
     }
 
     private static string Reason(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message;
+
+    // Every unreadable file of a certificate and its key is reported, not only the first.
+    private static bool Readable(List<string> problems, params (string Key, string Path)[] files)
+    {
+        var before = problems.Count;
+        foreach (var (key, path) in files)
+        {
+            if (!string.IsNullOrWhiteSpace(path))
+            {
+                Try(problems, () => RequireReadable(key, path));
+            }
+        }
+
+        return problems.Count == before;
+    }
 
     private static void Try(List<string> problems, Action load)
     {

@@ -537,9 +537,10 @@ public sealed class ConfigCheckerTests
 
         var problems = ConfigChecker.CheckFiles(settings!);
 
-        Assert.Equal(2, problems.Count);
+        Assert.Equal(3, problems.Count);
         Assert.Contains($"Mqtt:PasswordFile: cannot use {missingUsers}: no such file", problems);
         Assert.Contains($"Mqtt:TlsCertificateFile: cannot read {missingCertificate}: no such file", problems);
+        Assert.Contains(problems, p => p.StartsWith($"Mqtt:TlsKeyFile: cannot read {keyIsADirectory}: ", StringComparison.Ordinal));
 
         // A present certificate with a key path that is a directory: the key is named.
         using var certificates = await TestCertificates.CreateAsync(TestContext.Current.CancellationToken);
