@@ -109,14 +109,11 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
             throw new InvalidOperationException("The embedded MQTT broker is already running.");
         }
 
-        var address = ParseAddress(_options.EmbeddedAddress);
+        // The same rules as the configuration checks (start-up, reload, check-config): beyond loopback needs users.
+        BrokerConfigRules.ThrowIfInvalid(_options);
+        var address = BrokerConfigRules.ParseEmbeddedAddress(_options.EmbeddedAddress);
         var loopback = IPAddress.IsLoopback(address);
-        var passwords = string.IsNullOrWhiteSpace(_options.PasswordFile) ? null : LoadPasswords(_options.PasswordFile);
-        if (!loopback && passwords is null)
-        {
-            throw new InvalidOperationException(
-                $"Mqtt:EmbeddedAddress is {_options.EmbeddedAddress}, beyond loopback: set Mqtt:PasswordFile (users that must log in), or listen on 127.0.0.1.");
-        }
+        var passwords = string.IsNullOrWhiteSpace(_options.PasswordFile) ? null : BrokerConfigRules.LoadPasswords(_options.PasswordFile);
 
         var anonymous = loopback && _options.AnonymousOnLoopback;
         _security = new BrokerSecurity(_options, _self, passwords, anonymous);
@@ -131,7 +128,7 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
         X509Certificate2? certificate = null;
         if (_options.EmbeddedTlsPort > 0)
         {
-            certificate = LoadCertificate(_options.TlsCertificateFile, _options.TlsKeyFile);
+            certificate = BrokerConfigRules.LoadServerCertificate(_options);
             builder = builder
                 .WithEncryptedEndpoint()
                 .WithEncryptedEndpointBoundIPAddress(address)
@@ -193,42 +190,6 @@ public sealed class EmbeddedBroker : IHostedService, IAsyncDisposable, IDisposab
         finally
         {
             server.Dispose();
-        }
-    }
-
-    private static IPAddress ParseAddress(string address) =>
-        string.Equals(address, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-        : IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetwork ? ip
-        : throw new InvalidOperationException($"Mqtt:EmbeddedAddress '{address}' is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0).");
-
-    private static PasswordFile LoadPasswords(string path)
-    {
-        try
-        {
-            return PasswordFile.Load(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            throw new InvalidOperationException($"Cannot use Mqtt:PasswordFile={path}: {ex.Message}", ex);
-        }
-    }
-
-    private static X509Certificate2 LoadCertificate(string certificateFile, string keyFile)
-    {
-        if (string.IsNullOrWhiteSpace(certificateFile) || string.IsNullOrWhiteSpace(keyFile))
-        {
-            throw new InvalidOperationException("Mqtt:EmbeddedTlsPort is set: Mqtt:TlsCertificateFile and Mqtt:TlsKeyFile (PEM) are required.");
-        }
-
-        try
-        {
-            // Through PKCS#12 so the key is a persisted one, which SslStream needs on every platform.
-            using var pem = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        }
-        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new InvalidOperationException($"Cannot load the embedded broker's TLS certificate Mqtt:TlsCertificateFile={certificateFile} with Mqtt:TlsKeyFile={keyFile}: {ex.Message}", ex);
         }
     }
 

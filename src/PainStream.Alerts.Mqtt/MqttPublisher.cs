@@ -1,7 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Diagnostics.Metrics;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
@@ -541,7 +540,7 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
 
         if (options.UseTls && !string.IsNullOrWhiteSpace(options.Host))
         {
-            var certificates = LoadTlsFiles(options);
+            var certificates = (Ca: BrokerConfigRules.LoadCa(options), Client: BrokerConfigRules.LoadClientCertificate(options));
             builder = builder.WithTlsOptions(tls =>
             {
                 tls = tls.UseTls(true).WithTargetHost(host);
@@ -559,36 +558,6 @@ public sealed partial class MqttPublisher : BackgroundService, IPainStreamPublis
         }
 
         return builder.Build();
-    }
-
-    private static (X509Certificate2Collection? Ca, X509Certificate2? Client) LoadTlsFiles(MqttOptions options)
-    {
-        X509Certificate2Collection? ca = null;
-        X509Certificate2? client = null;
-        try
-        {
-            if (!string.IsNullOrWhiteSpace(options.CaFile))
-            {
-                ca = [];
-                ca.ImportFromPemFile(options.CaFile);
-                if (ca.Count == 0)
-                {
-                    throw new InvalidOperationException($"Mqtt:CaFile={options.CaFile} holds no PEM certificate.");
-                }
-            }
-
-            if (!string.IsNullOrWhiteSpace(options.ClientCertificateFile))
-            {
-                using var pem = X509Certificate2.CreateFromPemFile(options.ClientCertificateFile, string.IsNullOrWhiteSpace(options.ClientKeyFile) ? null : options.ClientKeyFile);
-                client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-            }
-        }
-        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new InvalidOperationException($"Cannot load the MQTT TLS files (Mqtt:CaFile={options.CaFile}, Mqtt:ClientCertificateFile={options.ClientCertificateFile}, Mqtt:ClientKeyFile={options.ClientKeyFile}): {ex.Message}", ex);
-        }
-
-        return (ca, client);
     }
 
     private static string Describe(Exception ex) =>

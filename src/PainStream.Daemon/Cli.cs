@@ -154,8 +154,8 @@ internal static class Cli
         if (problems.Count == 0)
         {
             // Only here, not at start or on a reload (where one bad camera must not stop the others): every camera URL's
-            // scheme and shape, and ffmpeg opening each lavfi: graph.
-            problems = ConfigChecker.CheckSources(settings!, probe: true);
+            // scheme and shape, and ffmpeg opening each lavfi: graph; and the broker's files, opened as the daemon would.
+            problems = [.. ConfigChecker.CheckSources(settings!, probe: true), .. ConfigChecker.CheckFiles(settings!)];
             if (problems.Count > 0)
             {
                 Console.Error.WriteLine($"painstream: invalid configuration ({path}); {problems.Count} problem(s):");

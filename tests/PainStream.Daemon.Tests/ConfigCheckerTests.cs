@@ -468,6 +468,166 @@ public sealed class ConfigCheckerTests
         Assert.Equal(warned, warnings.Any(w => w.StartsWith("Http:Url: listens on ", StringComparison.Ordinal) && w.Contains("without authentication", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("0.0.0.0", null, true)]
+    [InlineData("10.1.2.3", null, true)]
+    [InlineData("0.0.0.0", "/etc/painstream/users", false)]
+    [InlineData("127.0.0.1", null, false)]
+    [InlineData("localhost", null, false)]
+    public void Check_EmbeddedBrokerBeyondLoopback_WithoutPasswordFile_IsRefusedWithItsKey(string address, string? passwordFile, bool refused)
+    {
+        // The rule the embedded broker refuses to start with (BrokerConfigRules): check-config, start-up and reload report
+        // it with its key instead of passing a configuration the daemon would not start with.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:EmbeddedAddress"] = address, ["Mqtt:PasswordFile"] = passwordFile })
+            .Build();
+
+        var problems = ConfigChecker.Check(configuration, out var settings);
+
+        if (refused)
+        {
+            Assert.Null(settings);
+            var problem = Assert.Single(problems);
+            Assert.StartsWith($"Mqtt:EmbeddedAddress: {address} is beyond loopback: set Mqtt:PasswordFile", problem, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(problems);
+        }
+    }
+
+    [Fact]
+    public void Check_EmbeddedBrokerSettings_AreIgnoredWithAnExternalBroker_ButTlsPortNeedsItsFiles()
+    {
+        var external = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Host"] = "broker.ward.local", ["Mqtt:EmbeddedAddress"] = "0.0.0.0" })
+            .Build();
+        Assert.Empty(ConfigChecker.Check(external, out _));
+
+        var tlsWithoutFiles = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:EmbeddedTlsPort"] = "8883", ["Mqtt:EmbeddedAddress"] = "::1" })
+            .Build();
+        var problems = ConfigChecker.Check(tlsWithoutFiles, out _);
+        Assert.Contains(problems, p => p.StartsWith("Mqtt:EmbeddedAddress: '::1' is not an IPv4 address", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Mqtt:TlsCertificateFile: required with Mqtt:EmbeddedTlsPort=8883", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Mqtt:TlsKeyFile: required with Mqtt:EmbeddedTlsPort=8883", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CheckFiles_EmbeddedBroker_MissingUnreadableOrMalformedFiles_NameKeyAndPath()
+    {
+        using var dir = new TempDirectory();
+        var missingUsers = Path.Combine(dir.Path, "no-such-users");
+        var keyIsADirectory = Path.Combine(dir.Path, "key-dir");
+        Directory.CreateDirectory(keyIsADirectory);
+        var plaintext = Path.Combine(dir.Path, "users-plain");
+        await File.WriteAllLinesAsync(plaintext, ["anna:hunter2secret"], TestContext.Current.CancellationToken);
+        var missingCertificate = Path.Combine(dir.Path, "no-such-cert.pem");
+
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mqtt:PasswordFile"] = missingUsers,
+                ["Mqtt:EmbeddedTlsPort"] = "8883",
+                ["Mqtt:TlsCertificateFile"] = missingCertificate,
+                ["Mqtt:TlsKeyFile"] = keyIsADirectory,
+            })
+            .Build();
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+
+        var problems = ConfigChecker.CheckFiles(settings!);
+
+        Assert.Equal(3, problems.Count);
+        Assert.Contains($"Mqtt:PasswordFile: cannot use {missingUsers}: no such file", problems);
+        Assert.Contains($"Mqtt:TlsCertificateFile: cannot read {missingCertificate}: no such file", problems);
+        Assert.Contains(problems, p => p.StartsWith($"Mqtt:TlsKeyFile: cannot read {keyIsADirectory}: ", StringComparison.Ordinal));
+
+        // A present certificate with a key path that is a directory: the key is named.
+        using var certificates = await TestCertificates.CreateAsync(TestContext.Current.CancellationToken);
+        settings!.Mqtt.TlsCertificateFile = certificates.ServerCertificateFile;
+        settings.Mqtt.PasswordFile = plaintext;
+        problems = ConfigChecker.CheckFiles(settings);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith($"Mqtt:TlsKeyFile: cannot read {keyIsADirectory}: ", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith($"Mqtt:PasswordFile: cannot use {plaintext}: {plaintext}, line 1: expected 'user:$7$", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Contains("hunter2secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CheckFiles_GoodBrokerFiles_ArePassed_AndBadTlsFilesOfAnExternalBrokerAreNamed()
+    {
+        using var dir = new TempDirectory();
+        using var certificates = await TestCertificates.CreateAsync(TestContext.Current.CancellationToken);
+        var users = Path.Combine(dir.Path, "users");
+        await File.WriteAllLinesAsync(users, ["# PainStream users", PasswordEntry("anna")], TestContext.Current.CancellationToken);
+        var embedded = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mqtt:EmbeddedAddress"] = "0.0.0.0",
+                ["Mqtt:PasswordFile"] = users,
+                ["Mqtt:EmbeddedTlsPort"] = "8883",
+                ["Mqtt:TlsCertificateFile"] = certificates.ServerCertificateFile,
+                ["Mqtt:TlsKeyFile"] = certificates.ServerKeyFile,
+            })
+            .Build();
+        Assert.Empty(ConfigChecker.Check(embedded, out var settings));
+        Assert.Empty(ConfigChecker.CheckFiles(settings!));
+
+        var external = new Dictionary<string, string?>
+        {
+            ["Mqtt:Host"] = "broker.ward.local",
+            ["Mqtt:UseTls"] = "true",
+            ["Mqtt:CaFile"] = certificates.CaFile,
+            ["Mqtt:ClientCertificateFile"] = certificates.ClientCertificateFile,
+            ["Mqtt:ClientKeyFile"] = certificates.ClientKeyFile,
+            ["Mqtt:PasswordFile"] = Path.Combine(dir.Path, "not used with an external broker"),
+        };
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(external).Build(), out settings));
+        Assert.Empty(ConfigChecker.CheckFiles(settings!));
+
+        var missingCa = Path.Combine(dir.Path, "no-ca.pem");
+        external["Mqtt:CaFile"] = missingCa;
+        external["Mqtt:ClientKeyFile"] = users; // not a PEM key
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(external).Build(), out settings));
+        var problems = ConfigChecker.CheckFiles(settings!);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains($"Mqtt:CaFile: cannot read {missingCa}: no such file", problems);
+        Assert.Contains(problems, p => p.StartsWith($"Mqtt:ClientCertificateFile: cannot load {certificates.ClientCertificateFile} with Mqtt:ClientKeyFile={users}: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Warnings_BrokerRolesForUsersNotInThePasswordFile_AreWarnedWithTheirKeys()
+    {
+        using var dir = new TempDirectory();
+        var users = Path.Combine(dir.Path, "users");
+        File.WriteAllLines(users, [PasswordEntry("anna"), PasswordEntry("carl")]);
+        var values = new Dictionary<string, string?> { ["Mqtt:PasswordFile"] = users, ["Mqtt:Nurses"] = "anna, ben", ["Mqtt:Integrators"] = "carl" };
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out var settings));
+
+        var warning = Assert.Single(ConfigChecker.Warnings(settings!));
+        Assert.Equal($"Mqtt:Nurses: 'ben' is not in Mqtt:PasswordFile ({users}): nobody can log in as that user", warning);
+
+        values["Mqtt:PasswordFile"] = null;
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out settings));
+        var warnings = ConfigChecker.Warnings(settings!);
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("Mqtt:Nurses: names 'anna', 'ben' but Mqtt:PasswordFile is empty: nobody can log in with that role", warnings);
+        Assert.Contains("Mqtt:Integrators: names 'carl' but Mqtt:PasswordFile is empty: nobody can log in with that role", warnings);
+
+        // An external broker has its own users: nothing to compare with.
+        values["Mqtt:Host"] = "broker.ward.local";
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out settings));
+        Assert.Empty(ConfigChecker.Warnings(settings!));
+    }
+
+    // A password_file line as mosquitto_passwd writes it (PBKDF2-SHA512, "$7$"), made here: the daemon's own writer is internal.
+    private static string PasswordEntry(string user)
+    {
+        var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(12);
+        var hash = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2("a-password"u8, salt, 101, System.Security.Cryptography.HashAlgorithmName.SHA512, 64);
+        return $"{user}:$7$101${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
+    }
+
     private static IConfigurationRoot Json(string json)
     {
         var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));

@@ -8,6 +8,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using PainStream.Alerts.Mqtt;
 using PainStream.Core.Cameras;
 using PainStream.Core.Options;
 
@@ -78,6 +79,12 @@ internal static partial class ConfigChecker
         Validate(new DetectionOptionsValidator(), DetectionOptions.SectionName, detection, problems);
         Validate(new PipelineOptionsValidator(), PipelineOptions.SectionName, pipeline, problems);
         Validate(new MqttOptionsValidator(), MqttOptions.SectionName, mqtt, problems);
+        if (mqtt is not null)
+        {
+            // What the embedded broker refuses to start with (e.g. beyond loopback without Mqtt:PasswordFile): one rule.
+            problems.AddRange(BrokerConfigRules.Check(mqtt));
+        }
+
         Validate(new HttpOptionsValidator(), HttpOptions.SectionName, http, problems);
         Validate(new DemoOptionsValidator(), DemoOptions.SectionName, demo, problems);
         Validate(new AlertingOptionsValidator(), AlertingOptions.SectionName, alerting, problems);
@@ -112,7 +119,8 @@ internal static partial class ConfigChecker
     }
 
     /// <summary>
-    /// Warnings about a valid configuration that is nevertheless risky: listeners beyond loopback without authentication.
+    /// Warnings about a valid configuration that is nevertheless risky: listeners beyond loopback without authentication,
+    /// broker roles given to users the password file does not contain.
     /// </summary>
     /// <param name="settings">The checked settings.</param>
     /// <returns>One line per warning, each starting with its key path.</returns>
@@ -126,7 +134,21 @@ internal static partial class ConfigChecker
                 + "/metrics (camera names, states) and /healthz; keep it on 127.0.0.1 and scrape through a reverse proxy with authentication");
         }
 
+        warnings.AddRange(BrokerConfigRules.Warnings(settings.Mqtt));
         return warnings;
+    }
+
+    /// <summary>
+    /// The <c>check-config</c> verb's file checks for the broker: the embedded broker's password file and TLS certificate
+    /// and key, or the CA file and client certificate for TLS to an external broker (<see cref="BrokerConfigRules.CheckFiles"/>,
+    /// the loaders the broker and the publisher use at start).
+    /// </summary>
+    /// <param name="settings">The checked settings.</param>
+    /// <returns>One problem per file, as <c>Mqtt:Key: path: reason</c>.</returns>
+    public static IReadOnlyList<string> CheckFiles(PainStreamSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return BrokerConfigRules.CheckFiles(settings.Mqtt);
     }
 
     /// <summary>
