@@ -179,6 +179,26 @@ public sealed class ScoreHistoryStoreTests
         }
     }
 
+    [Fact]
+    public async Task A_history_folder_that_cannot_be_made_does_not_stop_the_daemon_and_is_logged()
+    {
+        // As in a container whose Http:History:Path was left under the read-only install: here a plain file stands where
+        // the folder should be, so making the folder fails with an IOException (not a SqliteException).
+        using var dir = new TempDirectory();
+        await File.WriteAllTextAsync(dir.File("not-a-folder"), "x", TestContext.Current.CancellationToken);
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<ScoreHistoryStore>();
+        using var store = new ScoreHistoryStore(Path.Combine(dir.File("not-a-folder"), "h.db"), new HistoryOptions(), TimeProvider.System, logger);
+
+        await store.StartAsync(TestContext.Current.CancellationToken);
+        await store.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.True(store.ExecuteTask.IsCompletedSuccessfully);
+        var entry = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 5103);
+        Assert.Contains("cannot be opened", entry.Message, StringComparison.Ordinal);
+        store.RecordSample(Camera, "bed-1", Start, new ScoreSample(1, 1), 1, PainAlertState.Idle); // dropped, never throws
+        await store.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     private static ScoreHistoryStore Open(string path, TimeProvider time, HistoryOptions options)
     {
         var store = new ScoreHistoryStore(path, options, time, NullLogger<ScoreHistoryStore>.Instance);

@@ -374,9 +374,10 @@ internal sealed class ScoreHistoryStore : BackgroundService, IScoreRecorder
         {
             Open();
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
-            // The history is a tool for integrators, not part of the alert path: without it the daemon still watches.
+            // The history is a tool for integrators, not part of the alert path: without it the daemon still watches (a
+            // read-only or missing folder, as in a container whose Http:History:Path was left under the install, included).
             _logger.HistoryUnavailable(ex, Path);
             _queue.Writer.TryComplete();
             return;
