@@ -1,7 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using Microsoft.Extensions.Configuration;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 using PainStream.Testing;
 
 namespace PainStream.Daemon.Tests;

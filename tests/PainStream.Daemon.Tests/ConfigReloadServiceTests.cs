@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Cameras;
 using PainStream.Core.Frames;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 using PainStream.Daemon.Services;
 
 namespace PainStream.Daemon.Tests;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Cameras;
 using PainStream.Core.Frames;
 using PainStream.Core.Publishing;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 using PainStream.Daemon.Services;
 
 namespace PainStream.Daemon.Tests;

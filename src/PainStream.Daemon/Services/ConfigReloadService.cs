@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using PainStream.Core.Cameras;
 using PainStream.Core.Options;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 
 namespace PainStream.Daemon.Services;
 
