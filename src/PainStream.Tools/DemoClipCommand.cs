@@ -8,7 +8,7 @@ using PainStream.Hosting.Configuration;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
 using PainStream.Inference.Onnx;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Tools;
 

@@ -2,8 +2,7 @@
 
 using System.Globalization;
 using System.Text.Json;
-using PainStream.Scoring.Evaluation;
-using PainStream.Scoring.Onnx;
+using PainStream.Tools.Evaluation;
 using PainStream.Testing;
 
 namespace PainStream.Tools.Tests;

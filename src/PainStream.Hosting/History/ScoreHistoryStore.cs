@@ -2,6 +2,7 @@
 
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using PainStream.Alerts.Mqtt.Outbox;
 using PainStream.Core.Alerting;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
@@ -109,9 +110,8 @@ internal sealed class ScoreHistoryStore : BackgroundService, IScoreRecorder
         var connection = Connect(Path, SqliteOpenMode.ReadWriteCreate);
         try
         {
-            Execute(connection, "PRAGMA journal_mode=WAL");
-            Execute(connection, "PRAGMA synchronous=NORMAL");
-            Execute(connection, """
+            SqliteFile.UseWal(connection, "NORMAL");
+            SqliteFile.Execute(connection, """
                 CREATE TABLE IF NOT EXISTS beds(id INTEGER PRIMARY KEY, camera TEXT NOT NULL, bed TEXT NOT NULL, UNIQUE(camera, bed));
                 CREATE TABLE IF NOT EXISTS samples(bed INTEGER NOT NULL, ts INTEGER NOT NULL, pspi REAL, confidence REAL NOT NULL,
                     smoothed REAL, level INTEGER NOT NULL, quality TEXT, tick INTEGER NOT NULL DEFAULT 0);
@@ -131,7 +131,7 @@ internal sealed class ScoreHistoryStore : BackgroundService, IScoreRecorder
                 }
             }
 
-            Interlocked.Exchange(ref _sampleCount, Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM samples"), System.Globalization.CultureInfo.InvariantCulture));
+            Interlocked.Exchange(ref _sampleCount, Convert.ToInt64(SqliteFile.Scalar(connection, "SELECT count(*) FROM samples"), System.Globalization.CultureInfo.InvariantCulture));
         }
         catch
         {
@@ -418,28 +418,13 @@ internal sealed class ScoreHistoryStore : BackgroundService, IScoreRecorder
             throw new FileNotFoundException($"no score history at {path} (Http:History:Path)", path);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ConnectionString);
-        connection.Open();
+        var connection = SqliteFile.Open(path, mode);
         if (mode == SqliteOpenMode.ReadOnly)
         {
-            Execute(connection, "PRAGMA busy_timeout=5000");
+            SqliteFile.Execute(connection, "PRAGMA busy_timeout=5000");
         }
 
         return connection;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 
     private long BedId(SqliteConnection connection, SqliteTransaction transaction, string camera, string bed)

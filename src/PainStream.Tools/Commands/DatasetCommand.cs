@@ -9,7 +9,7 @@ using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Hosting.Configuration;
 using PainStream.Tools.Datasets;
-using PainStream.Scoring.Evaluation;
+using PainStream.Tools.Evaluation;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
 using PainStream.Inference.Onnx;

@@ -7,7 +7,7 @@ using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Hosting.Configuration;
 using PainStream.Tools.Datasets;
-using PainStream.Scoring.Evaluation;
+using PainStream.Tools.Evaluation;
 using PainStream.Scoring.Onnx;
 
 namespace PainStream.Tools.Commands;
@@ -89,7 +89,9 @@ internal static class EvalCommand
         {
             try
             {
+#pragma warning disable CA2000 // Load returns the scorer or throws; 'using var ownedModel = learned' below disposes it.
                 learned = OnnxCropScorer.Load(modelPath);
+#pragma warning restore CA2000
             }
             catch (ModelContractException ex)
             {

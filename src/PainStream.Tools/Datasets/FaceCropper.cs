@@ -3,7 +3,7 @@
 using PainStream.Core.Detection;
 using PainStream.Vision.Alignment;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Tools.Datasets;
 

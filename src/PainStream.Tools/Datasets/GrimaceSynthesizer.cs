@@ -6,8 +6,8 @@ using System.Text;
 using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Scoring;
-using PainStream.Scoring.Evaluation;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Evaluation;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Tools.Datasets;
 

@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Scoring.Evaluation;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>How disagreements are weighted in <see cref="ClassificationMetrics.CohenKappa"/>.</summary>
 public enum KappaWeighting

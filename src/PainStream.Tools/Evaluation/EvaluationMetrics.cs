@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Scoring.Evaluation;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>One dataset item as a scorer saw it, with its label.</summary>
 /// <param name="Path">The item's path relative to the dataset folder.</param>

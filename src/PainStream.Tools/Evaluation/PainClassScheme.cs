@@ -3,7 +3,7 @@
 using System.Globalization;
 using PainStream.Core.Alerting;
 
-namespace PainStream.Scoring.Evaluation;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>One class of a <see cref="PainClassScheme"/>: an inclusive PSPI range.</summary>
 /// <param name="Label">The class label, e.g. <c>"2-3"</c>.</param>

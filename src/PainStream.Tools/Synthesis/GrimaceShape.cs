@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>
 /// How strongly <see cref="GrimaceWarper"/> moves each group of landmarks: each strength is 0 (neutral) to 1 (the full

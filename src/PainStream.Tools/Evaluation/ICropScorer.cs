@@ -2,7 +2,7 @@
 
 using PainStream.Core.Detection;
 
-namespace PainStream.Scoring.Evaluation;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>One aligned face as the evaluation hands it to a <see cref="ICropScorer"/>.</summary>
 /// <param name="Pixels">The aligned crop, BGR24, <paramref name="Size"/> × <paramref name="Size"/> (docs/model-contract.md: <c>painstream-112</c>).</param>
@@ -35,7 +35,7 @@ public sealed record CropPrediction(double Pspi, double[] Probabilities, int Pre
 
 /// <summary>
 /// Scores aligned face crops in batches: what <c>painstream eval</c> runs a model through. Implemented by the geometric
-/// scorer (<see cref="GeometricCropScorer"/>) and by the ONNX adapter (<see cref="Onnx.OnnxCropScorer"/>, the daemon's batch
+/// scorer (<see cref="GeometricCropScorer"/>) and by the ONNX adapter (<see cref="OnnxCropScorer"/>, the daemon's batch
 /// path run synchronously): PSPI, class probabilities and the predicted class for each crop.
 /// </summary>
 /// <remarks>

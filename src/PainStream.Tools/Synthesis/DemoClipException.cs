@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>What went wrong while making a demo clip.</summary>
 public enum DemoClipError

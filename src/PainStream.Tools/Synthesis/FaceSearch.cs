@@ -2,7 +2,7 @@
 
 using PainStream.Core.Detection;
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>Finds the largest face in a still image, searching regions when the whole image shows none.</summary>
 public static class FaceSearch

@@ -1,6 +1,8 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Scoring.Evaluation;
+using PainStream.Scoring;
+
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>
 /// The geometric PSPI proxy (<see cref="GeometricPspiScorer"/>) as an <see cref="ICropScorer"/>: scores each crop's

@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>How <see cref="DemoClipBuilder"/> frames and times a demo clip.</summary>
 /// <remarks>

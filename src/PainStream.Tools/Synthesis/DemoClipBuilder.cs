@@ -9,7 +9,7 @@ using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Vision.Landmarks;
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>What <see cref="DemoClipBuilder.BuildAsync"/> wrote.</summary>
 /// <param name="OutputPath">The MP4 file.</param>

@@ -4,7 +4,7 @@ using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Vision.Landmarks;
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>
 /// The neutral frame of a demo clip, the face image scaled and cropped to the output size with the face centred, and the

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace PainStream.Scoring.Evaluation;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>A dataset item that was not scored.</summary>
 /// <param name="Line">Its line in <c>labels.csv</c>.</param>

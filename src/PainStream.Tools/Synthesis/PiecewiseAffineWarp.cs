@@ -3,7 +3,7 @@
 using OpenCvSharp;
 using PainStream.Core.Detection;
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>One triangle of the warp mesh: three indices into the control points (68 landmarks, then 8 anchors).</summary>
 /// <param name="A">First vertex.</param>

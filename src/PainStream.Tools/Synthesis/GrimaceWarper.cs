@@ -2,7 +2,7 @@
 
 using PainStream.Core.Detection;
 
-namespace PainStream.Vision.Synthesis;
+namespace PainStream.Tools.Synthesis;
 
 /// <summary>
 /// Makes a pain grimace out of a neutral face: moves its 68 landmarks by a <see cref="GrimaceShape"/> and warps the image

@@ -2,11 +2,11 @@
 
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using PainStream.Scoring.Onnx;
 using PainStream.Core.Detection;
 using PainStream.Inference.Onnx;
-using PainStream.Scoring.Evaluation;
 
-namespace PainStream.Scoring.Onnx;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>
 /// A learned model as an <see cref="ICropScorer"/> for <c>painstream eval</c>: the daemon's own batch path

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using PainStream.Core.Alerting;
 
-namespace PainStream.Scoring.Evaluation;
+namespace PainStream.Tools.Evaluation;
 
 /// <summary>One row of a dataset's <c>labels.csv</c> (docs/model-contract.md, "Dataset folder").</summary>
 /// <param name="Line">The 1-based line number in the file (the header is line 1).</param>
