@@ -218,7 +218,7 @@ internal static class DaemonHost
         services.AddSingleton(sp =>
         {
             var catalog = new CameraCatalog();
-            var all = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
+            var all = CameraOptionsResolver.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
             var cameras = settings.Assignment.Filter(all);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
             if (settings.Assignment.IsSharded)

@@ -9,6 +9,7 @@ using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
 using PainStream.Core.Publishing;
 using PainStream.Core.Scoring;
+using PainStream.Core.Tracking;
 
 namespace PainStream.Core.Pipeline;
 

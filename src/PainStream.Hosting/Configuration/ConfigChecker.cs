@@ -93,7 +93,7 @@ internal static partial class ConfigChecker
         Validate(new FaceQualityOptionsRulesValidator(), FaceQualityOptions.SectionName, quality, problems);
         Validate(new ShardOptionsValidator(), ShardOptions.SectionName, shard, problems);
         var assignment = ShardAssignment.OneInstance;
-        if (shard is not null && problems.Count == 0 && !ShardAssignment.TryResolve(shard, Environment.MachineName, out assignment, out var shardProblem))
+        if (shard is not null && problems.Count == 0 && !ShardOptionsResolver.TryResolve(shard, Environment.MachineName, out assignment, out var shardProblem))
         {
             problems.Add(shardProblem!);
         }

@@ -2,7 +2,6 @@
 
 using System.Globalization;
 using System.Text.Json;
-using PainStream.Core.Cameras;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Hosting.Configuration;
@@ -106,7 +105,7 @@ internal static class ReplayCommand
             return Cli.ExitBadConfig;
         }
 
-        var cameras = CameraCatalog.Resolve(settings!.Cameras, settings.Capture, settings.Demo, home, settings.Alerting, settings.Scoring.Scorer);
+        var cameras = CameraOptionsResolver.Resolve(settings!.Cameras, settings.Capture, settings.Demo, home, settings.Alerting, settings.Scoring.Scorer);
         if (!cameras.TryGetValue(new CameraId(camera), out var cameraSettings) || cameraSettings.Beds.FirstOrDefault(b => b.Name == bed) is not { } bedSettings)
         {
             stderr.WriteLine($"{Prefix}unknown bed '{bed}' on camera '{camera}' in {file}");

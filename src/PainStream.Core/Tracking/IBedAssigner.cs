@@ -4,7 +4,7 @@ using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Frames;
 
-namespace PainStream.Core.Pipeline;
+namespace PainStream.Core.Tracking;
 
 /// <summary>Chooses, for each bed of a camera, the patient's face among the analysed faces of a frame.</summary>
 public interface IBedAssigner
