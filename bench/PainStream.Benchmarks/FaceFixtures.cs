@@ -6,7 +6,7 @@ using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Benchmarks;
 

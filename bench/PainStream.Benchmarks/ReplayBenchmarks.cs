@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Alerting;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
-using PainStream.Daemon.History;
+using PainStream.Hosting.History;
 
 namespace PainStream.Benchmarks;
 

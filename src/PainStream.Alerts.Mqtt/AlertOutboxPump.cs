@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -292,14 +293,17 @@ internal sealed class AlertOutboxPump
             }
 
             _bedStates[_topics.BedAlert(camera, alert.Bed)] = statePayload!;
-            if (alert.CaptureTimestamp is { } captured)
+            // The event's span (PainStreamActivities.Alert, current while the patient stage stores it) is continued by a
+            // publish span at its PUBACK.
+            var trace = Activity.Current is { OperationName: PainStreamActivities.Alert } span ? span.Context : default;
+            if (alert.CaptureTimestamp is not null || trace != default)
             {
                 if (_timedAlerts.Count >= MaxTimedAlerts)
                 {
                     _timedAlerts.Dequeue();
                 }
 
-                _timedAlerts.Enqueue(new TimedAlert(eventSequence, captured, AlertNames.Type(alert.Type), AlertNames.Reason(alert.Reason)));
+                _timedAlerts.Enqueue(new TimedAlert(eventSequence, alert.CaptureTimestamp, AlertNames.Type(alert.Type), AlertNames.Reason(alert.Reason), trace, _time.GetUtcNow()));
             }
         }
 
@@ -474,10 +478,22 @@ internal sealed class AlertOutboxPump
 
         if (timed is { } t)
         {
-            _alertLatency.Record(
-                _time.GetElapsedTime(t.CaptureTimestamp).TotalSeconds,
-                new KeyValuePair<string, object?>("type", t.Type),
-                new KeyValuePair<string, object?>("reason", t.Reason));
+            if (t.CaptureTimestamp is { } captured)
+            {
+                _alertLatency.Record(
+                    _time.GetElapsedTime(captured).TotalSeconds,
+                    new KeyValuePair<string, object?>("type", t.Type),
+                    new KeyValuePair<string, object?>("reason", t.Reason));
+            }
+
+            if (t.Trace != default)
+            {
+                // Stored → PUBACK, under the event's capture → stored span: one trace from the camera to the broker.
+                using var publish = PainStreamActivities.Source.StartActivity(PainStreamActivities.AlertPublish, ActivityKind.Producer, t.Trace, startTime: t.StoredAt);
+                publish?.SetTag(PainStreamActivities.OutboxSequenceTag, sequence);
+                publish?.SetTag(PainStreamActivities.AlertTypeTag, t.Type);
+                publish?.SetTag(PainStreamActivities.AlertReasonTag, t.Reason);
+            }
         }
     }
 
@@ -502,9 +518,11 @@ internal sealed class AlertOutboxPump
     }
 }
 
-/// <summary>A stored alert event waiting for its PUBACK to be timed.</summary>
+/// <summary>A stored alert event waiting for its PUBACK to be timed and traced.</summary>
 /// <param name="Sequence">Its outbox sequence.</param>
-/// <param name="CaptureTimestamp">The capture timestamp of the frame that raised it.</param>
+/// <param name="CaptureTimestamp">The capture timestamp of the frame that raised it, or <see langword="null"/> (a timer raised it).</param>
 /// <param name="Type">The event type's wire name (metric tag).</param>
 /// <param name="Reason">The reason's wire name (metric tag).</param>
-internal readonly record struct TimedAlert(long Sequence, long CaptureTimestamp, string Type, string Reason);
+/// <param name="Trace">Its <see cref="PainStreamActivities.Alert"/> span, or <see langword="default"/> when nothing listened.</param>
+/// <param name="StoredAt">When it was stored (the publish span's start).</param>
+internal readonly record struct TimedAlert(long Sequence, long? CaptureTimestamp, string Type, string Reason, ActivityContext Trace, DateTimeOffset StoredAt);

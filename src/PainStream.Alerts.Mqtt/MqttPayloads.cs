@@ -40,7 +40,7 @@ internal sealed record CameraStatusPayload(
         status.Since,
         string.IsNullOrEmpty(instance) ? null : instance)
     {
-        DecodeMode = status.DecodeMode == Core.Options.DecodeMode.Keyframes ? "keyframes" : "all",
+        DecodeMode = status.DecodeMode == Core.Cameras.DecodeMode.Keyframes ? "keyframes" : "all",
         KeyframeInterval = status.KeyframeIntervalSeconds,
     };
 

@@ -14,7 +14,9 @@ using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Core.Pipeline;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting;
+using PainStream.Hosting.Configuration;
+using PainStream.Hosting.History;
 using PainStream.Daemon.Http;
 using PainStream.Daemon.Services;
 using PainStream.Core.Publishing;
@@ -216,7 +218,7 @@ internal static class DaemonHost
         services.AddSingleton(sp =>
         {
             var catalog = new CameraCatalog();
-            var all = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
+            var all = CameraOptionsResolver.Resolve(settings.Cameras, settings.Capture, settings.Demo, paths.Home, settings.Alerting, settings.Scoring.Scorer);
             var cameras = settings.Assignment.Filter(all);
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("PainStream.Daemon");
             if (settings.Assignment.IsSharded)
@@ -340,7 +342,7 @@ internal static class DaemonHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<AlertCommandChannel>())
         {
-            Recorder = sp.GetService<History.ScoreHistoryStore>(),
+            Recorder = sp.GetService<ScoreHistoryStore>(),
             CommandFilter = stage => new ShardCommandFilter(stage, () => sp.GetRequiredService<ConfigReloadService>().Current.Assignment),
         });
         services.AddSingleton(sp => new FacesReportStage(
@@ -358,9 +360,9 @@ internal static class DaemonHost
         // The score history (issue 11): registered before the pipeline, so it stops after the pipeline has drained.
         if (settings.Http.History.Enabled)
         {
-            services.AddSingleton(sp => new History.ScoreHistoryStore(
-                Http.DashboardEndpoints.HistoryPath(settings, paths), settings.Http.History, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<History.ScoreHistoryStore>>()));
-            services.AddHostedService(sp => sp.GetRequiredService<History.ScoreHistoryStore>());
+            services.AddSingleton(sp => new ScoreHistoryStore(
+                HistoryQuery.HistoryPath(settings, paths), settings.Http.History, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ScoreHistoryStore>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<ScoreHistoryStore>());
         }
 
         // Hosted services start in this order and stop in the reverse one: capture stops first, then the pipeline drains,

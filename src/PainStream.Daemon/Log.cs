@@ -47,13 +47,4 @@ internal static partial class Log
 
     [LoggerMessage(5101, LogLevel.Warning, "The dashboard's folder {Path} does not exist (Http:WebRoot); run scripts/setup to fetch its libraries")]
     public static partial void DashboardMissing(this ILogger logger, string path);
-
-    [LoggerMessage(5102, LogLevel.Information, "Score history in {Path}: kept {RetentionHours} h, at most {MaxSamples} samples")]
-    public static partial void HistoryOpened(this ILogger logger, string path, double retentionHours, long maxSamples);
-
-    [LoggerMessage(5103, LogLevel.Error, "The score history {Path} cannot be opened; the daemon runs on without it")]
-    public static partial void HistoryUnavailable(this ILogger logger, Exception exception, string path);
-
-    [LoggerMessage(5104, LogLevel.Warning, "Writing the score history {Path} failed; retrying")]
-    public static partial void HistoryWriteFailed(this ILogger logger, Exception exception, string path);
 }

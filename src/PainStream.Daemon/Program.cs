@@ -2,4 +2,4 @@
 
 using PainStream.Daemon;
 
-return await Cli.RunAsync(args);
+return await DaemonCli.RunAsync(args);

@@ -14,11 +14,4 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Information, "Face detector {Detector} loaded cascade {CascadePath}")]
     public static partial void CascadeLoaded(this ILogger logger, string detector, string cascadePath);
-
-    // 3100–3199: synthesis (demo clips), kept apart from the detection and landmark ids above.
-    [LoggerMessage(3100, LogLevel.Information, "Demo clip: face {Box} (score {Score}) found in {ImagePath}, scaled by {Scale}")]
-    public static partial void DemoClipFaceFound(this ILogger logger, string imagePath, string box, float score, double scale);
-
-    [LoggerMessage(3101, LogLevel.Information, "Demo clip {OutputPath} written: {FrameCount} frames ({RenderedFrames} rendered) in {Seconds} s")]
-    public static partial void DemoClipWritten(this ILogger logger, string outputPath, int frameCount, int renderedFrames, double seconds);
 }

@@ -1,12 +1,16 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using PainStream.Core.Alerting;
 using PainStream.Core.Diagnostics;
 
 namespace PainStream.Alerts.Mqtt.Tests;
 
-/// <summary><c>painstream.alert.latency</c>: capture of the frame that raised an event → the broker's PUBACK for it.</summary>
+/// <summary>
+/// <c>painstream.alert.latency</c>: capture of the frame that raised an event → the broker's PUBACK for it; and the same path
+/// as a trace (the patient stage's <c>painstream.alert</c> span, continued by <c>painstream.alert.publish</c> at the PUBACK).
+/// </summary>
 public sealed class AlertLatencyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -38,6 +42,56 @@ public sealed class AlertLatencyTests
         Assert.Equal(AlertNames.Type(AlertEventType.End), measured[1].Tags["type"]);
         Assert.InRange(measured[1].Value, 0, 30);
         Assert.True(measured[1].Value < measured[0].Value);
+        harness.AssertNoErrorsLogged();
+    }
+
+    [Fact]
+    public async Task StoredEvent_UnderItsAlertSpan_GetsAPublishSpanAtItsPuback_ChildOfThatSpan()
+    {
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == PainStreamActivities.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var broker = await TestBroker.StartAsync(BrokerKind.Embedded, Ct);
+        await using var harness = new PublisherHarness(broker.PublisherOptions("ps-alert-span"));
+        var events = AlertScenario.Episode("ward-span", "bed-1", updates: 0);
+
+        // Stored while the broker is not yet connected: the alert span ends at the store, the publish span comes later.
+        ActivityContext alertSpan;
+        var storedAfter = DateTime.UtcNow;
+        using (var alert = PainStreamActivities.StartAlert("ward-span", "bed-1", events[0].Id, "new", "pain", DateTimeOffset.UtcNow.AddSeconds(-2)))
+        {
+            Assert.NotNull(alert);
+            alertSpan = alert.Context;
+            await harness.Publisher.EnqueueAlertAsync(events[0], Ct);
+        }
+
+        await harness.Publisher.EnqueueAlertAsync(events[1], Ct); // no span around it: stored and delivered untraced
+        Assert.True(await harness.Publisher.ConnectOnceAsync(Ct));
+        Assert.True(await harness.Publisher.SendPendingOnceAsync(Ct));
+
+        List<Activity> publishes;
+        lock (stopped)
+        {
+            publishes = stopped.Where(a => a.OperationName == PainStreamActivities.AlertPublish && a.TraceId == alertSpan.TraceId).ToList();
+        }
+
+        var publish = Assert.Single(publishes);
+        Assert.Equal(alertSpan.SpanId, publish.ParentSpanId);
+        Assert.Equal(ActivityKind.Producer, publish.Kind);
+        Assert.Equal("new", publish.GetTagItem(PainStreamActivities.AlertTypeTag));
+        Assert.IsType<long>(publish.GetTagItem(PainStreamActivities.OutboxSequenceTag));
+        Assert.True(publish.StartTimeUtc >= storedAfter, $"{publish.StartTimeUtc:O} before the store {storedAfter:O}");
         harness.AssertNoErrorsLogged();
     }
 }

@@ -1,6 +1,5 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using PainStream.Core.Diagnostics;
 using PainStream.Core.Publishing;
@@ -22,17 +21,15 @@ public sealed class MqttPublisherDropTests
         using var connected = new MetricCollector<int>(harness.Meters, PainStreamInstruments.MeterName, PainStreamInstruments.MqttConnected);
         await harness.StartAsync();
 
-        var watch = Stopwatch.StartNew();
         for (var i = 0; i < 10_000; i++)
         {
             harness.Publisher.PublishFaces(PublisherHarness.Faces("bed-1", i));
         }
 
         harness.Publisher.PublishStats(new PainStreamStats(PublisherHarness.T0, 1, [], new Dictionary<string, int>(), 0));
-        watch.Stop();
 
-        // Generous bound for a shared 2-core machine; a blocked call would hang until the test timeout instead.
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"10k enqueues took {watch.Elapsed}");
+        // Never blocks: every call above returned (a blocked one would hang until the test timeout), each having dropped
+        // and counted its message (below). What a call costs is measured in bench/ (PublisherDropBenchmarks), not here.
         Assert.Equal(10_000, dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["kind"], "faces")).Sum(m => m.Value));
         Assert.Equal(1, dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["kind"], "stats")).Sum(m => m.Value));
         connected.RecordObservableInstruments();

@@ -1,5 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Core.Cameras;
 using PainStream.Core.Options;
 
 namespace PainStream.Capture.FFmpeg.Tests;

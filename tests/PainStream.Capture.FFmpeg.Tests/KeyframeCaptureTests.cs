@@ -3,7 +3,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using PainStream.Core.Cameras;
-using PainStream.Core.Options;
 using PainStream.Testing;
 
 namespace PainStream.Capture.FFmpeg.Tests;

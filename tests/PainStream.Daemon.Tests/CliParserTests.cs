@@ -1,5 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Hosting;
+
 namespace PainStream.Daemon.Tests;
 
 /// <summary>

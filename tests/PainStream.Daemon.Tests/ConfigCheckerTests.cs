@@ -1,7 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using Microsoft.Extensions.Configuration;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 using PainStream.Testing;
 
 namespace PainStream.Daemon.Tests;
@@ -94,8 +94,8 @@ public sealed class ConfigCheckerTests
         var problems = ConfigChecker.Check(configuration, out var settings);
 
         Assert.Empty(problems);
-        var bed = Assert.Single(Core.Cameras.CameraCatalog.ResolveBeds(settings!.Cameras["nicu"], settings.Alerting));
-        Assert.Equal(Core.Options.BedMode.Infant, bed.Mode);
+        var bed = Assert.Single(Core.Options.CameraOptionsResolver.ResolveBeds(settings!.Cameras["nicu"], settings.Alerting));
+        Assert.Equal(Core.Cameras.BedMode.Infant, bed.Mode);
         Assert.Equal(Core.Alerting.ScoreScale.Flacc, bed.Policy.Scale);
         Assert.Equal(5, bed.Policy.OnThreshold);
         Assert.Equal(3, bed.Policy.OffThreshold);
@@ -161,7 +161,7 @@ public sealed class ConfigCheckerTests
             """);
 
         Assert.Empty(ConfigChecker.Check(configuration, out var settings));
-        var cameras = Core.Cameras.CameraCatalog.Resolve(settings!.Cameras, settings.Capture, settings.Demo, "/", settings.Alerting, settings.Scoring.Scorer);
+        var cameras = Core.Options.CameraOptionsResolver.Resolve(settings!.Cameras, settings.Capture, settings.Demo, "/", settings.Alerting, settings.Scoring.Scorer);
         Assert.Equal("onnx:dacnn", cameras[new Core.Frames.CameraId("icu-1")].Scorer);
         Assert.Equal("geometric", cameras[new Core.Frames.CameraId("icu-2")].Scorer);
         Assert.Equal(8, settings.Scoring.MaxBatchSize);

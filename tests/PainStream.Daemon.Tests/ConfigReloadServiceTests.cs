@@ -4,7 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Cameras;
 using PainStream.Core.Frames;
-using PainStream.Daemon.Configuration;
+using PainStream.Core.Options;
+using PainStream.Hosting.Configuration;
 using PainStream.Daemon.Services;
 
 namespace PainStream.Daemon.Tests;
@@ -22,7 +23,7 @@ public sealed class ConfigReloadServiceTests : IDisposable
         File.WriteAllText(file, Good);
         var configuration = new ConfigurationBuilder().AddPainStreamSources(file, reloadOnChange: false).Build();
         Assert.Empty(ConfigChecker.Check(configuration, out var settings));
-        _catalog.Update(CameraCatalog.Resolve(settings!.Cameras, settings.Capture, settings.Demo, _directory));
+        _catalog.Update(CameraOptionsResolver.Resolve(settings!.Cameras, settings.Capture, settings.Demo, _directory));
         _service = new ConfigReloadService(settings, _catalog, new DaemonPaths(_directory, file), NullLogger<ConfigReloadService>.Instance);
     }
 

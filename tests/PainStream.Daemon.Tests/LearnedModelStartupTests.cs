@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PainStream.Core.Scoring;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 using PainStream.Scoring.Onnx;
 using PainStream.Testing;
 

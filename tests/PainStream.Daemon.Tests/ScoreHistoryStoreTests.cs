@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using PainStream.Core.Alerting;
 using PainStream.Core.Frames;
 using PainStream.Core.Options;
-using PainStream.Daemon.History;
+using PainStream.Hosting.History;
 using PainStream.Testing;
 
 namespace PainStream.Daemon.Tests;

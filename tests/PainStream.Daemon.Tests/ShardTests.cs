@@ -6,8 +6,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using PainStream.Core.Cameras;
 using PainStream.Core.Frames;
+using PainStream.Core.Options;
 using PainStream.Core.Publishing;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 using PainStream.Daemon.Services;
 
 namespace PainStream.Daemon.Tests;
@@ -131,7 +132,7 @@ public sealed class ShardTests : IDisposable
     private ConfigReloadService Start(string json, CameraCatalog catalog)
     {
         Assert.Empty(Check(json, out var settings));
-        var all = CameraCatalog.Resolve(settings!.Cameras, settings.Capture, settings.Demo, _directory);
+        var all = CameraOptionsResolver.Resolve(settings!.Cameras, settings.Capture, settings.Demo, _directory);
         catalog.Update(settings.Assignment.Filter(all), settings.Assignment.NotOwned(all));
         return new ConfigReloadService(settings, catalog, new DaemonPaths(_directory, File1), NullLogger<ConfigReloadService>.Instance);
     }

@@ -21,63 +21,50 @@ public sealed class DaemonCliTests
     [Fact]
     public async Task CheckConfigAndRun_BadKeys_ListEveryProblemWithItsKeyAndExitTwo()
     {
-        var directory = Directory.CreateTempSubdirectory("painstream-cfg-").FullName;
+        using var scratch = new TempDirectory("painstream-cfg-");
+        var directory = scratch.Path;
         var file = Path.Combine(directory, "bad.json");
         await File.WriteAllTextAsync(file, """
             { "Cameras": { "Bed 1": { "Url": "rtsp://10.0.0.1/s" }, "bed-2": { "Url": "", "Fsp": 3 } },
               "Capture": { "Fps": -1 }, "Mqtt": { "Port": "eighty" } }
             """, TestContext.Current.CancellationToken);
-        try
+        foreach (var args in new[] { new[] { "check-config", file }, ["run", "--config", file] })
         {
-            foreach (var args in new[] { new[] { "check-config", file }, ["run", "--config", file] })
-            {
-                var (code, output) = await DaemonProcess.RunCliAsync(args);
+            var (code, output) = await DaemonProcess.RunCliAsync(args);
 
-                Assert.True(code == 2, output);
-                Assert.Contains("Cameras:bed-2:Fsp: unknown key", output, StringComparison.Ordinal);
-                Assert.Contains("Cameras:Bed 1", output, StringComparison.Ordinal);
-                Assert.Contains("Cameras:bed-2:Url", output, StringComparison.Ordinal);
-                Assert.Contains("Capture:Fps", output, StringComparison.Ordinal);
-                Assert.Contains("Mqtt:Port", output, StringComparison.Ordinal);
-            }
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
+            Assert.True(code == 2, output);
+            Assert.Contains("Cameras:bed-2:Fsp: unknown key", output, StringComparison.Ordinal);
+            Assert.Contains("Cameras:Bed 1", output, StringComparison.Ordinal);
+            Assert.Contains("Cameras:bed-2:Url", output, StringComparison.Ordinal);
+            Assert.Contains("Capture:Fps", output, StringComparison.Ordinal);
+            Assert.Contains("Mqtt:Port", output, StringComparison.Ordinal);
         }
     }
 
     [Fact]
     public async Task Run_CorruptModel_FailsAtStartNamingThePathAndTheExpectedChecksum()
     {
-        var directory = Directory.CreateTempSubdirectory("painstream-model-").FullName;
-        try
+        using var scratch = new TempDirectory("painstream-model-");
+        var directory = scratch.Path;
+        var models = Path.Combine(directory, "models");
+        Directory.CreateDirectory(Path.Combine(models, "blazeface"));
+        File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), Path.Combine(models, "manifest.json"));
+        var source = await File.ReadAllBytesAsync(Path.Combine(TestPaths.Models, "blazeface", "face_detection_front_128x128_barracuda.onnx"), TestContext.Current.CancellationToken);
+        var corrupt = Path.Combine(models, "blazeface", "face_detection_front_128x128_barracuda.onnx");
+        await File.WriteAllBytesAsync(corrupt, source[..(source.Length / 2)], TestContext.Current.CancellationToken);
+        var file = Path.Combine(directory, "painstream.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
         {
-            var models = Path.Combine(directory, "models");
-            Directory.CreateDirectory(Path.Combine(models, "blazeface"));
-            File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), Path.Combine(models, "manifest.json"));
-            var source = await File.ReadAllBytesAsync(Path.Combine(TestPaths.Models, "blazeface", "face_detection_front_128x128_barracuda.onnx"), TestContext.Current.CancellationToken);
-            var corrupt = Path.Combine(models, "blazeface", "face_detection_front_128x128_barracuda.onnx");
-            await File.WriteAllBytesAsync(corrupt, source[..(source.Length / 2)], TestContext.Current.CancellationToken);
-            var file = Path.Combine(directory, "painstream.json");
-            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
-            {
-                Detection = new { ModelsDirectory = models },
-                Mqtt = new { EmbeddedPort = FreePort.Get() },
-                Http = new { Url = $"http://127.0.0.1:{FreePort.Get()}" },
-            }), TestContext.Current.CancellationToken);
-            
+            Detection = new { ModelsDirectory = models },
+            Mqtt = new { EmbeddedPort = FreePort.Get() },
+            Http = new { Url = $"http://127.0.0.1:{FreePort.Get()}" },
+        }), TestContext.Current.CancellationToken);
 
-            var (code, output) = await DaemonProcess.RunCliAsync("run", "--config", file);
+        var (code, output) = await DaemonProcess.RunCliAsync("run", "--config", file);
 
-            Assert.True(code == 3, output);
-            Assert.Contains(corrupt, output, StringComparison.Ordinal);
-            Assert.Matches("[0-9a-f]{64}", output);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.True(code == 3, output);
+        Assert.Contains(corrupt, output, StringComparison.Ordinal);
+        Assert.Matches("[0-9a-f]{64}", output);
     }
 
     [Theory]

@@ -55,6 +55,17 @@ internal sealed class DaemonProcess : IAsyncDisposable
         typeof(DaemonProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PainStreamDaemonDll").Value
         ?? throw new InvalidOperationException("the daemon's path was not baked into the test assembly");
 
+    /// <summary>
+    /// Gets the offline tools' entry assembly (<c>painstream-tools</c>), built with this test project like the daemon: the
+    /// <c>painstream</c> wrappers run it for <see cref="ToolVerbs"/>.
+    /// </summary>
+    public static string ToolsDll { get; } =
+        typeof(DaemonProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PainStreamToolsDll").Value
+        ?? throw new InvalidOperationException("the tools' path was not baked into the test assembly");
+
+    /// <summary>Gets the verbs the <c>painstream</c> wrappers hand to <see cref="ToolsDll"/>, as the wrapper scripts list them.</summary>
+    public static IReadOnlyList<string> ToolVerbs { get; } = ["score", "eval", "dataset", "demo-clip", "replay"];
+
     /// <summary>Writes <paramref name="config"/> to a temporary file and starts the daemon on it.</summary>
     /// <param name="config">The configuration (serialised as JSON); an <c>Http</c> section on a free port is added.</param>
     /// <param name="arguments">Arguments before <c>--config</c>; <c>run</c> by default.</param>
@@ -187,9 +198,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     private static DaemonProcess Launch(string directory, string configFile, int httpPort, string[] arguments)
     {
-        if (!File.Exists(DaemonDll))
+        // As the painstream wrapper does: the offline verbs run the tools' assembly, everything else the daemon.
+        var dll = arguments.Length > 0 && ToolVerbs.Contains(arguments[0]) ? ToolsDll : DaemonDll;
+        if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"{DaemonDll} is missing: build tests/PainStream.IntegrationTests (it builds the daemon).", DaemonDll);
+            throw new FileNotFoundException($"{dll} is missing: build tests/PainStream.IntegrationTests (it builds the daemon and the tools).", dll);
         }
 
         var start = new ProcessStartInfo("dotnet")
@@ -200,7 +213,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        start.ArgumentList.Add(DaemonDll);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

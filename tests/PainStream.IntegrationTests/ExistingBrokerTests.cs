@@ -1,13 +1,13 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-using System.Diagnostics;
 using PainStream.Testing;
 
 namespace PainStream.IntegrationTests;
 
 /// <summary>
 /// README command 1 on a host where Debian's mosquitto already listens on 127.0.0.1:1883 (the embedded broker's default
-/// port): <c>./painstream</c> on its default configuration publishes to that broker, where the README's
+/// port): the daemon (the one this test project builds, as <c>./painstream</c> would run it: home the repository, its
+/// default configuration) publishes to that broker, where the README's
 /// <c>mosquitto_sub</c> line listens. Runs in a private network namespace (<c>unshare -n</c>), so the fixed port 1883 never
 /// collides with other tests or with a broker on the machine. The dashboard's MQTT over WebSocket (<c>/mqtt</c> on the HTTP
 /// endpoint) is relayed to that broker, so the nurse-station page works there too.
@@ -26,7 +26,7 @@ public sealed class ExistingBrokerTests
         # The README's line, verbatim.
         mosquitto_sub -h 127.0.0.1 -p 1883 -v -t 'painstream/#' >"$D/sub.txt" 2>&1 & S=$!
         sleep 0.5
-        PAINSTREAM__Mqtt__OutboxPath="$D/outbox.db" PAINSTREAM__Scoring__StateDirectory="$D/state" ./painstream >"$D/daemon.txt" 2>&1 & P=$!
+        PAINSTREAM__Mqtt__OutboxPath="$D/outbox.db" PAINSTREAM__Scoring__StateDirectory="$D/state" dotnet "$PAINSTREAM_DAEMON" >"$D/daemon.txt" 2>&1 & P=$!
         for i in $(seq 600); do
           grep -q '^painstream/available online' "$D/sub.txt" && break
           kill -0 $P 2>/dev/null || break
@@ -41,95 +41,54 @@ public sealed class ExistingBrokerTests
         P=""
         """;
 
+    /// <summary>The daemon this test project built (<see cref="DaemonProcess.DaemonDll"/>), never a stale one in artifacts/.</summary>
+    private static readonly Dictionary<string, string> Daemon = new() { ["PAINSTREAM_DAEMON"] = DaemonProcess.DaemonDll, ["PAINSTREAM_HOME"] = TestPaths.RepoRoot };
+
     [Fact]
     public async Task Default_WithMosquittoOnTheEmbeddedPort_PublishesAvailableOnlineToIt()
     {
-        var directory = Directory.CreateTempSubdirectory("painstream-existing-broker-").FullName;
-        try
-        {
-            var script = Path.Combine(directory, "run.sh");
-            await File.WriteAllTextAsync(script, Script, TestContext.Current.CancellationToken);
+        using var scratch = new TempDirectory("painstream-existing-broker-");
+        var directory = scratch.Path;
+        var (code, output) = await NetworkNamespace.RunScriptAsync(Script, directory, Daemon, TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
+        var daemon = await ReadAsync(Path.Combine(directory, "daemon.txt"));
+        var messages = await ReadAsync(Path.Combine(directory, "sub.txt"));
+        var ws = await ReadAsync(Path.Combine(directory, "ws.txt"));
+        var context = $"script: {output}\ndaemon: {daemon}\nmosquitto_sub: {messages}\nws probe: {ws}";
 
-            // Root (CI) gets a network namespace directly; another user gets one inside a user namespace (-r).
-            string[] unshare = Environment.UserName == "root" ? ["-n"] : ["-r", "-n"];
-            var start = new ProcessStartInfo("unshare")
-            {
-                WorkingDirectory = TestPaths.RepoRoot,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var arg in (string[])[.. unshare, "bash", script, directory])
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(120));
-            await process.WaitForExitAsync(timeout.Token);
-            var output = await stdout + await stderr;
-            var daemon = await ReadAsync(Path.Combine(directory, "daemon.txt"));
-            var messages = await ReadAsync(Path.Combine(directory, "sub.txt"));
-            var ws = await ReadAsync(Path.Combine(directory, "ws.txt"));
-            var context = $"script: {output}\ndaemon: {daemon}\nmosquitto_sub: {messages}\nws probe: {ws}";
-
-            Assert.True(process.ExitCode == 0, context);
-            Assert.Contains("painstream/available online", messages, StringComparison.Ordinal);
-            Assert.Contains("An MQTT broker already listens on 127.0.0.1:1883", daemon, StringComparison.Ordinal);
-            Assert.DoesNotContain("embedded MQTT broker listening", daemon, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", daemon, StringComparison.Ordinal);
-            Assert.Contains("daemon-exit=0", output, StringComparison.Ordinal);
-            Assert.True(output.Contains("ws-probe=0", StringComparison.Ordinal), context);
-            Assert.Contains("painstream/available online", ws, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.True(code == 0, context);
+        Assert.Contains("painstream/available online", messages, StringComparison.Ordinal);
+        Assert.Contains("An MQTT broker already listens on 127.0.0.1:1883", daemon, StringComparison.Ordinal);
+        Assert.DoesNotContain("embedded MQTT broker listening", daemon, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", daemon, StringComparison.Ordinal);
+        Assert.Contains("daemon-exit=0", output, StringComparison.Ordinal);
+        Assert.True(output.Contains("ws-probe=0", StringComparison.Ordinal), context);
+        Assert.Contains("painstream/available online", ws, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Default_WithAnotherProgramOnTheEmbeddedPort_FailsWithOneLineAndExitThree()
     {
-        var directory = Directory.CreateTempSubdirectory("painstream-port-taken-").FullName;
-        try
-        {
-            // Not an MQTT broker: a listener that accepts and closes every connection.
-            var script = Path.Combine(directory, "run.sh");
-            await File.WriteAllTextAsync(script, """
-                set -u
-                D="$1"
-                ip link set lo up
-                python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",1883)); s.listen()
-                while True: s.accept()[0].close()' & L=$!
-                trap 'kill $L 2>/dev/null; wait 2>/dev/null' EXIT
-                for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.1; done
-                PAINSTREAM__Mqtt__OutboxPath="$D/outbox.db" PAINSTREAM__Scoring__StateDirectory="$D/state" timeout 60 ./painstream >"$D/daemon.txt" 2>&1
-                echo "daemon-exit=$?"
-                """, TestContext.Current.CancellationToken);
-            string[] unshare = Environment.UserName == "root" ? ["-n"] : ["-r", "-n"];
-            var start = new ProcessStartInfo("unshare") { WorkingDirectory = TestPaths.RepoRoot, RedirectStandardOutput = true };
-            foreach (var arg in (string[])[.. unshare, "bash", script, directory])
-            {
-                start.ArgumentList.Add(arg);
-            }
+        using var scratch = new TempDirectory("painstream-port-taken-");
+        var directory = scratch.Path;
+        // Not an MQTT broker: a listener that accepts and closes every connection.
+        const string Script = """
+            set -u
+            D="$1"
+            ip link set lo up
+            python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",1883)); s.listen()
+            while True: s.accept()[0].close()' & L=$!
+            trap 'kill $L 2>/dev/null; wait 2>/dev/null' EXIT
+            for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.1; done
+            PAINSTREAM__Mqtt__OutboxPath="$D/outbox.db" PAINSTREAM__Scoring__StateDirectory="$D/state" timeout 60 dotnet "$PAINSTREAM_DAEMON" >"$D/daemon.txt" 2>&1
+            echo "daemon-exit=$?"
+            """;
+        var (_, output) = await NetworkNamespace.RunScriptAsync(Script, directory, Daemon, TimeSpan.FromSeconds(120), TestContext.Current.CancellationToken);
+        var daemon = await ReadAsync(Path.Combine(directory, "daemon.txt"));
 
-            using var process = Process.Start(start)!;
-            var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-            var daemon = await ReadAsync(Path.Combine(directory, "daemon.txt"));
-
-            Assert.Contains("daemon-exit=3", output, StringComparison.Ordinal);
-            Assert.Contains("painstream: cannot start: 127.0.0.1:1883 (Mqtt:EmbeddedPort) is in use", daemon, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", daemon, StringComparison.Ordinal);
-            Assert.DoesNotContain("Exception", daemon, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Contains("daemon-exit=3", output, StringComparison.Ordinal);
+        Assert.Contains("painstream: cannot start: 127.0.0.1:1883 (Mqtt:EmbeddedPort) is in use", daemon, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", daemon, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", daemon, StringComparison.Ordinal);
     }
 
     private static async Task<string> ReadAsync(string path) =>

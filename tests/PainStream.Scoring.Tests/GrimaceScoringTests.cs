@@ -10,7 +10,7 @@ using PainStream.Core.Options;
 using PainStream.Testing;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Scoring.Tests;
 

@@ -307,20 +307,6 @@ internal sealed class SqliteAlertOutbox : IDisposable
         _ => throw new InvalidDataException($"unknown outbox kind '{kind}'"),
     };
 
-    private static object? ExecuteScalar(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
-
-    private static void ExecuteNonQuery(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
     private long EnqueueLocked(OutboxBatchBuilder build, OpenEpisode? episode, out DropCounts overflow, out DropCounts aged)
     {
         var first = _lastSequence + 1;
@@ -557,39 +543,27 @@ internal sealed class SqliteAlertOutbox : IDisposable
 
     private SqliteConnection Open(long seedSequence)
     {
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-
-            // No pool: disposing the connection must close the file (quarantine, tests that reopen it, a clean stop).
-            Pooling = false,
-            // Seconds SQLite retries a busy file: only another process can hold it (see the exclusive lock below).
-            DefaultTimeout = 2,
-        };
-        var connection = new SqliteConnection(builder.ConnectionString);
+        // Seconds SQLite retries a busy file: only another process can hold it (see the exclusive lock below).
+        var connection = SqliteFile.Open(Path, SqliteOpenMode.ReadWriteCreate, busySeconds: 2);
         try
         {
-            connection.Open();
-
             // Exclusive before WAL: SQLite then keeps the WAL index in process memory (no -shm) and holds the file lock for
             // the connection's lifetime, so a second daemon pointed at the same file fails here instead of double-delivering.
-            ExecuteNonQuery(connection, "PRAGMA locking_mode=EXCLUSIVE");
-            var mode = ExecuteScalar(connection, "PRAGMA journal_mode=WAL") as string;
-            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException($"SQLite refused WAL journal mode for '{Path}' (got '{mode}')");
-            }
+            SqliteFile.Execute(connection, "PRAGMA locking_mode=EXCLUSIVE");
 
             // FULL in WAL mode fsyncs the WAL on every commit: an enqueue that returned survives a power cut.
-            ExecuteNonQuery(connection, "PRAGMA synchronous=FULL");
-            var check = ExecuteScalar(connection, "PRAGMA quick_check") as string;
+            if (!SqliteFile.UseWal(connection, "FULL"))
+            {
+                throw new InvalidOperationException($"SQLite refused WAL journal mode for '{Path}' (got '{SqliteFile.Scalar(connection, "PRAGMA journal_mode")}')");
+            }
+
+            var check = SqliteFile.Scalar(connection, "PRAGMA quick_check") as string;
             if (!string.Equals(check, "ok", StringComparison.Ordinal))
             {
                 throw new InvalidDataException("quick_check: " + check);
             }
 
-            var version = Convert.ToInt64(ExecuteScalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+            var version = Convert.ToInt64(SqliteFile.Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
             if (version > SchemaVersion)
             {
                 throw new InvalidOperationException($"The outbox '{Path}' has schema version {version}, newer than this daemon's {SchemaVersion}: run the newer daemon, or move the file away.");

@@ -109,9 +109,9 @@ public sealed class CameraCounters
     }
 
     /// <summary>Gets or sets what the camera's ffmpeg decodes (set by capture at each session start).</summary>
-    public Options.DecodeMode DecodeMode
+    public DecodeMode DecodeMode
     {
-        get => (Options.DecodeMode)Volatile.Read(ref _decodeMode);
+        get => (DecodeMode)Volatile.Read(ref _decodeMode);
         set => Volatile.Write(ref _decodeMode, (int)value);
     }
 

@@ -2,7 +2,6 @@
 
 using System.Collections.Concurrent;
 using PainStream.Core.Frames;
-using PainStream.Core.Publishing;
 
 namespace PainStream.Core.Cameras;
 
@@ -14,13 +13,13 @@ namespace PainStream.Core.Cameras;
 public sealed class CameraRegistry
 {
     private readonly ConcurrentDictionary<CameraId, CameraCounters> _cameras = new();
-    private readonly IPainStreamPublisher _publisher;
+    private readonly ICameraStatusPublisher _publisher;
     private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance of the <see cref="CameraRegistry"/> class.</summary>
     /// <param name="publisher">Where status changes are published.</param>
     /// <param name="time">The clock.</param>
-    public CameraRegistry(IPainStreamPublisher publisher, TimeProvider time)
+    public CameraRegistry(ICameraStatusPublisher publisher, TimeProvider time)
     {
         _publisher = publisher;
         _time = time;

@@ -26,7 +26,7 @@ public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, d
     public string Scorer { get; init; } = Options.ScoringOptions.GeometricScorer;
 
     /// <summary>Gets what ffmpeg decodes: every frame at <see cref="Fps"/>, or key frames only at the camera's keyframe rate.</summary>
-    public Options.DecodeMode DecodeMode { get; init; } = Options.DecodeMode.All;
+    public DecodeMode DecodeMode { get; init; } = DecodeMode.All;
 
     /// <summary>Gets the URL with any user information replaced by <c>***</c>, safe for logs and status messages.</summary>
     public string RedactedUrl => Redact(Url);
@@ -79,8 +79,8 @@ public readonly record struct NormalizedRegion(double X, double Y, double Width,
 /// <param name="Policy">The bed's alert policy (global defaults, then camera and bed overrides).</param>
 public sealed record BedSettings(string Name, NormalizedRegion Region, AlertPolicy Policy)
 {
-    /// <summary>Gets who lies in the bed (<see cref="Options.BedMode.Infant"/>: the infant scorer and the FLACC scale).</summary>
-    public Options.BedMode Mode { get; init; } = Options.BedMode.Adult;
+    /// <summary>Gets who lies in the bed (<see cref="BedMode.Infant"/>: the infant scorer and the FLACC scale).</summary>
+    public BedMode Mode { get; init; } = BedMode.Adult;
 
     /// <summary>
     /// Gets the bed's scorer setting: <see cref="Options.ScoringOptions.InfantScorer"/> for an infant bed, otherwise the camera's.
@@ -91,7 +91,7 @@ public sealed record BedSettings(string Name, NormalizedRegion Region, AlertPoli
     public string ScorerOf(CameraSettings camera)
     {
         ArgumentNullException.ThrowIfNull(camera);
-        return Mode == Options.BedMode.Infant ? Options.ScoringOptions.InfantScorer : camera.Scorer;
+        return Mode == BedMode.Infant ? Options.ScoringOptions.InfantScorer : camera.Scorer;
     }
 
     /// <summary>Gets a value indicating whether a point (frame pixels) lies in the bed's region.</summary>

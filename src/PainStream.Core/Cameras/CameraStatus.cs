@@ -35,7 +35,7 @@ public sealed record CameraStatus(
     DateTimeOffset Since)
 {
     /// <summary>Gets what the camera's ffmpeg decodes.</summary>
-    public Options.DecodeMode DecodeMode { get; init; }
+    public DecodeMode DecodeMode { get; init; }
 
     /// <summary>
     /// Gets the camera's keyframe interval (GOP) in seconds as measured from the stream timestamps of the key frames it

@@ -1,11 +1,8 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Frozen;
-using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using PainStream.Core.Frames;
-using PainStream.Core.Options;
 
 namespace PainStream.Core.Cameras;
 
@@ -75,42 +72,6 @@ public sealed partial record ShardAssignment(int Index, int Count, string Instan
         return cameras.Keys.Where(c => !Owns(c)).ToFrozenSet();
     }
 
-    /// <summary>Resolves the <c>Shard</c> section for this host.</summary>
-    /// <param name="options">The validated section.</param>
-    /// <param name="hostName">The host name (a StatefulSet pod's is <c>name-N</c>).</param>
-    /// <param name="assignment">The assignment.</param>
-    /// <param name="error">The problem, as <c>key: reason</c>.</param>
-    /// <returns><see langword="true"/> when resolved.</returns>
-    public static bool TryResolve(ShardOptions options, string hostName, out ShardAssignment assignment, out string? error)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        assignment = OneInstance;
-        error = null;
-        var index = options.Index;
-        string? podName = null;
-        if (index is null && options.Count > 1)
-        {
-            var match = OrdinalSuffix().Match(hostName ?? string.Empty);
-            if (!match.Success)
-            {
-                error = $"{ShardOptions.SectionName}:Index: not set, and the host name '{hostName}' does not end in -<ordinal> like a StatefulSet pod's (set {ShardOptions.SectionName}:Index)";
-                return false;
-            }
-
-            index = int.Parse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture);
-            podName = hostName!.ToLowerInvariant();
-        }
-
-        var instance = options.Instance;
-        if (instance.Length == 0 && (options.Count > 1 || options.Index is not null))
-        {
-            instance = podName is not null && InstanceName().IsMatch(podName) ? podName : "shard-" + (index ?? 0).ToString(CultureInfo.InvariantCulture);
-        }
-
-        assignment = new ShardAssignment(index ?? 0, options.Count, instance);
-        return true;
-    }
-
     private static ulong Fnv1a(string text)
     {
         var hash = 0xCBF29CE484222325UL;
@@ -129,10 +90,4 @@ public sealed partial record ShardAssignment(int Index, int Count, string Instan
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
-
-    [GeneratedRegex("-([0-9]{1,3})$", RegexOptions.CultureInvariant)]
-    private static partial Regex OrdinalSuffix();
-
-    [GeneratedRegex(ShardOptions.InstancePattern, RegexOptions.CultureInvariant)]
-    private static partial Regex InstanceName();
 }

@@ -3,6 +3,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using PainStream.Core.Alerting;
+using PainStream.Core.Cameras;
 
 namespace PainStream.Core.Options;
 

@@ -1,5 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
+using PainStream.Core.Cameras;
+
 namespace PainStream.Core.Options;
 
 /// <summary>Cross-field rules of the alert settings, checked on every resolved policy (global, camera, bed).</summary>

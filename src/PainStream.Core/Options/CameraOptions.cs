@@ -2,6 +2,7 @@
 
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using PainStream.Core.Cameras;
 
 namespace PainStream.Core.Options;
 
@@ -137,15 +138,4 @@ public sealed class BedOptions : RegionOptions
 
     /// <summary>Gets or sets this bed's overrides of the camera's and the global <c>Alerting</c> settings.</summary>
     public AlertingOverrides? Alerting { get; set; }
-}
-
-
-/// <summary>Who lies in a bed: it picks the scorer and the score scale.</summary>
-public enum BedMode
-{
-    /// <summary>An adult: the camera's scorer, PSPI 0–16.</summary>
-    Adult = 0,
-
-    /// <summary>An infant: the infant AU MLP, FLACC 0–10.</summary>
-    Infant = 1,
 }

@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.ComponentModel.DataAnnotations;
+using PainStream.Core.Cameras;
 
 namespace PainStream.Core.Options;
 
@@ -76,19 +77,6 @@ public sealed class CaptureOptions
     /// <value>The default value is <see cref="HardwareDecodeKind.None"/>.</value>
     /// </summary>
     public HardwareDecodeKind HardwareDecode { get; set; } = HardwareDecodeKind.None;
-}
-
-/// <summary>What a camera's ffmpeg decodes (<c>Capture:DecodeMode</c>, <c>Cameras:&lt;name&gt;:DecodeMode</c>).</summary>
-public enum DecodeMode
-{
-    /// <summary>Every frame is decoded and resampled to the analysis rate (<c>fps</c> filter).</summary>
-    All = 0,
-
-    /// <summary>
-    /// Only key frames are decoded (<c>-skip_frame nokey</c>), each delivered once with its stream timestamp: about 5x less
-    /// decoding CPU, at the camera's keyframe rate (set a 1 s GOP on the camera).
-    /// </summary>
-    Keyframes = 1,
 }
 
 /// <summary>Hardware video decoders ffmpeg can be asked to use (<c>Capture:HardwareDecode</c>).</summary>

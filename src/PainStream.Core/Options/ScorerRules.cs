@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Text.RegularExpressions;
+using PainStream.Core.Cameras;
 
 namespace PainStream.Core.Options;
 

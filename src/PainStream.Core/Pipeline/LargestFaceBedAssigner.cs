@@ -3,6 +3,7 @@
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Frames;
+using PainStream.Core.Tracking;
 
 namespace PainStream.Core.Pipeline;
 

@@ -9,6 +9,7 @@ using PainStream.Core.Diagnostics;
 using PainStream.Core.Frames;
 using PainStream.Core.Publishing;
 using PainStream.Core.Scoring;
+using PainStream.Core.Tracking;
 
 namespace PainStream.Core.Pipeline;
 
@@ -491,7 +492,13 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
                 CaptureTimestamp = captureTimestamp,
                 By = by,
             };
-            await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
+            // The alert's span, capture → stored (current while the publisher stores it, which continues it to the PUBACK).
+            var captured = captureTimestamp is { } at ? _time.GetUtcNow() - _time.GetElapsedTime(at) : enriched.Ts;
+            using (PainStreamActivities.StartAlert(enriched.Camera.Value, enriched.Bed, enriched.Id, AlertNames.Type(enriched.Type), AlertNames.Reason(enriched.Reason), captured))
+            {
+                await _alerts.EnqueueAlertAsync(enriched, cancellationToken);
+            }
+
             Recorder?.RecordEvent(enriched);
             _metrics.RecordAlert(enriched);
             _logger.AlertEvent(enriched.Type.ToString(), enriched.Reason.ToString(), enriched.Camera.Value, enriched.Bed, enriched.Id, enriched.Priority.ToString(), enriched.Score ?? double.NaN);

@@ -2,7 +2,6 @@
 
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
-using PainStream.Core.Frames;
 
 namespace PainStream.Core.Publishing;
 
@@ -11,17 +10,10 @@ namespace PainStream.Core.Publishing;
 /// Thread-safe and non-blocking: every method only enqueues. The MQTT adapter (the single owner of the broker connection)
 /// serialises and sends; while the broker is away, retained state is kept and re-sent on reconnect, and best-effort
 /// telemetry (faces, stats) is counted and dropped.
+/// <para>Camera states (<see cref="ICameraStatusPublisher"/>) are declared with the cameras.</para>
 /// </remarks>
-public interface IPainStreamPublisher
+public interface IPainStreamPublisher : ICameraStatusPublisher
 {
-    /// <summary>Publishes a camera's state (retained, QoS 1).</summary>
-    /// <param name="status">The state.</param>
-    void PublishCameraStatus(CameraStatus status);
-
-    /// <summary>Forgets a camera removed from the configuration: its retained status is cleared, so dashboards stop showing it.</summary>
-    /// <param name="camera">The camera.</param>
-    void RemoveCamera(CameraId camera);
-
     /// <summary>Publishes the faces found in one frame (QoS 0, throttled by the caller to about 1 Hz per camera).</summary>
     /// <param name="observation">The detection result.</param>
     void PublishFaces(FaceObservation observation);

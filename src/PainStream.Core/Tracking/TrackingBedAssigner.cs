@@ -3,7 +3,6 @@
 using PainStream.Core.Cameras;
 using PainStream.Core.Detection;
 using PainStream.Core.Frames;
-using PainStream.Core.Pipeline;
 
 namespace PainStream.Core.Tracking;
 

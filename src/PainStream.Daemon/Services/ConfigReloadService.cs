@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 using PainStream.Core.Cameras;
 using PainStream.Core.Options;
-using PainStream.Daemon.Configuration;
+using PainStream.Hosting.Configuration;
 
 namespace PainStream.Daemon.Services;
 
@@ -115,7 +115,7 @@ internal sealed class ConfigReloadService : IHostedService, IDisposable
             }
 
             var shard = next.Assignment with { Index = _current.Assignment.Index, Instance = _current.Assignment.Instance };
-            var all = CameraCatalog.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting, _current.Scoring.Scorer);
+            var all = CameraOptionsResolver.Resolve(next.Cameras, _current.Capture, next.Demo, _home, next.Alerting, _current.Scoring.Scorer);
             var cameras = shard.Filter(all);
             _current = next with { Capture = _current.Capture, Detection = _current.Detection, Pipeline = _current.Pipeline, Mqtt = _current.Mqtt, Http = _current.Http, Scoring = _current.Scoring, Assignment = shard };
             _catalog.Update(cameras, shard.NotOwned(all));

@@ -84,7 +84,7 @@ public sealed class ShardAssignmentTests
     [Fact]
     public void TryResolve_StatefulSetHostName_TakesTheOrdinalAndThePodName()
     {
-        Assert.True(ShardAssignment.TryResolve(new ShardOptions { Count = 3 }, "painstream-2", out var shard, out var error));
+        Assert.True(ShardOptionsResolver.TryResolve(new ShardOptions { Count = 3 }, "painstream-2", out var shard, out var error));
 
         Assert.Null(error);
         Assert.Equal(new ShardAssignment(2, 3, "painstream-2"), shard);
@@ -94,7 +94,7 @@ public sealed class ShardAssignmentTests
     [Fact]
     public void TryResolve_HostNameWithoutOrdinal_NamesTheKey()
     {
-        Assert.False(ShardAssignment.TryResolve(new ShardOptions { Count = 3 }, "ward-server", out _, out var error));
+        Assert.False(ShardOptionsResolver.TryResolve(new ShardOptions { Count = 3 }, "ward-server", out _, out var error));
 
         Assert.StartsWith("Shard:Index:", error, StringComparison.Ordinal);
         Assert.Contains("ward-server", error, StringComparison.Ordinal);
@@ -103,8 +103,8 @@ public sealed class ShardAssignmentTests
     [Fact]
     public void TryResolve_ExplicitIndexAndInstance_WinOverTheHostName()
     {
-        Assert.True(ShardAssignment.TryResolve(new ShardOptions { Count = 4, Index = 1 }, "painstream-2", out var byIndex, out _));
-        Assert.True(ShardAssignment.TryResolve(new ShardOptions { Count = 4, Index = 1, Instance = "east" }, "painstream-2", out var named, out _));
+        Assert.True(ShardOptionsResolver.TryResolve(new ShardOptions { Count = 4, Index = 1 }, "painstream-2", out var byIndex, out _));
+        Assert.True(ShardOptionsResolver.TryResolve(new ShardOptions { Count = 4, Index = 1, Instance = "east" }, "painstream-2", out var named, out _));
 
         Assert.Equal(new ShardAssignment(1, 4, "shard-1"), byIndex);
         Assert.Equal(new ShardAssignment(1, 4, "east"), named);
@@ -113,7 +113,7 @@ public sealed class ShardAssignmentTests
     [Fact]
     public void TryResolve_Defaults_IsTheSingleInstance()
     {
-        Assert.True(ShardAssignment.TryResolve(new ShardOptions(), "painstream-2", out var shard, out _));
+        Assert.True(ShardOptionsResolver.TryResolve(new ShardOptions(), "painstream-2", out var shard, out _));
 
         Assert.Equal(ShardAssignment.OneInstance, shard);
         Assert.False(shard.IsSharded);

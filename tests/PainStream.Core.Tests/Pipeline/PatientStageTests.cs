@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Frozen;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PainStream.Core.Alerting;
@@ -504,6 +505,53 @@ public sealed class PatientStageTests : IDisposable
         var ended = _alerts.Alerts.Last();
         Assert.Equal(AlertEventType.End, ended.Type);
         Assert.Null(ended.CaptureTimestamp);
+    }
+
+    [Fact]
+    public async Task AlertEvent_WithAListener_IsOneAlertSpanFromItsFramesCaptureTime_TaggedWithCameraBedAndId()
+    {
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == PainStreamActivities.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var scorer = await PrimeAsync();
+        scorer.Pspi = 9;
+        var capturedAt = DateTimeOffset.MinValue;
+        while (_alerts.Alerts.IsEmpty)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(200));
+
+            // The frame was captured 300 ms before the stage sees it.
+            var captured = _time.GetTimestamp() - (long)(0.3 * _time.TimestampFrequency);
+            capturedAt = _time.GetUtcNow() - TimeSpan.FromMilliseconds(300);
+            await _stage.StepAsync(Observation(Face(100, 100)) with { CaptureTimestamp = captured }, TestContext.Current.CancellationToken);
+            Assert.True(_time.GetUtcNow() < new DateTimeOffset(2026, 11, 23, 8, 1, 0, TimeSpan.Zero), "no alert within a minute");
+        }
+
+        var raised = Assert.Single(_alerts.Alerts);
+        List<Activity> spans;
+        lock (stopped)
+        {
+            // Other tests may raise alerts concurrently: this test's episode id is unique.
+            spans = stopped.Where(a => a.OperationName == PainStreamActivities.Alert && Equals(a.GetTagItem(PainStreamActivities.AlertIdTag), raised.Id)).ToList();
+        }
+
+        var span = Assert.Single(spans);
+        Assert.Equal(capturedAt.UtcDateTime, span.StartTimeUtc);
+        Assert.Equal(raised.Camera.Value, span.GetTagItem(PainStreamInstruments.CameraTag));
+        Assert.Equal(raised.Bed, span.GetTagItem(PainStreamActivities.BedTag));
+        Assert.Equal("new", span.GetTagItem(PainStreamActivities.AlertTypeTag));
+        Assert.Equal("pain", span.GetTagItem(PainStreamActivities.AlertReasonTag));
     }
 
     [Fact]

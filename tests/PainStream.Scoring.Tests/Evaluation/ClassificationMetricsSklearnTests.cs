@@ -2,7 +2,7 @@
 
 using System.Globalization;
 using System.Text;
-using PainStream.Scoring.Evaluation;
+using PainStream.Tools.Evaluation;
 using PainStream.Testing;
 
 namespace PainStream.Scoring.Tests.Evaluation;

@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-using PainStream.Scoring.Evaluation;
+using PainStream.Tools.Evaluation;
 
 namespace PainStream.Scoring.Tests.Evaluation;
 

@@ -1,7 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Text.Json;
-using PainStream.Scoring.Evaluation;
+using PainStream.Tools.Evaluation;
 
 namespace PainStream.Scoring.Tests.Evaluation;
 

@@ -145,7 +145,7 @@ public sealed class InfantModelTests(InfantKit kit) : IClassFixture<InfantKit>
             ["nicu"] = new CameraOptions { Url = "lavfi:x", Beds = new() { ["cot"] = new BedOptions { Mode = "infant" } } },
         };
         var catalog = new CameraCatalog();
-        catalog.Update(CameraCatalog.Resolve(cameras, new CaptureOptions { Width = 512, Height = 512 }, new DemoOptions(), "/", alerting));
+        catalog.Update(CameraOptionsResolver.Resolve(cameras, new CaptureOptions { Width = 512, Height = 512 }, new DemoOptions(), "/", alerting));
         var bed = Assert.Single(catalog.Current[camera].Beds);
         Assert.Equal(ScoreScale.Flacc, bed.Policy.Scale);
         Assert.Equal(4, bed.Policy.OnThreshold);

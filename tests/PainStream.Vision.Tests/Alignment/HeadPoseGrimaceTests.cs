@@ -4,7 +4,7 @@ using System.Globalization;
 using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Vision.Alignment;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 using PainStream.Vision.Tests.Synthesis;
 
 namespace PainStream.Vision.Tests.Alignment;

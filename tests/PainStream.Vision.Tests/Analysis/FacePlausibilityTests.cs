@@ -8,7 +8,7 @@ using PainStream.Testing;
 using PainStream.Vision.Alignment;
 using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 using PainStream.Vision.Tests.Alignment;
 using PainStream.Vision.Tests.Synthesis;
 

@@ -4,7 +4,7 @@ using System.Globalization;
 using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Testing;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 using PainStream.Vision.Tests.Detection;
 
 namespace PainStream.Vision.Tests.Synthesis;

@@ -1,6 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Vision.Tests.Synthesis;
 

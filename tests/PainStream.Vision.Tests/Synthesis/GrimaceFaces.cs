@@ -6,7 +6,7 @@ using PainStream.Core.Detection;
 using PainStream.Testing;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 using PainStream.Vision.Tests.Detection;
 using PainStream.Vision.Tests.Landmarks;
 

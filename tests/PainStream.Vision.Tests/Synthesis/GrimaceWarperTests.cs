@@ -2,7 +2,7 @@
 
 using System.Globalization;
 using PainStream.Core.Detection;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Vision.Tests.Synthesis;
 

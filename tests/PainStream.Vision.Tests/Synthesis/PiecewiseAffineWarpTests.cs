@@ -1,7 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using PainStream.Core.Detection;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Vision.Tests.Synthesis;
 

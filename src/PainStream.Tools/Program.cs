@@ -1,0 +1,5 @@
+// Copyright (c) PainStream contributors. Licensed under the MIT License.
+
+using PainStream.Tools;
+
+return await ToolsCli.RunAsync(args);
