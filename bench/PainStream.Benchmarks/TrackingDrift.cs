@@ -28,6 +28,8 @@ internal static class TrackingDrift
     private const int Width = 640;
     private const int Height = 360;
 
+    private static readonly List<string> Probes = [];
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var clips = new List<string>();
@@ -100,6 +102,7 @@ internal static class TrackingDrift
             }
 
             var referenceMs = clock.Elapsed.TotalMilliseconds / frames.Count;
+            PredictCacheProbe(predictor, detector, frames, reference, report);
 
             foreach (var n in every)
             {
@@ -156,6 +159,12 @@ internal static class TrackingDrift
         }
 
         report.AppendLine();
+        foreach (var probe in Probes)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"- {probe}");
+        }
+
+        report.AppendLine();
         report.AppendLine("detector runs: frames on which BlazeFace ran (scheduled, no face followed, or a followed fit degraded: those frames are analysed twice). "
             + "N = 1 is the reference itself run through the tracker (drift 0 unless nondeterministic).");
         if (output is not null)
@@ -203,6 +212,48 @@ internal static class TrackingDrift
         }
 
         return frames;
+    }
+
+    /// <summary>
+    /// The shape predictor's cost on one frame repeated (its 65 MB of leaf vectors partly cached, as in the micro-benchmark)
+    /// against each frame once (the daemon's case: other leaves every time, fetched from memory).
+    /// </summary>
+    private static void PredictCacheProbe(ShapePredictor predictor, BlazeFaceDetector detector, List<byte[]> frames, List<FaceAnalysis[]> reference, StringBuilder report)
+    {
+        var boxes = reference.Select((r, i) => (Index: i, Box: r.FirstOrDefault()?.Box)).Where(x => x.Box is not null).ToList();
+        if (boxes.Count == 0)
+        {
+            return;
+        }
+
+        Span<PointF> landmarks = stackalloc PointF[predictor.LandmarkCount];
+        var first = boxes[0];
+        for (var i = 0; i < 50; i++)
+        {
+            predictor.Predict(new BgrImage(frames[first.Index], Width, Height, Width * 3), first.Box!.Value, landmarks);
+        }
+
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            predictor.Predict(new BgrImage(frames[first.Index], Width, Height, Width * 3), first.Box!.Value, landmarks);
+        }
+
+        process.Refresh();
+        var repeated = (process.TotalProcessorTime - cpu).TotalMilliseconds / boxes.Count;
+        cpu = process.TotalProcessorTime;
+        foreach (var (index, box) in boxes)
+        {
+            predictor.Predict(new BgrImage(frames[index], Width, Height, Width * 3), box!.Value, landmarks);
+        }
+
+        process.Refresh();
+        var each = (process.TotalProcessorTime - cpu).TotalMilliseconds / boxes.Count;
+        var line = string.Create(CultureInfo.InvariantCulture, $"shape predictor: {repeated:F3} CPU ms per face on one frame repeated, {each:F3} CPU ms per face over the clip's frames ({boxes.Count} faces)");
+        Console.WriteLine(line);
+        Probes.Add(line);
+        GC.KeepAlive(detector);
     }
 
     private static PointF Centre(PointF[] p) => new(p.Average(q => q.X), p.Average(q => q.Y));
