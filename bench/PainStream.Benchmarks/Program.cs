@@ -6,11 +6,13 @@ using PainStream.Benchmarks;
 // Usage: PainStream.Benchmarks [--preset short|analysis|default|dry] [--provider cpu|cuda] [BenchmarkDotNet options, e.g. --filter '*Frame*']
 //        PainStream.Benchmarks --batcher-latency [options: --batcher-latency --help]
 //        PainStream.Benchmarks --capture-lifecycle [--rounds N]   (stop and offline wall-clock figures, real ffmpeg + RTSP)
+//        PainStream.Benchmarks --tracking-drift [--clip FILE]... [--every 3,5,10] [--seconds 60] [--out FILE.md]   (issue 14: landmark drift of tracking)
 // The preset and the provider are ours; everything else goes to BenchmarkSwitcher unchanged. The provider (learned-model
 // benchmarks only) travels to BenchmarkDotNet's child processes in an environment variable.
 var preset = "default";
 var latency = false;
 var lifecycle = false;
+var drift = false;
 var rest = new List<string>(args.Length);
 for (var i = 0; i < args.Length; i++)
 {
@@ -30,10 +32,25 @@ for (var i = 0; i < args.Length; i++)
     {
         lifecycle = true;
     }
+    else if (args[i] == "--tracking-drift")
+    {
+        drift = true;
+    }
     else
     {
         rest.Add(args[i]);
     }
+}
+
+if (drift)
+{
+    using var cts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cts.Cancel();
+    };
+    return await TrackingDrift.RunAsync(rest, cts.Token);
 }
 
 if (lifecycle)

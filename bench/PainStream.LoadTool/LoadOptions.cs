@@ -52,8 +52,12 @@ internal sealed class LoadOptions
           --no-early-stop        keep sweeping a size after a camera count fails
           --daemon PATH          the daemon's dll (default artifacts/painstream/painstream.dll)
           --detect-workers N     Detection:Workers for the daemon (default: the daemon's default)
+          --redetect-every N     Detection:RedetectEveryFrames for the daemon (default: the daemon's default, 5;
+                                 1 = detect every frame, as before issue 14)
           --ffmpeg PATH          ffmpeg executable (default ffmpeg)
           --clip-seconds S       length of the generated test clips (default 20)
+          --legacy-clip          the earlier clip (whole photo at half height: no face found on the whole frame, so
+                                 detection only); default: the demo clip's face sliding across, a face in every frame
           --out DIR              results directory (default bench/results)
           --repo DIR             repository root (default: found from the working directory)
           --quick                smoke test: --seconds 6 --warmup 2 --cameras 1,2 --sizes 640x360
@@ -123,6 +127,12 @@ internal sealed class LoadOptions
 
     /// <summary>Gets the analysed frames per second per camera.</summary>
     public double Fps { get; private set; } = 5;
+
+    /// <summary>Gets the daemon's <c>Detection:RedetectEveryFrames</c>, or <see langword="null"/> for its default.</summary>
+    public int? RedetectEveryFrames { get; private set; }
+
+    /// <summary>Gets a value indicating whether the sweep plays the earlier clip, whose face the detector does not find (detection only).</summary>
+    public bool LegacyClip { get; private set; }
 
     /// <summary>Gets the analysis size.</summary>
     public SourceSize Analysis { get; private set; } = new(640, 360);
@@ -210,6 +220,8 @@ internal sealed class LoadOptions
                     break;
                 case "--gop": o.GopSeconds = Number(); break;
                 case "--analysis": o.Analysis = SourceSize.Parse(Next()); break;
+                case "--legacy-clip": o.LegacyClip = true; break;
+                case "--redetect-every": o.RedetectEveryFrames = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--min-fps-ratio": o.MinFpsRatio = Number(); break;
                 case "--max-drop-ratio": o.MaxDropRatio = Number(); break;
                 case "--no-early-stop": o.NoEarlyStop = true; break;

@@ -27,6 +27,7 @@ internal static class PipelineScenario
     private const string DetectBuckets = "painstream_detect_duration_seconds_bucket";
     private const string LatencyBuckets = "painstream_pipeline_latency_seconds_bucket";
     private const string CameraLabel = "camera_id";
+    private const string FacesAnalysed = "painstream_faces_analysed_total";
 
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(90);
 
@@ -194,8 +195,13 @@ internal static class PipelineScenario
         var detect = PromScrape.Delta(after.Metrics.Histogram(DetectBuckets), before.Metrics.Histogram(DetectBuckets));
         var latency = PromScrape.Delta(after.Metrics.Histogram(LatencyBuckets), before.Metrics.Histogram(LatencyBuckets));
         var totalCaptured = perCamera.Sum(c => c.Captured);
+        var facesAfter = after.Metrics.SumBy(FacesAnalysed, "source");
+        var facesBefore = before.Metrics.SumBy(FacesAnalysed, "source");
+        double Faces(string source) => facesAfter.Count == 0 ? double.NaN : facesAfter.GetValueOrDefault(source) - facesBefore.GetValueOrDefault(source);
         return new ScenarioResult
         {
+            FacesDetected = Faces("detected"),
+            FacesTracked = Faces("tracked"),
             Kind = "pipeline",
             Source = size.ToString(),
             Cameras = cameras,
@@ -307,6 +313,13 @@ internal static class PipelineScenario
         if (options.DetectWorkers is { } workers)
         {
             root["Detection"] = new JsonObject { ["Workers"] = workers };
+        }
+
+        if (options.RedetectEveryFrames is { } every)
+        {
+            var detection = root["Detection"] as JsonObject ?? new JsonObject();
+            detection["RedetectEveryFrames"] = every;
+            root["Detection"] = detection;
         }
 
         return root;

@@ -53,6 +53,8 @@ var report = new LoadReport
         ["held when"] = string.Create(CultureInfo.InvariantCulture, $"analysed fps >= {options.MinFpsRatio} x {options.TargetFps:0.###} fps and dropped <= max(1, {options.MaxDropRatio} x captured)"),
         ["capture arguments"] = "ffmpeg " + string.Join(' ', CaptureArguments.For("FILE", options.Fps, options.Analysis, options.Keyframes)),
         ["daemon"] = options.DaemonDll,
+        ["Detection:RedetectEveryFrames"] = options.RedetectEveryFrames?.ToString(CultureInfo.InvariantCulture) ?? "daemon default",
+        ["clip"] = options.LegacyClip ? "legacy (face not found on the whole frame: detection only)" : "demo face sliding across (a face in every frame)",
     },
 };
 
@@ -183,6 +185,12 @@ static void Print(ScenarioResult r)
     Console.WriteLine(string.Create(
         CultureInfo.InvariantCulture,
         $"[load]   frames {r.FramesCaptured} captured, {r.FramesProcessed} processed, {r.FramesDropped} dropped; min fps {minFps:F2}; held {r.AllHeld}; CPU {r.CpuSeconds:F2} s = {r.CpuMsPerFrame:F2} ms/frame ({r.CoresUsed:F2} cores, other load {r.OtherCoresBusy:F2} cores)"));
+    if (r.Kind == "pipeline")
+    {
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"[load]   faces analysed per processed frame {(r.FacesDetected + r.FacesTracked) / r.FramesProcessed:F2} (detected {r.FacesDetected}, tracked {r.FacesTracked}); ffmpeg {r.FfmpegCpuSeconds:F2} s, daemon process {r.HostCpuSeconds:F2} s = {r.HostCpuSeconds * 1000 / r.FramesProcessed:F2} ms per analysed frame"));
+    }
     if (r.Alerts is { } a)
     {
         Console.WriteLine(string.Create(

@@ -75,11 +75,18 @@ internal static class ReportWriter
         sb.AppendLine();
         sb.AppendLine("## Summary");
         sb.AppendLine();
-        sb.AppendLine("| source | largest N held, decode-only | largest N held, pipeline | pipeline/decode CPU per frame by N | daemon fixed cores | daemon ms per frame |");
+        sb.AppendLine("| source | largest N held, decode-only | largest N held, pipeline | pipeline/decode CPU per frame by N (pipeline − decode ms per analysed frame) | daemon fixed cores | daemon ms per frame |");
         sb.AppendLine("|---|---|---|---|---|---|");
         foreach (var s in report.Summary)
         {
-            var ratios = string.Join(", ", s.Ratios.Select(r => string.Create(c, $"N={r.Key}: {r.Value:F2}x")));
+            string Beyond(int n)
+            {
+                var d = report.Scenarios.FirstOrDefault(r => r.Kind == "decode" && r.Completed && r.Source == s.Source && r.Cameras == n);
+                var p = report.Scenarios.FirstOrDefault(r => r.Kind == "pipeline" && r.Completed && r.Source == s.Source && r.Cameras == n);
+                return d is null || p is null ? string.Empty : string.Create(c, $" (+{p.CpuMsPerFrame - d.CpuMsPerFrame:F2} ms)");
+            }
+
+            var ratios = string.Join(", ", s.Ratios.Select(r => string.Create(c, $"N={r.Key}: {r.Value:F2}x{Beyond(r.Key)}")));
             sb.AppendLine(c, $"| {s.Source} | {Held(s.LargestHeldDecode, s.LargestTested)} | {Held(s.LargestHeldPipeline, s.LargestTested)} | {(ratios.Length == 0 ? "—" : ratios)} | {Show(s.DaemonFixedCores, "F3")} | {Show(s.DaemonMsPerFrame, "F2")} |");
         }
 
@@ -133,18 +140,18 @@ internal static class ReportWriter
     {
         var c = CultureInfo.InvariantCulture;
         sb.AppendLine();
-        sb.AppendLine("| kind | source | N | window s | captured | processed | dropped | min cam fps | all held | CPU s | ffmpeg CPU s | host CPU s | CPU ms/frame | cores used | other cores | detect p50/p95 ms | latency p50/p95 ms | daemon RSS/HWM MiB | ffmpeg RSS MiB | leftover children |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| kind | source | N | window s | captured | processed | dropped | min cam fps | all held | CPU s | ffmpeg CPU s | host CPU s | CPU ms/frame | cores used | other cores | detect p50/p95 ms | latency p50/p95 ms | daemon RSS/HWM MiB | ffmpeg RSS MiB | leftover children | faces detected / tracked |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in report.Scenarios)
         {
             if (!r.Completed)
             {
-                sb.AppendLine(c, $"| {r.Kind} | {r.Source} | {r.Cameras} | failed: {r.Error} | | | | | | | | | | | | | | | | |");
+                sb.AppendLine(c, $"| {r.Kind} | {r.Source} | {r.Cameras} | failed: {r.Error} | | | | | | | | | | | | | | | | | |");
                 continue;
             }
 
             var minFps = r.PerCamera.Count == 0 ? double.NaN : r.PerCamera.Min(p => p.AnalysedFps);
-            sb.AppendLine(c, $"| {r.Kind} | {r.Source} | {r.Cameras} | {r.WindowSeconds:F1} | {r.FramesCaptured} | {r.FramesProcessed} | {r.FramesDropped} | {minFps:F2} | {(r.AllHeld ? "yes" : "**no**")} | {r.CpuSeconds:F2} | {r.FfmpegCpuSeconds:F2} | {r.HostCpuSeconds:F2} | {r.CpuMsPerFrame:F2} | {r.CoresUsed:F2} | {r.OtherCoresBusy:F2} | {Pair(r.DetectP50Ms, r.DetectP95Ms)} | {Pair(r.LatencyP50Ms, r.LatencyP95Ms)} | {Pair(r.DaemonRssMiB, r.DaemonHwmMiB, "F0")} | {Show(r.FfmpegRssMiB, "F0")} | {(r.Kind == "pipeline" ? r.LeftoverChildren.ToString(c) : "—")} |");
+            sb.AppendLine(c, $"| {r.Kind} | {r.Source} | {r.Cameras} | {r.WindowSeconds:F1} | {r.FramesCaptured} | {r.FramesProcessed} | {r.FramesDropped} | {minFps:F2} | {(r.AllHeld ? "yes" : "**no**")} | {r.CpuSeconds:F2} | {r.FfmpegCpuSeconds:F2} | {r.HostCpuSeconds:F2} | {r.CpuMsPerFrame:F2} | {r.CoresUsed:F2} | {r.OtherCoresBusy:F2} | {Pair(r.DetectP50Ms, r.DetectP95Ms)} | {Pair(r.LatencyP50Ms, r.LatencyP95Ms)} | {Pair(r.DaemonRssMiB, r.DaemonHwmMiB, "F0")} | {Show(r.FfmpegRssMiB, "F0")} | {(r.Kind == "pipeline" ? r.LeftoverChildren.ToString(c) : "—")} | {(r.Kind == "pipeline" ? string.Create(c, $"{r.FacesDetected} / {r.FacesTracked}") : "—")} |");
         }
 
         var threaded = report.Scenarios.Where(r => r.DaemonThreads is { Count: > 0 }).ToList();

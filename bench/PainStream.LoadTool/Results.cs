@@ -54,6 +54,12 @@ internal sealed record ScenarioResult
     /// <summary>Gets the CPU seconds of everything measured (decode: the ffmpeg processes; pipeline: the daemon and its children).</summary>
     public double CpuSeconds { get; init; }
 
+    /// <summary>Gets the faces the daemon analysed in the window that the detector found in their frame (pipeline; NaN when the daemon does not count them).</summary>
+    public double FacesDetected { get; init; } = double.NaN;
+
+    /// <summary>Gets the faces the daemon analysed in the window that it followed from the previous frame's landmarks (pipeline).</summary>
+    public double FacesTracked { get; init; } = double.NaN;
+
     /// <summary>Gets the CPU seconds of the ffmpeg processes alone.</summary>
     public double FfmpegCpuSeconds { get; init; }
 

@@ -62,6 +62,12 @@ public static class PainStreamInstruments
     /// <summary>Nurse-station commands received (counter, per command and result).</summary>
     public const string MqttCommands = "painstream.mqtt.commands";
 
+    /// <summary>
+    /// Counter: faces analysed (landmarks, pose, quality) by the detect stage, tagged with camera and <c>source</c>:
+    /// <c>detected</c> (the detector found it in this frame) or <c>tracked</c> (followed from the previous frame's landmarks).
+    /// </summary>
+    public const string FacesAnalysed = "painstream.faces.analysed";
+
     /// <summary>Items that failed in a stage and were skipped (counter, per stage).</summary>
     public const string StageErrors = "painstream.stage.errors";
 

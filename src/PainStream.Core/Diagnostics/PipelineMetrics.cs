@@ -14,6 +14,7 @@ public sealed class PipelineMetrics
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _stageErrors;
     private readonly Counter<long> _alertEvents;
+    private readonly Counter<long> _faces;
 
     /// <summary>Initializes a new instance of the <see cref="PipelineMetrics"/> class.</summary>
     /// <param name="meterFactory">Creates the meter.</param>
@@ -39,6 +40,7 @@ public sealed class PipelineMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _stageErrors = meter.CreateCounter<long>(PainStreamInstruments.StageErrors, description: "Items a stage failed on and skipped.");
         _alertEvents = meter.CreateCounter<long>(PainStreamInstruments.AlertEvents, description: "Alert episode events raised (new, update, end) by reason.");
+        _faces = meter.CreateCounter<long>(PainStreamInstruments.FacesAnalysed, description: "Faces analysed, by source: detected in the frame or tracked from the previous one.");
 
         meter.CreateObservableCounter(PainStreamInstruments.FramesCaptured, () => Observe(cameras, static c => c.Captured), description: "Frames read from ffmpeg.");
         meter.CreateObservableCounter(PainStreamInstruments.FramesDropped, () => Observe(cameras, static c => c.Dropped), description: "Frames dropped before detection because it could not keep up.");
@@ -58,6 +60,21 @@ public sealed class PipelineMetrics
         var tag = new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, camera.Value);
         _detectDuration.Record(duration.TotalSeconds, tag);
         _latency.Record(latency.TotalSeconds, tag);
+    }
+
+    /// <summary>Counts the faces analysed in one frame.</summary>
+    /// <param name="camera">The camera.</param>
+    /// <param name="count">Faces analysed.</param>
+    /// <param name="source">Whether the detector found them or they were followed from the previous frame.</param>
+    public void RecordFaces(CameraId camera, int count, FaceSource source)
+    {
+        if (count > 0)
+        {
+            _faces.Add(
+                count,
+                new KeyValuePair<string, object?>(PainStreamInstruments.CameraTag, camera.Value),
+                new KeyValuePair<string, object?>("source", source == FaceSource.Tracked ? "tracked" : "detected"));
+        }
     }
 
     /// <summary>Counts an item a stage failed on.</summary>

@@ -23,6 +23,8 @@ public sealed class DetectStage
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Func<IFaceAnalyzer>? _analyzers;
+    private readonly int _redetectEveryFrames;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<CameraId, FaceTracker> _trackers = new();
     private long _lastProgress;
 
     /// <summary>Initializes a new instance of the <see cref="DetectStage"/> class.</summary>
@@ -33,8 +35,14 @@ public sealed class DetectStage
     /// <param name="logger">Logger.</param>
     /// <param name="time">Clock for latency.</param>
     /// <param name="analyzers">Creates one face analyser per worker (landmarks, pose, quality), or <see langword="null"/> for detection only.</param>
-    public DetectStage(IFaceDetector detector, CameraCatalog catalog, CameraRegistry registry, PipelineMetrics metrics, ILogger<DetectStage> logger, TimeProvider time, Func<IFaceAnalyzer>? analyzers = null)
+    /// <param name="redetectEveryFrames">
+    /// <c>Detection:RedetectEveryFrames</c>: with an analyser, a camera's faces are followed by their landmarks between
+    /// detections and the detector runs at least once in this many frames (<see cref="FaceTracker"/>); 1 detects every frame.
+    /// </param>
+    public DetectStage(IFaceDetector detector, CameraCatalog catalog, CameraRegistry registry, PipelineMetrics metrics, ILogger<DetectStage> logger, TimeProvider time, Func<IFaceAnalyzer>? analyzers = null, int redetectEveryFrames = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(redetectEveryFrames, 1);
+        _redetectEveryFrames = redetectEveryFrames;
         _analyzers = analyzers;
         _detector = detector;
         _catalog = catalog;
@@ -102,10 +110,13 @@ public sealed class DetectStage
             IReadOnlyList<FaceAnalysis>? analyses = null;
             try
             {
-                faces = DetectInRegion(frame);
-                if (analyzer is not null)
+                if (analyzer is null)
                 {
-                    analyses = analyzer.Analyze(frame.Camera, new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride), faces);
+                    faces = DetectInRegion(frame);
+                }
+                else
+                {
+                    (faces, analyses) = DetectOrTrack(frame, analyzer);
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -125,6 +136,39 @@ public sealed class DetectStage
             {
                 Analyses = analyses,
             };
+        }
+    }
+
+    /// <summary>
+    /// The per-frame choice (issue 14): follow the camera's faces by their landmarks when its <see cref="FaceTracker"/> says
+    /// so, else (or when the followed fit degrades, then on this same frame) run the detector and analyse what it finds.
+    /// A camera whose tracker another worker holds at this moment is simply detected.
+    /// </summary>
+    private (IReadOnlyList<DetectedFace> Faces, IReadOnlyList<FaceAnalysis> Analyses) DetectOrTrack(Frame frame, IFaceAnalyzer analyzer)
+    {
+        var image = new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+        var tracker = _redetectEveryFrames == 1 ? null : _trackers.GetOrAdd(frame.Camera, static (_, n) => new FaceTracker(n), _redetectEveryFrames);
+        if (tracker is null || !Monitor.TryEnter(tracker))
+        {
+            var detected = DetectInRegion(frame);
+            _metrics.RecordFaces(frame.Camera, detected.Count, FaceSource.Detected);
+            return (detected, analyzer.Analyze(frame.Camera, image, detected));
+        }
+
+        try
+        {
+            var (faces, analyses, source) = tracker.Run(
+                frame.Width,
+                frame.Height,
+                (Stage: this, Frame: frame, Analyzer: analyzer),
+                static s => s.Stage.DetectInRegion(s.Frame),
+                static (s, faces) => s.Analyzer.Analyze(s.Frame.Camera, new BgrImage(s.Frame.Pixels, s.Frame.Width, s.Frame.Height, s.Frame.Stride), faces));
+            _metrics.RecordFaces(frame.Camera, faces.Count, source);
+            return (faces, analyses);
+        }
+        finally
+        {
+            Monitor.Exit(tracker);
         }
     }
 

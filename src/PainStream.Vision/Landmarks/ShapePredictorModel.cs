@@ -193,7 +193,7 @@ public sealed class ShapePredictorModel
 
                     var treeTotal = checked(cascadeCount * treesPerCascade);
                     splits = new SplitNode[checked(treeTotal * splitsPerTree)];
-                    leaves = new float[checked(treeTotal * (splitsPerTree + 1) * shapeLength)];
+                    leaves = HugePageArrays.Floats(checked(treeTotal * (splitsPerTree + 1) * shapeLength));
                 }
                 else if (splitCount != splitsPerTree)
                 {

@@ -143,8 +143,57 @@ public sealed class DetectStageTests : IDisposable
         Assert.True(channels.ObservationReader.Completion.IsCompletedSuccessfully);
     }
 
+    [Fact]
+    public void Process_RedetectEveryThirdFrame_DetectsFramesOneFourSevenAndFollowsTheFaceBetween()
+    {
+        var box = new BoxF(100, 40, 60, 70);
+        using var detector = new FakeFaceDetector((_, _) => [new DetectedFace(box, 0.9f, [])]);
+        using var faces = new MetricCollector<long>(_meters, PainStreamInstruments.MeterName, PainStreamInstruments.FacesAnalysed);
+        var stage = new DetectStage(detector, _catalog, _registry, new PipelineMetrics(_meters, _registry, _pool), NullLogger<DetectStage>.Instance, _time, redetectEveryFrames: 3);
+        var analyzer = new CircleAnalyzer();
+
+        var observations = Enumerable.Range(1, 7).Select(i => stage.Process(NewFrame(320, 180, i), analyzer)).ToList();
+
+        Assert.Equal(3, detector.Seen.Count);
+        Assert.All(observations, o => Assert.NotNull(o));
+        Assert.All(observations, o => Assert.Single(o!.Analyses!));
+        Assert.All(observations, o => Assert.Equal(box, Assert.Single(o!.Faces).Box));
+        var bySource = faces.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["source"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
+        Assert.Equal(3, bySource["detected"]);
+        Assert.Equal(4, bySource["tracked"]);
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void Process_RedetectEveryFrame_DetectsEveryFrame()
+    {
+        using var detector = new FakeFaceDetector((_, _) => [new DetectedFace(new BoxF(100, 40, 60, 70), 0.9f, [])]);
+        var stage = new DetectStage(detector, _catalog, _registry, new PipelineMetrics(_meters, _registry, _pool), NullLogger<DetectStage>.Instance, _time, redetectEveryFrames: 1);
+
+        for (var i = 1; i <= 4; i++)
+        {
+            Assert.NotNull(stage.Process(NewFrame(320, 180, i), new CircleAnalyzer()));
+        }
+
+        Assert.Equal(4, detector.Seen.Count);
+    }
+
     private DetectStage CreateStage(IFaceDetector detector) =>
         new(detector, _catalog, _registry, new PipelineMetrics(_meters, _registry, _pool), NullLogger<DetectStage>.Instance, _time);
+
+    /// <summary>A plausible face for every box: 68 landmarks on a circle in the box's middle.</summary>
+    private sealed class CircleAnalyzer : IFaceAnalyzer
+    {
+        public IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces) =>
+            faces.Select(f =>
+            {
+                var c = f.Box.Center;
+                var points = Enumerable.Range(0, Face68.Count)
+                    .Select(i => new PointF(c.X + (20 * MathF.Cos(2 * MathF.PI * i / Face68.Count)), c.Y + (20 * MathF.Sin(2 * MathF.PI * i / Face68.Count))))
+                    .ToArray();
+                return new FaceAnalysis(f.Box, f.Score, points, null, null);
+            }).ToArray();
+    }
 
     private Frame NewFrame(int width, int height, long sequence = 1)
     {
