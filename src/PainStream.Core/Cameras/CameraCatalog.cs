@@ -48,8 +48,11 @@ public sealed class CameraCatalog
         {
             var id = new CameraId(name);
             NormalizedRegion? region = camera.Region is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : null;
-            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, capture.Width, capture.Height, region)
+            var analysis = camera.Analysis ?? AnalysisMode.Frame;
+            var (width, height) = AnalysisTiles.AnalysisSize(analysis, capture);
+            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, width, height, region)
             {
+                Analysis = analysis,
                 Beds = ResolveBeds(camera, alerting),
                 Scorer = camera.Scorer ?? defaultScorer ?? ScoringOptions.GeometricScorer,
                 DecodeMode = camera.DecodeMode ?? capture.DecodeMode,

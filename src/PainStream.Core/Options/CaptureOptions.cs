@@ -26,6 +26,17 @@ public sealed class CaptureOptions
     [Range(64, 2160)]
     public int Height { get; set; } = 360;
 
+    /// <summary>
+    /// Gets or sets the width of the picture a camera with <c>Analysis</c> = <c>beds</c> is decoded to (letterboxed, as for
+    /// <see cref="Width"/>); each bed's region is cut from it at these pixels. <value>The default value is 1920.</value>
+    /// </summary>
+    [Range(64, 3840)]
+    public int BedsWidth { get; set; } = 1920;
+
+    /// <summary>Gets or sets the height of the <c>beds</c> analysis picture. <value>The default value is 1080.</value></summary>
+    [Range(64, 2160)]
+    public int BedsHeight { get; set; } = 1080;
+
     /// <summary>Gets or sets the watchdog timeout: a camera with no frame for this long is restarted. <value>The default value is 5 s.</value></summary>
     [Range(0.5, 300)]
     public double StallTimeoutSeconds { get; set; } = 5;
@@ -89,6 +100,19 @@ public enum DecodeMode
     /// decoding CPU, at the camera's keyframe rate (set a 1 s GOP on the camera).
     /// </summary>
     Keyframes = 1,
+}
+
+/// <summary>How a camera's picture is analysed (<c>Cameras:&lt;name&gt;:Analysis</c>).</summary>
+public enum AnalysisMode
+{
+    /// <summary>The whole frame at <c>Capture:Width</c>×<c>Height</c> (one detector pass over the camera's region): single-bed cameras.</summary>
+    Frame = 0,
+
+    /// <summary>
+    /// Each bed's region, cut from the picture decoded at <c>Capture:BedsWidth</c>×<c>BedsHeight</c>: one detector pass per bed and
+    /// landmarks on those pixels, so a far bed of a wide camera keeps the pixels its face needs.
+    /// </summary>
+    Beds = 1,
 }
 
 /// <summary>Hardware video decoders ffmpeg can be asked to use (<c>Capture:HardwareDecode</c>).</summary>
