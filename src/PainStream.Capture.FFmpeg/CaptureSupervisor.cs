@@ -246,7 +246,7 @@ public sealed class CaptureSupervisor : IAsyncDisposable
 
     private static bool SameCapture(CameraSettings a, CameraSettings b) =>
         string.Equals(a.Url, b.Url, StringComparison.Ordinal) && a.Fps.Equals(b.Fps) && a.Width == b.Width && a.Height == b.Height && a.Enabled == b.Enabled
-        && a.DecodeMode == b.DecodeMode;
+        && a.DecodeMode == b.DecodeMode && a.Analysis == b.Analysis;
 
     private void OnCatalogChanged(object? sender, EventArgs e) => ScheduleReconcile();
 

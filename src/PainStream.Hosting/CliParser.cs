@@ -63,6 +63,8 @@ internal static class CliParser
         score.Options.Add(Value("--baseline", "IMAGE", "a neutral image of the same person: scores relative to it"));
         score.Options.Add(Flag("--json", "print one JSON array, one object per image"));
         score.Options.Add(Value("--detector", "front|back|haar", "the face detector"));
+        score.Options.Add(Value("--camera", "NAME", "treat each image as a still from this configured camera at its own resolution: report the inter-ocular pixels each bed's face reaches, with Analysis=frame and Analysis=beds"));
+        score.Options.Add(Value("--camera", "NAME", "treat each image as a still from this configured camera at its own resolution: report the inter-ocular pixels each bed's face reaches, with Analysis=frame and Analysis=beds"));
         score.Options.Add(ConfigOption("the configuration file whose Scoring section is used"));
         Bind(score, handlers.GetValueOrDefault("score"));
 

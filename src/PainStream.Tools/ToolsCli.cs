@@ -16,7 +16,7 @@ internal static class ToolsCli
         Usage: painstream [VERB] [OPTIONS]
 
         Offline verbs:
-          score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--config FILE]
+          score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--camera NAME] [--config FILE]
                                      detect, landmark and score every face in still images (exit 65 if an image
                                      cannot be read); with --json one JSON array, one object per image
           demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S]

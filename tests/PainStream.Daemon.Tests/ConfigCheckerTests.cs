@@ -628,6 +628,71 @@ public sealed class ConfigCheckerTests
         return $"{user}:$7$101${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 
+    [Fact]
+    public void Warnings_FourBedsOfAWideCameraAtFrameAnalysis_AreWarnedWithTheFigure_BedsAnalysisIsNot()
+    {
+        const string FourBeds = """
+            "Beds": {
+              "b1": { "X": 0, "Y": 0, "Width": 0.5, "Height": 0.5 }, "b2": { "X": 0.5, "Y": 0, "Width": 0.5, "Height": 0.5 },
+              "b3": { "X": 0, "Y": 0.5, "Width": 0.5, "Height": 0.5 }, "b4": { "X": 0.5, "Y": 0.5, "Width": 0.5, "Height": 0.5 } }
+            """;
+        var configuration = Json("{ \"Cameras\": { \"w3\": { \"Url\": \"rtsp://10.0.0.3/s\", " + FourBeds + " }, "
+            + "\"w4\": { \"Url\": \"rtsp://10.0.0.4/s\", \"Analysis\": \"beds\", " + FourBeds + " }, \"single\": { \"Url\": \"rtsp://10.0.0.5/s\" } } }");
+        Assert.Empty(ConfigChecker.Check(configuration, out var settings));
+
+        var warnings = ConfigChecker.Warnings(settings!);
+
+        Assert.Equal(["Cameras:w3:Beds:b1", "Cameras:w3:Beds:b2", "Cameras:w3:Beds:b3", "Cameras:w3:Beds:b4"], warnings.Select(w => w[..w.IndexOf(": ", StringComparison.Ordinal)]));
+        Assert.StartsWith(
+            "Cameras:w3:Beds:b2: region is 320×180 px at 640×360 frame analysis (Capture:Width×Height; the camera's own resolution is not known before ffmpeg opens it); "
+            + "a patient's face there gets ≈ 14 px between the eyes (0.045 of the bed's length), below FaceQuality:MinInterOcularPixels 16; set Cameras:w3:Analysis to beds",
+            warnings[1],
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Warnings_BedsAnalysisStillTooSmall_NamesTheBedsSize_AndALowerGateSilencesIt()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Cameras:far:Url"] = "rtsp://10.0.0.3/s",
+            ["Cameras:far:Analysis"] = "Beds",
+            ["Cameras:far:Beds:cot:X"] = "0.9",
+            ["Cameras:far:Beds:cot:Width"] = "0.1",
+            ["Cameras:far:Beds:cot:Y"] = "0.9",
+            ["Cameras:far:Beds:cot:Height"] = "0.1",
+            ["Capture:BedsWidth"] = "1280",
+            ["Capture:BedsHeight"] = "720",
+        };
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out var settings));
+
+        var warning = Assert.Single(ConfigChecker.Warnings(settings!));
+        Assert.StartsWith("Cameras:far:Beds:cot: region is 128×72 px at 1280×720 beds analysis (Capture:BedsWidth×BedsHeight;", warning, StringComparison.Ordinal);
+        Assert.Contains("≈ 6 px between the eyes", warning, StringComparison.Ordinal);
+        Assert.Contains("raise Capture:BedsWidth/BedsHeight", warning, StringComparison.Ordinal);
+
+        values["FaceQuality:MinInterOcularPixels"] = "5";
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out settings));
+        Assert.Empty(ConfigChecker.Warnings(settings!));
+    }
+
+    [Fact]
+    public void Check_BadAnalysisValueOrOddBedsSize_NamesTheKey()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Cameras:w3:Url"] = "rtsp://10.0.0.3/s",
+            ["Cameras:w3:Analysis"] = "tiles",
+            ["Capture:BedsWidth"] = "1919",
+        };
+
+        var problems = ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out var settings);
+
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.StartsWith("Cameras:w3:Analysis: 'tiles' is not valid here", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("BedsWidth and BedsHeight must be even", StringComparison.Ordinal));
+    }
+
     private static IConfigurationRoot Json(string json)
     {
         var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));

@@ -28,6 +28,12 @@ public sealed record CameraSettings(CameraId Camera, string Url, bool Enabled, d
     /// <summary>Gets what ffmpeg decodes: every frame at <see cref="Fps"/>, or key frames only at the camera's keyframe rate.</summary>
     public DecodeMode DecodeMode { get; init; } = DecodeMode.All;
 
+    /// <summary>
+    /// Gets how the picture is analysed: the whole frame, or each bed's region (<see cref="Width"/>×<see cref="Height"/> is then
+    /// <c>Capture:BedsWidth</c>×<c>BedsHeight</c>, and the detector runs once per bed; see <see cref="AnalysisTiles"/>).
+    /// </summary>
+    public AnalysisMode Analysis { get; init; } = AnalysisMode.Frame;
+
     /// <summary>Gets the URL with any user information replaced by <c>***</c>, safe for logs and status messages.</summary>
     public string RedactedUrl => Redact(Url);
 

@@ -37,7 +37,9 @@ public readonly record struct BoxF(float X, float Y, float Width, float Height)
         var bottom = MathF.Min(Bottom, other.Bottom);
         var inter = right > left && bottom > top ? (right - left) * (bottom - top) : 0f;
         var union = Area + other.Area - inter;
-        return union > 0 ? inter / union : 0f;
+        // Rounding of (Right - X) can make a box's overlap with itself a hair larger than its own area: keep the [0, 1]
+        // contract, which the tracker's assignment costs rely on (a negative cost is refused and stopped the patient stage).
+        return union > 0 ? MathF.Min(1f, inter / union) : 0f;
     }
 
     /// <summary>Returns this box moved by (<paramref name="dx"/>, <paramref name="dy"/>).</summary>

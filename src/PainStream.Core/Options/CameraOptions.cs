@@ -50,6 +50,14 @@ public sealed class CameraOptions
     public DecodeMode? DecodeMode { get; set; }
 
     /// <summary>
+    /// Gets or sets how the camera's picture is analysed: <c>frame</c> (the whole frame at <c>Capture:Width</c>×<c>Height</c>) or
+    /// <c>beds</c> (each bed's region at <c>Capture:BedsWidth</c>×<c>BedsHeight</c>, for a wide camera over several beds).
+    /// Hot-reloadable: a change restarts this camera's capture only.
+    /// <value>The default value is <see langword="null"/>: <see cref="AnalysisMode.Frame"/>.</value>
+    /// </summary>
+    public AnalysisMode? Analysis { get; set; }
+
+    /// <summary>
     /// Gets or sets the region of interest (the bed area) as fractions of the frame. Detection runs on this region only.
     /// <value>The default value is <see langword="null"/>: the whole frame.</value>
     /// </summary>

@@ -37,8 +37,11 @@ public static class CameraOptionsResolver
         {
             var id = new CameraId(name);
             NormalizedRegion? region = camera.Region is { } r ? new NormalizedRegion(r.X, r.Y, r.Width, r.Height) : null;
-            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, capture.Width, capture.Height, region)
+            var analysis = camera.Analysis ?? AnalysisMode.Frame;
+            var (width, height) = capture.AnalysisSize(analysis);
+            result[id] = new CameraSettings(id, camera.Url, camera.Enabled, camera.Fps ?? capture.Fps, width, height, region)
             {
+                Analysis = analysis,
                 Beds = ResolveBeds(camera, alerting),
                 Scorer = camera.Scorer ?? defaultScorer ?? ScoringOptions.GeometricScorer,
                 DecodeMode = camera.DecodeMode ?? capture.DecodeMode,

@@ -27,6 +27,17 @@ public sealed class CaptureOptions
     [Range(64, 2160)]
     public int Height { get; set; } = 360;
 
+    /// <summary>
+    /// Gets or sets the width of the picture a camera with <c>Analysis</c> = <c>beds</c> is decoded to (letterboxed, as for
+    /// <see cref="Width"/>); each bed's region is cut from it at these pixels. <value>The default value is 1920.</value>
+    /// </summary>
+    [Range(64, 3840)]
+    public int BedsWidth { get; set; } = 1920;
+
+    /// <summary>Gets or sets the height of the <c>beds</c> analysis picture. <value>The default value is 1080.</value></summary>
+    [Range(64, 2160)]
+    public int BedsHeight { get; set; } = 1080;
+
     /// <summary>Gets or sets the watchdog timeout: a camera with no frame for this long is restarted. <value>The default value is 5 s.</value></summary>
     [Range(0.5, 300)]
     public double StallTimeoutSeconds { get; set; } = 5;
@@ -77,6 +88,13 @@ public sealed class CaptureOptions
     /// <value>The default value is <see cref="HardwareDecodeKind.None"/>.</value>
     /// </summary>
     public HardwareDecodeKind HardwareDecode { get; set; } = HardwareDecodeKind.None;
+
+    /// <summary>The picture size a camera analyses in <paramref name="mode"/>: <c>Width</c>×<c>Height</c> for the whole frame,
+    /// <c>BedsWidth</c>×<c>BedsHeight</c> for per-bed analysis.</summary>
+    /// <param name="mode">The analysis mode.</param>
+    /// <returns>Width and height in pixels.</returns>
+    public (int Width, int Height) AnalysisSize(AnalysisMode mode) =>
+        mode == AnalysisMode.Beds ? (BedsWidth, BedsHeight) : (Width, Height);
 }
 
 /// <summary>Hardware video decoders ffmpeg can be asked to use (<c>Capture:HardwareDecode</c>).</summary>

@@ -122,6 +122,11 @@ public sealed class CaptureOptionsRulesValidator : IValidateOptions<CaptureOptio
             builder.AddError("Width and Height must be even (ffmpeg's scaler and most decoders need it)", CaptureOptions.SectionName);
         }
 
+        if (options.BedsWidth % 2 != 0 || options.BedsHeight % 2 != 0)
+        {
+            builder.AddError("BedsWidth and BedsHeight must be even (ffmpeg's scaler and most decoders need it)", CaptureOptions.SectionName);
+        }
+
         return builder.Build();
     }
 }

@@ -27,6 +27,10 @@ public sealed class DetectStage
     private readonly System.Collections.Concurrent.ConcurrentDictionary<CameraId, FaceTracker> _trackers = new();
     private long _lastProgress;
 
+    // Each detect worker runs Process synchronously on its own thread: one reusable tile list per thread, no per-frame list.
+    [ThreadStatic]
+    private static List<PixelRect>? t_tiles;
+
     /// <summary>Initializes a new instance of the <see cref="DetectStage"/> class.</summary>
     /// <param name="detector">The face detector (thread-safe).</param>
     /// <param name="catalog">The cameras' regions of interest.</param>
@@ -175,13 +179,49 @@ public sealed class DetectStage
     private IReadOnlyList<DetectedFace> DetectInRegion(Frame frame)
     {
         var image = new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride);
-        if (!_catalog.Current.TryGetValue(frame.Camera, out var settings) || settings.Region is not { } region)
+        if (!_catalog.Current.TryGetValue(frame.Camera, out var settings))
         {
             return _detector.Detect(image);
         }
 
-        var rect = region.ToPixels(frame.Width, frame.Height);
-        var found = _detector.Detect(image.Crop(rect));
+        // Frame analysis: one tile (the camera's region or the whole frame). Beds analysis: one tile per bed, each a view of
+        // the frame's buffer at the beds resolution, so a far bed is searched at its own scale rather than the frame's.
+        var tiles = t_tiles ??= new List<PixelRect>(8);
+        AnalysisTiles.Split(settings, frame.Width, frame.Height, tiles);
+        if (tiles.Count == 1)
+        {
+            var tile = tiles[0];
+            return tile == new PixelRect(0, 0, frame.Width, frame.Height) ? _detector.Detect(image) : ToFrame(_detector.Detect(image.Crop(tile)), tile);
+        }
+
+        List<DetectedFace>? all = null;
+        foreach (var tile in tiles)
+        {
+            var found = _detector.Detect(image.Crop(tile));
+            if (found.Count == 0)
+            {
+                continue;
+            }
+
+            all ??= new List<DetectedFace>(found.Count * tiles.Count);
+            for (var i = 0; i < found.Count; i++)
+            {
+                all.Add(AnalysisTiles.ToFrame(found[i], tile));
+            }
+        }
+
+        if (all is null)
+        {
+            return [];
+        }
+
+        // The detector's contract: best score first, across the tiles as within one.
+        all.Sort(static (a, b) => b.Score.CompareTo(a.Score));
+        return all;
+    }
+
+    private static IReadOnlyList<DetectedFace> ToFrame(IReadOnlyList<DetectedFace> found, PixelRect tile)
+    {
         if (found.Count == 0)
         {
             return found;
@@ -190,14 +230,7 @@ public sealed class DetectStage
         var shifted = new DetectedFace[found.Count];
         for (var i = 0; i < found.Count; i++)
         {
-            var face = found[i];
-            var points = new PointF[face.Keypoints.Count];
-            for (var k = 0; k < points.Length; k++)
-            {
-                points[k] = new PointF(face.Keypoints[k].X + rect.X, face.Keypoints[k].Y + rect.Y);
-            }
-
-            shifted[i] = face with { Box = face.Box.Offset(rect.X, rect.Y), Keypoints = points };
+            shifted[i] = AnalysisTiles.ToFrame(found[i], tile);
         }
 
         return shifted;

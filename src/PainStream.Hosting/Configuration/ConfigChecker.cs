@@ -135,6 +135,7 @@ internal static partial class ConfigChecker
         }
 
         warnings.AddRange(BrokerConfigRules.Warnings(settings.Mqtt));
+        warnings.AddRange(BedPixelRules.Warnings(settings.Cameras, settings.Capture, settings.FaceQuality));
         return warnings;
     }
 

@@ -6,9 +6,11 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
+using PainStream.Core.Cameras;
 using PainStream.Hosting;
 using PainStream.Hosting.Configuration;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Scoring;
 using PainStream.Vision.Alignment;
@@ -28,12 +30,12 @@ internal static class ScoreCommand
     /// <summary>Exit code when an image cannot be read or decoded (sysexits EX_DATAERR).</summary>
     public const int ExitBadImage = 65;
 
-    public const string Usage = "score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--config FILE]";
+    public const string Usage = "score IMAGE... [--baseline IMAGE] [--json] [--detector front|back|haar] [--camera NAME] [--config FILE]";
 
     public static async Task<int> RunAsync(string[] args, Func<string, int> fail)
     {
         var images = new List<string>();
-        string? baselineImage = null, configFile = null, detectorName = null;
+        string? baselineImage = null, configFile = null, detectorName = null, cameraName = null;
         var json = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -50,6 +52,9 @@ internal static class ScoreCommand
                     break;
                 case "--detector" when i + 1 < args.Length:
                     detectorName = args[++i];
+                    break;
+                case "--camera" when i + 1 < args.Length:
+                    cameraName = args[++i];
                     break;
                 default:
                     if (args[i].StartsWith('-'))
@@ -75,6 +80,17 @@ internal static class ScoreCommand
         }
 
         var detection = settings!.Detection;
+        CameraSettings? camera = null;
+        if (cameraName is not null)
+        {
+            // The per-bed figure: each image is a still from this camera at its own resolution (issue 12 item 2).
+            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, home, settings.Alerting, settings.Scoring.Scorer);
+            if (!CameraId.IsValid(cameraName) || !cameras.TryGetValue(new CameraId(cameraName), out camera))
+            {
+                return fail($"score: --camera {cameraName}: no such camera in {file} (configured: {(cameras.Count == 0 ? "none" : string.Join(", ", cameras.Keys.Select(c => c.Value).Order(StringComparer.Ordinal)))})");
+            }
+        }
+
         if (detectorName is not null)
         {
             DetectorKind? kind = detectorName switch
@@ -136,11 +152,16 @@ internal static class ScoreCommand
             foreach (var image in images)
             {
                 var result = Analyze(image, detector, analyzer);
+                if (camera is not null && result.Error is null)
+                {
+                    result = result with { Beds = MeasureBeds(image, camera, settings.Capture, detector, analyzer) };
+                }
+
                 failed |= result.Error is not null;
                 results.Add(result);
             }
 
-            var output = json ? ToJson(results, scorer, baseline) : ToText(results, scorer, baseline);
+            var output = json ? ToJson(results, scorer, baseline, quality) : ToText(results, scorer, baseline, quality);
             await Console.Out.WriteAsync(output);
             return failed ? ExitBadImage : 0;
         }
@@ -247,7 +268,7 @@ internal static class ScoreCommand
             : PspiEstimate.CannotScore("no neutral baseline (give --baseline IMAGE)");
     }
 
-    private static string ToText(List<ImageResult> results, GeometricPspiScorer scorer, NeutralBaseline? baseline)
+    private static string ToText(List<ImageResult> results, GeometricPspiScorer scorer, NeutralBaseline? baseline, FaceQualityOptions quality)
     {
         var text = new StringBuilder();
         foreach (var result in results)
@@ -279,12 +300,14 @@ internal static class ScoreCommand
                     : "    cannot score: " + estimate.CannotScoreReason);
                 text.AppendLine("    landmarks: " + string.Join(' ', face.Landmarks.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.X:F1},{p.Y:F1}"))));
             }
+
+            AppendBeds(text, result, quality);
         }
 
         return text.ToString();
     }
 
-    private static string ToJson(List<ImageResult> results, GeometricPspiScorer scorer, NeutralBaseline? baseline)
+    private static string ToJson(List<ImageResult> results, GeometricPspiScorer scorer, NeutralBaseline? baseline, FaceQualityOptions quality)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -306,6 +329,7 @@ internal static class ScoreCommand
                 }
 
                 w.WriteEndArray();
+                WriteBeds(w, result, quality);
                 w.WriteEndObject();
             }
 
@@ -407,5 +431,148 @@ internal static class ScoreCommand
         w.WriteEndObject();
     }
 
-    private sealed record ImageResult(string Image, IReadOnlyList<FaceAnalysis> Faces, string? Error);
+    /// <summary>
+    /// Measures, for each bed of <paramref name="camera"/> and for both analysis modes, the inter-ocular distance of the bed's
+    /// face as the daemon would see it: the still (a frame of the camera at its own resolution) is scaled and letterboxed to
+    /// the mode's analysis size as ffmpeg does, split into the mode's detector tiles, and analysed on the whole picture.
+    /// </summary>
+    /// <param name="path">The still.</param>
+    /// <param name="camera">The camera whose beds are measured.</param>
+    /// <param name="capture">The <c>Capture</c> section (the analysis sizes).</param>
+    /// <param name="detector">The face detector.</param>
+    /// <param name="analyzer">The face analyser.</param>
+    /// <returns>One figure per bed and mode, frame mode first.</returns>
+    internal static List<BedFigure> MeasureBeds(string path, CameraSettings camera, CaptureOptions capture, IFaceDetector detector, IFaceAnalyzer analyzer)
+    {
+        using var source = Cv2.ImRead(path, ImreadModes.Color);
+        var figures = new List<BedFigure>(camera.Beds.Count * 2);
+        var tiles = new List<PixelRect>();
+        foreach (var mode in (ReadOnlySpan<AnalysisMode>)[AnalysisMode.Frame, AnalysisMode.Beds])
+        {
+            var (width, height) = capture.AnalysisSize(mode);
+            var data = Letterbox(source, width, height);
+            var image = new BgrImage(data, width, height, width * 3);
+            AnalysisTiles.Split(camera with { Analysis = mode, Width = width, Height = height }, width, height, tiles);
+            var faces = new List<DetectedFace>();
+            foreach (var tile in tiles)
+            {
+                foreach (var face in detector.Detect(image.Crop(tile)))
+                {
+                    faces.Add(AnalysisTiles.ToFrame(face, tile));
+                }
+            }
+
+            var analyses = analyzer.Analyze(image, faces);
+            foreach (var bed in camera.Beds)
+            {
+                // The bed's patient as the daemon would first take it: the largest plausible face whose centre lies in the bed.
+                var face = analyses.Where(a => a.IsPlausibleFace && bed.Contains(a.Box.Center, width, height)).MaxBy(a => a.Box.Area);
+                float? interOcular = face is not null && AuProxies.TryFromLandmarks(face.Landmarks, out var proxies) ? proxies.InterOcularPixels : null;
+                figures.Add(new BedFigure(bed.Name, mode, mode == camera.Analysis, width, height, bed.Region.ToPixels(width, height), AnalysisTiles.ExpectedInterOcularPixels(bed.Region, width, height), interOcular, face?.QualityIssue));
+            }
+        }
+
+        return figures;
+    }
+
+    /// <summary>Scales <paramref name="source"/> to fit <paramref name="width"/>×<paramref name="height"/>, keeping its aspect, and pads it centred, as the capture's <c>scale,pad</c> filters do.</summary>
+    private static byte[] Letterbox(Mat source, int width, int height)
+    {
+        var scale = Math.Min((double)width / source.Cols, (double)height / source.Rows);
+        var w = Math.Clamp((int)Math.Round(source.Cols * scale), 1, width);
+        var h = Math.Clamp((int)Math.Round(source.Rows * scale), 1, height);
+        using var scaled = new Mat();
+        Cv2.Resize(source, scaled, new Size(w, h), 0, 0, scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Cubic);
+        using var padded = new Mat();
+        var left = (width - w) / 2;
+        var top = (height - h) / 2;
+        Cv2.CopyMakeBorder(scaled, padded, top, height - h - top, left, width - w - left, BorderTypes.Constant, Scalar.Black);
+        var stride = width * 3;
+        var data = new byte[stride * height];
+        for (var y = 0; y < height; y++)
+        {
+            Marshal.Copy(padded.Ptr(y), data, y * stride, stride);
+        }
+
+        return data;
+    }
+
+    private static string Verdict(float? interOcular, FaceQualityOptions quality) => interOcular switch
+    {
+        null => "no face found",
+        { } d when d < quality.MinInterOcularPixels => string.Create(CultureInfo.InvariantCulture, $"below FaceQuality:MinInterOcularPixels {quality.MinInterOcularPixels:0.#}"),
+        { } d when d < FullConfidenceInterOcular => string.Create(CultureInfo.InvariantCulture, $"scored, at reduced confidence (full from {FullConfidenceInterOcular:0} px)"),
+        _ => "scored at full confidence",
+    };
+
+    private static float FullConfidenceInterOcular => new GeometricPspiOptions().FullConfidenceInterOcularPixels;
+
+    private static void AppendBeds(StringBuilder text, ImageResult result, FaceQualityOptions quality)
+    {
+        if (result.Beds is not { Count: > 0 } beds)
+        {
+            return;
+        }
+
+        text.AppendLine("  inter-ocular pixels per bed (the still taken as a frame of the camera at its own resolution; * = the camera's Analysis):");
+        foreach (var figure in beds)
+        {
+            var mode = figure.Mode == AnalysisMode.Beds ? "beds" : "frame";
+            var face = figure.InterOcularPixels is { } d ? string.Create(CultureInfo.InvariantCulture, $"{d:F1} px") : "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"    bed {figure.Bed}: {mode,-5}{(figure.Configured ? "*" : " ")} {figure.Width}x{figure.Height}: region {figure.Region.Width}x{figure.Region.Height} px (a patient's face ≈ {figure.ExpectedInterOcularPixels:F0} px), face {face}: {Verdict(figure.InterOcularPixels, quality)}{(figure.QualityIssue is { } q ? "; quality: " + q : string.Empty)}");
+        }
+    }
+
+    private static void WriteBeds(Utf8JsonWriter w, ImageResult result, FaceQualityOptions quality)
+    {
+        if (result.Beds is not { } beds)
+        {
+            return;
+        }
+
+        w.WriteStartArray("beds");
+        foreach (var figure in beds)
+        {
+            w.WriteStartObject();
+            w.WriteString("bed", figure.Bed);
+            w.WriteString("analysis", figure.Mode == AnalysisMode.Beds ? "beds" : "frame");
+            w.WriteBoolean("configured", figure.Configured);
+            w.WriteNumber("analysisWidth", figure.Width);
+            w.WriteNumber("analysisHeight", figure.Height);
+            w.WriteNumber("regionWidth", figure.Region.Width);
+            w.WriteNumber("regionHeight", figure.Region.Height);
+            w.WriteNumber("expectedInterOcularPixels", Math.Round(figure.ExpectedInterOcularPixels, 1));
+            if (figure.InterOcularPixels is { } d)
+            {
+                w.WriteNumber("interOcularPixels", Math.Round(d, 2));
+            }
+            else
+            {
+                w.WriteNull("interOcularPixels");
+            }
+
+            w.WriteBoolean("enough", figure.InterOcularPixels >= quality.MinInterOcularPixels);
+            w.WriteString("quality", figure.QualityIssue ?? (figure.InterOcularPixels is null ? null : "ok"));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>One bed's face size under one analysis mode.</summary>
+    /// <param name="Bed">The bed.</param>
+    /// <param name="Mode">The analysis mode measured.</param>
+    /// <param name="Configured">Whether it is the camera's configured mode.</param>
+    /// <param name="Width">The mode's analysis width.</param>
+    /// <param name="Height">The mode's analysis height.</param>
+    /// <param name="Region">The bed's region at that size.</param>
+    /// <param name="ExpectedInterOcularPixels">What a patient's face is expected to get there (<see cref="AnalysisTiles.ExpectedInterOcularPixels"/>).</param>
+    /// <param name="InterOcularPixels">The bed's face's measured inter-ocular distance, or <see langword="null"/> when no face was found.</param>
+    /// <param name="QualityIssue">The face's quality issue, if any.</param>
+    internal sealed record BedFigure(string Bed, AnalysisMode Mode, bool Configured, int Width, int Height, PixelRect Region, double ExpectedInterOcularPixels, float? InterOcularPixels, string? QualityIssue);
+
+    private sealed record ImageResult(string Image, IReadOnlyList<FaceAnalysis> Faces, string? Error)
+    {
+        public IReadOnlyList<BedFigure>? Beds { get; init; }
+    }
 }

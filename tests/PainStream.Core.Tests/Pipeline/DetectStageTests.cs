@@ -89,6 +89,35 @@ public sealed class DetectStageTests : IDisposable
     }
 
     [Fact]
+    public void Process_BedsAnalysis_DetectsOncePerBed_AndReturnsEveryFaceInFrameCoordinatesBestFirst()
+    {
+        // One face per tile, at the same tile position; the right-hand tiles' faces score higher.
+        using var detector = new FakeFaceDetector((w, _) => [new DetectedFace(new BoxF(10, 20, 30, 40), w == 120 ? 0.9f : 0.7f, [new PointF(15, 25)])]);
+        _catalog.Update(new Dictionary<CameraId, CameraSettings>
+        {
+            [Cam] = new(Cam, "lavfi:x", true, 5, 200, 100, Region: null)
+            {
+                Analysis = AnalysisMode.Beds,
+                Beds =
+                [
+                    new BedSettings("left", new NormalizedRegion(0, 0, 0.4, 1), Core.Alerting.AlertPolicy.Default),
+                    new BedSettings("right", new NormalizedRegion(0.4, 0, 0.6, 1), Core.Alerting.AlertPolicy.Default),
+                ],
+            },
+        }.ToFrozenDictionary());
+        var stage = CreateStage(detector);
+
+        var observation = stage.Process(NewFrame(200, 100));
+
+        Assert.NotNull(observation);
+        Assert.Equal([(80, 100), (120, 100)], detector.Seen);
+        Assert.Equal((200, 100), (observation.FrameWidth, observation.FrameHeight));
+        Assert.Equal([new BoxF(90, 20, 30, 40), new BoxF(10, 20, 30, 40)], observation.Faces.Select(f => f.Box));
+        Assert.Equal(new PointF(95, 25), observation.Faces[0].Keypoints[0]);
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
     public void Process_DetectorThrows_SkipsFrameCountsErrorAndReturnsBuffer()
     {
         using var errors = new MetricCollector<long>(_meters, PainStreamInstruments.MeterName, PainStreamInstruments.StageErrors);

@@ -19,6 +19,33 @@ public sealed class FaceTrackerTests
         new("bed-b", new NormalizedRegion(0.5, 0, 0.5, 1)),
     ]);
 
+    [Fact]
+    public void IntersectionOverUnion_ABoxWithItself_IsNeverAboveOne_AtFullHdCoordinates()
+    {
+        // Float rounding of Right - X can make the intersection a hair larger than the box's own area.
+        var random = new Random(12);
+        for (var i = 0; i < 100_000; i++)
+        {
+            var box = new BoxF((float)(random.NextDouble() * 1900), (float)(random.NextDouble() * 1060), (float)(20 + (random.NextDouble() * 300)), (float)(20 + (random.NextDouble() * 300)));
+            Assert.InRange(box.IntersectionOverUnion(box), 0f, 1f);
+        }
+    }
+
+    [Fact]
+    public void Update_FourStillFacesOfA1080pScene_RepeatedExactly_KeepTheirIds()
+    {
+        // A still scene (the same detections frame after frame) at Analysis=beds resolution: the costs stay non-negative.
+        var tracker = new FaceTracker(BedLayout.WholeFrame, 1920, 1080);
+        TrackInput[] faces = [Face(418.37f, 190.11f, 103.9f), Face(1383.6f, 171.7f, 121.3f), Face(366.2f, 705.9f, 142.1f), Face(1405.5f, 710.3f, 111.7f)];
+        TrackId[]? first = null;
+        for (var i = 0; i < 50; i++)
+        {
+            var ids = tracker.Update(At(i * 0.2), faces).TrackIds.ToArray();
+            first ??= ids;
+            Assert.Equal(first, ids);
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
