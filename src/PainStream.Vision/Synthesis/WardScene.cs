@@ -21,8 +21,8 @@ public sealed record WardPatient(WardBed Bed, BoxF Face, PointF[] Landmarks, Pix
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each face is cut out of its image as an ellipse around the head (1.4 D either side of the landmarks' centre, 1.0 D to
-/// 2.1 D above it and 1.9 D below it, D the outer-eye-corner distance) with a feathered edge, scaled so that D is the
+/// Each face is cut out of its image as an ellipse around the head (1.4 D either side of the landmarks' centre, 2.0 D
+/// above and below a point 0.1 D under it, D the outer-eye-corner distance) with a feathered edge, scaled so that D is the
 /// bed's size, and blended onto the pillow. The landmarks are then predicted again on the composed frame, so the warp
 /// moves what the pipeline will see. The background is flat colour with soft shading: nothing in it looks like a face.
 /// </para>
