@@ -337,7 +337,7 @@ public sealed class YawCorrectionTests
     {
         // An orthographic 25° turn of exact landmarks: widths × cos 25°, heights unchanged (what the correction undoes).
         var neutral = RealFaces.Astronaut;
-        var grimace = Shapes.RaiseUpperLip(Shapes.LowerBrows(Shapes.NarrowEyes(neutral, 0.5f), 0.12f), 0.05f);
+        var grimace = Shapes.RaiseUpperLip(Shapes.LowerBrows(Shapes.NarrowEyes(neutral, 0.3f), 0.05f), 0.03f);
         var turned = Squeeze(grimace, MathF.Cos(25 * MathF.PI / 180));
         var scorer = NewScorer();
         for (var i = 0; i < 10; i++)
@@ -349,11 +349,12 @@ public sealed class YawCorrectionTests
         var corrected = scorer.Estimate(Face(turned, new FacePose(25, 0, 0)), T0.AddSeconds(21), learnBaseline: false);
         var uncorrected = new GeometricPspiScorer().Score(turned, new NeutralBaseline(AuProxies.FromLandmarks(neutral)), new HeadPose(25, 0));
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"uncorrected {uncorrected.Pspi:F2}, corrected {corrected.Pspi:F2}, frontal {frontal.Pspi:F2}");
         Assert.True(frontal.Pspi >= 4, $"frontal grimace {frontal.Pspi:F2}");
-        // Measured: 10.99 corrected against 10.34 frontal. The brow-to-lid and nose-to-lip distances are not purely
+        // Measured: 5.23 corrected, 4.69 frontal, 2.55 uncorrected (under the alert threshold). The brow-to-lid and nose-to-lip distances are not purely
         // vertical, so the cosine over-corrects their small horizontal part a little; uncorrected it reads far lower.
-        Assert.InRange(corrected.Pspi, frontal.Pspi - 1, frontal.Pspi + 1);
-        Assert.True(uncorrected.Pspi < frontal.Pspi - 1, $"uncorrected {uncorrected.Pspi:F2}, frontal {frontal.Pspi:F2}");
+        Assert.True(Math.Abs(corrected.Pspi - frontal.Pspi) <= 1, $"uncorrected {uncorrected.Pspi:F2}, corrected {corrected.Pspi:F2}, frontal {frontal.Pspi:F2}");
+        Assert.True(uncorrected.Pspi < frontal.Pspi - 1, $"uncorrected {uncorrected.Pspi:F2}, corrected {corrected.Pspi:F2}, frontal {frontal.Pspi:F2}");
     }
 
     [Fact]
