@@ -24,7 +24,7 @@ public sealed record WardSceneOptions
     /// <summary>The default beds: names, regions and face sizes (<c>config/ward.json</c> uses the same regions).</summary>
     public static readonly IReadOnlyList<WardBed> DefaultBeds =
     [
-        new("bed-1", new NormalizedRegion(0.02, 0.04, 0.46, 0.44), 76),
+        new("bed-1", new NormalizedRegion(0.02, 0.04, 0.46, 0.44), 84),
         new("bed-2", new NormalizedRegion(0.52, 0.04, 0.46, 0.44), 70),
         new("bed-3", new NormalizedRegion(0.02, 0.52, 0.46, 0.44), 84),
         new("bed-4", new NormalizedRegion(0.52, 0.52, 0.46, 0.44), 90),
