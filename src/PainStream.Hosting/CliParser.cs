@@ -80,6 +80,9 @@ internal static class CliParser
         demoClip.Options.Add(Value("--grimace-seconds", "S", "the grimace (default 18)"));
         demoClip.Options.Add(Value("--ramp-seconds", "S", "each ramp (default 1)"));
         demoClip.Options.Add(Value("--models", "DIR", "the models folder"));
+        demoClip.Options.Add(Value("--scene", "single|ward", "single: one face, 640x360 (default); ward: four beds, 1920x1080, the --face patient grimaces"));
+        demoClip.Options.Add(new Option<string[]>("--other-face") { HelpName = "IMAGE", Description = "ward: a neutral patient's face image, once per other bed (three)" });
+        demoClip.Options.Add(Value("--seed", "N", "ward: the seed of the neutral beds' head turns and eye closures (default 12)"));
         Bind(demoClip, handlers.GetValueOrDefault("demo-clip"));
 
         var dataset = new Command("dataset", "Build datasets: align a labelled dataset, or synthesise a pain dataset.");

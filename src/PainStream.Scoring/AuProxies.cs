@@ -143,6 +143,57 @@ public readonly record struct AuProxies(
         return true;
     }
 
+    /// <summary>
+    /// Returns the proxies as a frontal view of the same face would give them, undoing the foreshortening of a head turned by
+    /// <paramref name="yawDegrees"/> (issue 12 item 5).
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A turn about the vertical axis shortens every horizontal distance by about cos(yaw) (both outer eye corners lie at
+    /// about the same depth, so <c>D</c> = |p36 − p45| does too) and leaves heights as they are. Every proxy divided by
+    /// <c>D</c> that measures a height (lid aperture, brow-to-lid, the nose–lip distances, the lip gap, corner-to-nose)
+    /// therefore reads 1 / cos(yaw) too large on a turned face, and the eye aspect ratio (heights over eye widths) the same:
+    /// a neutral face turned 25° reads 10 % more open, 10 % longer between nose and lip, and a grimace's drops are eaten
+    /// up. Multiplying these by cos(yaw) and dividing <see cref="InterOcularPixels"/> by it gives the frontal values; the
+    /// horizontal ratios (<see cref="InnerBrowGap"/>, <see cref="MouthWidth"/>: a width over a width) need no correction.
+    /// </para>
+    /// <para>
+    /// The far eye is foreshortened more than the near one (its surface is angled away), which the pooled correction
+    /// averages: measured on the fixture faces turned by the demo warper, see the README's "Head turns" and the
+    /// YawScoringTests table. Below 3° nothing changes (cos 3° = 0.9986); beyond 45° (never scored: the gate stops at 30°)
+    /// the correction stays at 45°'s.
+    /// </para>
+    /// </remarks>
+    /// <param name="yawDegrees">The head's yaw, in degrees (its sign does not matter).</param>
+    /// <returns>The corrected proxies; these proxies when the yaw is under 3° or not finite.</returns>
+    public AuProxies CorrectedForYaw(float yawDegrees)
+    {
+        var yaw = MathF.Abs(yawDegrees);
+        if (!(yaw >= MinYawCorrectionDegrees) || !float.IsFinite(yaw))
+        {
+            return this;
+        }
+
+        var c = MathF.Cos(MathF.Min(yaw, MaxYawCorrectionDegrees) * MathF.PI / 180f);
+        return this with
+        {
+            EyeAspectRatio = EyeAspectRatio * c,
+            LidAperture = LidAperture * c,
+            BrowToLid = BrowToLid * c,
+            NoseToUpperLip = NoseToUpperLip * c,
+            NoseRootToLip = NoseRootToLip * c,
+            InterOcularPixels = InterOcularPixels / c,
+            LipGap = LipGap * c,
+            CornerToNose = CornerToNose * c,
+        };
+    }
+
+    /// <summary>The smallest |yaw| <see cref="CorrectedForYaw"/> corrects, in degrees.</summary>
+    public const float MinYawCorrectionDegrees = 3f;
+
+    /// <summary>The largest |yaw| <see cref="CorrectedForYaw"/> corrects for, in degrees (larger yaws get this one's correction).</summary>
+    public const float MaxYawCorrectionDegrees = 45f;
+
     /// <summary>Gets a field by index: 0 EAR, 1 lid aperture, 2 brow-to-lid, 3 inner-brow gap, 4 nose-to-upper-lip,
     /// 5 nose-root-to-lip, 6 inter-ocular pixels, 7 lip gap, 8 mouth width, 9 corner-to-nose.</summary>
     /// <param name="index">The index, 0 to <see cref="FieldCount"/> − 1.</param>

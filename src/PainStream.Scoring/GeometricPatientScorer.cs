@@ -20,6 +20,11 @@ namespace PainStream.Scoring;
 /// absolute limits first. The neutral pose is not saved with the baseline: after a restart it is learnt again from the
 /// next neutral samples, and until then the absolute pose is used.
 /// </para>
+/// <para>
+/// <b>Head turns.</b> With a pose, the proxies are corrected for its yaw (<see cref="AuProxies.CorrectedForYaw"/>) before
+/// they are learnt or scored, so the baseline holds frontal values and a patient lying with the head turned 20–30° is
+/// scored against them as when frontal. Without a pose nothing is corrected.
+/// </para>
 /// <para>Not thread-safe: the patient stage calls it in time order.</para>
 /// </remarks>
 public sealed class GeometricPatientScorer : IPatientScorer
@@ -144,6 +149,14 @@ public sealed class GeometricPatientScorer : IPatientScorer
 
         var scorer = _scorer();
         HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
+
+        // Learnt and scored as the frontal face would read (issue 12 item 5): a head turned 25° otherwise reads 10 % more
+        // open-eyed and longer between nose and lip, which hides a grimace.
+        if (pose is { } turned)
+        {
+            proxies = proxies.CorrectedForYaw(turned.YawDegrees);
+        }
+
         var gated = pose is { } hp && (MathF.Abs(hp.YawDegrees) > scorer.Options.MaxYawDegrees || MathF.Abs(hp.PitchDegrees) > scorer.Options.MaxPitchDegrees);
         if (learnBaseline && !gated && ts - _lastLearnt >= _sampleInterval * SampleIntervalSlack && proxies.InterOcularPixels >= scorer.Options.MinInterOcularPixels)
         {

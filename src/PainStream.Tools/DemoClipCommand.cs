@@ -25,7 +25,7 @@ namespace PainStream.Tools;
 internal static class DemoClipCommand
 {
     /// <summary>The verb's synopsis, as the help text shows it.</summary>
-    public const string Synopsis = "demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S] [--grimace-seconds S] [--ramp-seconds S] [--models DIR]";
+    public const string Synopsis = "demo-clip --face IMAGE --out FILE [--fps N] [--neutral-seconds S] [--trailing-seconds S] [--grimace-seconds S] [--ramp-seconds S] [--models DIR] [--scene ward --other-face IMAGE (x3) [--seed N]]";
 
     private const string Prefix = "painstream: demo-clip: ";
 
@@ -40,7 +40,7 @@ internal static class DemoClipCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (!TryParse(args, out var face, out var output, out var models, out var options, out var error))
+        if (!TryParse(args, out var face, out var output, out var models, out var options, out var ward, out var error))
         {
             await stderr.WriteLineAsync(Prefix + error);
             await stderr.WriteLineAsync("Usage: painstream " + Synopsis);
@@ -48,10 +48,13 @@ internal static class DemoClipCommand
         }
 
         // Checked before the models load (a second or two), so a typo in the path fails at once.
-        if (!File.Exists(face))
+        foreach (var image in ward is null ? [face] : (string[])[face, .. ward.OtherFaces])
         {
-            await stderr.WriteLineAsync($"{Prefix}the face image '{Path.GetFullPath(face)}' does not exist");
-            return Cli.ExitUsage;
+            if (!File.Exists(image))
+            {
+                await stderr.WriteLineAsync($"{Prefix}the face image '{Path.GetFullPath(image)}' does not exist");
+                return Cli.ExitUsage;
+            }
         }
 
         var modelsDirectory = Path.GetFullPath(models ?? Path.Combine(PainStreamConfiguration.ResolveHome(), "models"));
@@ -71,6 +74,16 @@ internal static class DemoClipCommand
             {
                 await stderr.WriteLineAsync(Prefix + "cannot load a model: " + ex.Message);
                 return Cli.ExitStartupFailure;
+            }
+
+            if (ward is not null)
+            {
+                var (clip, scene, _) = await new DemoClipBuilder(detector, predictor).BuildWardAsync([face, .. ward.OtherFaces], output, options, ward.Options, cancellationToken);
+                var beds = string.Join("; ", scene.Patients.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Bed.Name} {Describe(p.Face)}, {Distance(p.Landmarks[36], p.Landmarks[45]):F0} px between the eyes")));
+                await stdout.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"painstream: wrote {clip.OutputPath}: {clip.FrameCount} frames, {clip.Width}x{clip.Height} at {clip.Fps} fps ({clip.FrameCount / (double)clip.Fps:F1} s), {scene.Patients[0].Bed.Name} grimaces; {beds}; {clip.RenderedFrames} frames drawn, {clip.Elapsed.TotalSeconds:F1} s"));
+                return 0;
             }
 
             var result = await new DemoClipBuilder(detector, predictor).BuildAsync(face, output, options, cancellationToken);
@@ -101,11 +114,19 @@ internal static class DemoClipCommand
     }
 
     /// <summary>Parses the options; <c>--name value</c> and <c>--name=value</c> both work, the last occurrence wins.</summary>
-    internal static bool TryParse(string[] args, out string face, out string output, out string? models, out DemoClipOptions options, out string error)
+    internal static bool TryParse(string[] args, out string face, out string output, out string? models, out DemoClipOptions options, out string error) =>
+        TryParse(args, out face, out output, out models, out options, out _, out error);
+
+    /// <summary>Parses the options, the ward scene's included (<paramref name="ward"/> is <see langword="null"/> for the single-face clip).</summary>
+    internal static bool TryParse(string[] args, out string face, out string output, out string? models, out DemoClipOptions options, out WardRequest? ward, out string error)
     {
         face = output = error = string.Empty;
         models = null;
+        ward = null;
         options = new DemoClipOptions();
+        var scene = "single";
+        var others = new List<string>();
+        int? seed = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -146,7 +167,19 @@ internal static class DemoClipCommand
                 case "--ramp-seconds" when TrySeconds(value, out var seconds):
                     options = options with { RampSeconds = seconds };
                     break;
-                case "--fps" or "--neutral-seconds" or "--trailing-seconds" or "--grimace-seconds" or "--ramp-seconds":
+                case "--scene" when value is "single" or "ward":
+                    scene = value;
+                    break;
+                case "--scene":
+                    error = $"--scene must be 'single' or 'ward', got '{value}'";
+                    return false;
+                case "--other-face":
+                    others.Add(value);
+                    break;
+                case "--seed" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s):
+                    seed = s;
+                    break;
+                case "--fps" or "--neutral-seconds" or "--trailing-seconds" or "--grimace-seconds" or "--ramp-seconds" or "--seed":
                     error = $"{name} needs a number, got '{value}'";
                     return false;
                 default:
@@ -168,8 +201,40 @@ internal static class DemoClipCommand
             return false;
         }
 
+        if (scene == "single")
+        {
+            if (others.Count > 0 || seed is not null)
+            {
+                error = "--other-face and --seed belong to --scene ward";
+                return false;
+            }
+
+            return true;
+        }
+
+        var wardOptions = new WardSceneOptions();
+        if (seed is { } given)
+        {
+            wardOptions = wardOptions with { Seed = given };
+        }
+
+        if (others.Count != wardOptions.Beds.Count - 1)
+        {
+            error = $"--scene ward needs --other-face IMAGE {wardOptions.Beds.Count - 1} times (one neutral patient per other bed), got {others.Count}";
+            return false;
+        }
+
+        ward = new WardRequest([.. others], wardOptions);
         return true;
     }
+
+    private static double Distance(Core.Detection.PointF a, Core.Detection.PointF b) =>
+        Math.Sqrt(((a.X - b.X) * (a.X - b.X)) + ((a.Y - b.Y) * (a.Y - b.Y)));
+
+    /// <summary>The ward scene asked for: the neutral patients' images (beds 2 onwards) and the layout.</summary>
+    /// <param name="OtherFaces">The other beds' face images, in bed order.</param>
+    /// <param name="Options">The ward's layout and seed.</param>
+    internal sealed record WardRequest(string[] OtherFaces, WardSceneOptions Options);
 
     private static bool TrySeconds(string value, out double seconds) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds);

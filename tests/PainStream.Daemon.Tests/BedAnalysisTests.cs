@@ -83,7 +83,7 @@ public sealed class BedAnalysisTests : IDisposable
                 },
             },
         };
-        var cameras = CameraCatalog.Resolve(options, capture, new DemoOptions { Enabled = false }, _dir.Path);
+        var cameras = CameraOptionsResolver.Resolve(options, capture, new DemoOptions { Enabled = false }, _dir.Path);
         var catalog = new CameraCatalog();
         catalog.Update(cameras);
         var settings = cameras[Cam];

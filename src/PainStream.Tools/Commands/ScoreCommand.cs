@@ -84,7 +84,7 @@ internal static class ScoreCommand
         if (cameraName is not null)
         {
             // The per-bed figure: each image is a still from this camera at its own resolution (issue 12 item 2).
-            var cameras = CameraCatalog.Resolve(settings.Cameras, settings.Capture, settings.Demo, home, settings.Alerting, settings.Scoring.Scorer);
+            var cameras = CameraOptionsResolver.Resolve(settings.Cameras, settings.Capture, settings.Demo, home, settings.Alerting, settings.Scoring.Scorer);
             if (!CameraId.IsValid(cameraName) || !cameras.TryGetValue(new CameraId(cameraName), out camera))
             {
                 return fail($"score: --camera {cameraName}: no such camera in {file} (configured: {(cameras.Count == 0 ? "none" : string.Join(", ", cameras.Keys.Select(c => c.Value).Order(StringComparer.Ordinal)))})");

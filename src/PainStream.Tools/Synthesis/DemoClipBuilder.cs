@@ -151,10 +151,100 @@ public sealed class DemoClipBuilder
     /// <param name="cancellationToken">Cancels the encode.</param>
     /// <returns>The number of distinct frames rendered.</returns>
     /// <exception cref="DemoClipException">ffmpeg cannot be started or fails.</exception>
-    public static async Task<int> WriteAsync(DemoClipScene scene, DemoClipTimeline timeline, string outputPath, string ffmpegPath, CancellationToken cancellationToken)
+    public static Task<int> WriteAsync(DemoClipScene scene, DemoClipTimeline timeline, string outputPath, string ffmpegPath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scene);
         ArgumentNullException.ThrowIfNull(timeline);
+        GrimaceShape? last = null;
+        return WriteFramesAsync(scene.Width, scene.Height, timeline.Fps, timeline.FrameCount, outputPath, ffmpegPath, (i, frame) =>
+        {
+            var shape = timeline.ShapeAt(i);
+            if (shape == last)
+            {
+                return false;
+            }
+
+            scene.Render(shape, frame);
+            last = shape;
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Makes the four-bed ward demo (issue 12 item 3) from one face image per bed.</summary>
+    /// <param name="imagePaths">One face image per bed of <paramref name="ward"/>, in order; the first bed grimaces.</param>
+    /// <param name="outputPath">The MP4 to write (replaced if it exists; its directory is created).</param>
+    /// <param name="options">The grimacing bed's durations, the frame rate, the detector score and the ffmpeg executable
+    /// (its output size is not used: the ward's is).</param>
+    /// <param name="ward">The ward's layout and the neutral beds' movements.</param>
+    /// <param name="cancellationToken">Cancels the build; ffmpeg is killed and no output is left behind.</param>
+    /// <returns>What was written (<see cref="DemoClipResult.SourceFace"/> and <see cref="DemoClipResult.Face"/> are the first bed's).</returns>
+    /// <exception cref="ArgumentException">The options are invalid, or the number of images is not the number of beds.</exception>
+    /// <exception cref="DemoClipException">An image is missing or unreadable, has no face, or ffmpeg failed; the message says which.</exception>
+    public async Task<(DemoClipResult Clip, WardScene Scene, WardTimeline Timeline)> BuildWardAsync(
+        IReadOnlyList<string> imagePaths, string outputPath, DemoClipOptions options, WardSceneOptions ward, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ward);
+        var started = Stopwatch.GetTimestamp();
+        var timeline = new WardTimeline(options, ward);
+        if (imagePaths.Count != ward.Beds.Count)
+        {
+            throw new ArgumentException($"The ward has {ward.Beds.Count} beds and needs {ward.Beds.Count} face images; got {imagePaths.Count}.", nameof(imagePaths));
+        }
+
+        var faces = new List<(byte[] Pixels, int Width, int Height, BoxF Face)>();
+        DetectedFace? firstFace = null;
+        foreach (var path in imagePaths)
+        {
+            var (pixels, width, height) = await LoadImageAsync(path, cancellationToken);
+            var face = FaceSearch.FindLargest(_detector, new BgrImage(pixels, width, height, width * 3), options.MinFaceScore)
+                ?? throw new DemoClipException(DemoClipError.NoFace, $"no face found in '{path}' ({width}x{height}, detector {_detector.Name}, minimum score {options.MinFaceScore})");
+            firstFace ??= face;
+            _logger.DemoClipFaceFound(path, face.Box.ToString(), face.Score, ward.Beds[faces.Count].InterOcularPixels);
+            faces.Add((pixels, width, height, face.Box));
+        }
+
+        var scene = WardScene.Create(faces, _predictor, ward);
+        var shapes = new GrimaceShape[timeline.BedCount];
+        var previous = new GrimaceShape[timeline.BedCount];
+        var first = true;
+        var rendered = await WriteFramesAsync(scene.Width, scene.Height, timeline.Fps, timeline.FrameCount, outputPath, options.FfmpegPath, (i, frame) =>
+        {
+            for (var b = 0; b < shapes.Length; b++)
+            {
+                shapes[b] = timeline.ShapeAt(b, i);
+            }
+
+            if (!first && shapes.AsSpan().SequenceEqual(previous))
+            {
+                return false;
+            }
+
+            scene.Render(shapes, frame);
+            shapes.CopyTo(previous, 0);
+            first = false;
+            return true;
+        }, cancellationToken);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _logger.DemoClipWritten(outputPath, timeline.FrameCount, rendered, elapsed.TotalSeconds);
+        var clip = new DemoClipResult(Path.GetFullPath(outputPath), timeline.FrameCount, scene.Width, scene.Height, timeline.Fps, firstFace!.Box, scene.Patients[0].Face, rendered, elapsed);
+        return (clip, scene, timeline);
+    }
+
+    /// <summary>Encodes <paramref name="frameCount"/> frames that <paramref name="render"/> draws into <paramref name="outputPath"/>.</summary>
+    /// <param name="width">The frame width.</param>
+    /// <param name="height">The frame height.</param>
+    /// <param name="fps">The frame rate.</param>
+    /// <param name="frameCount">The number of frames.</param>
+    /// <param name="outputPath">The MP4 to write.</param>
+    /// <param name="ffmpegPath">The ffmpeg executable.</param>
+    /// <param name="render">Draws frame <c>i</c> into the buffer and returns true, or returns false to repeat the buffer as it is.</param>
+    /// <param name="cancellationToken">Cancels the encode.</param>
+    /// <returns>The number of frames drawn.</returns>
+    private static async Task<int> WriteFramesAsync(int width, int height, int fps, int frameCount, string outputPath, string ffmpegPath, Func<int, byte[], bool> render, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         ArgumentException.ThrowIfNullOrEmpty(ffmpegPath);
         var output = Path.GetFullPath(outputPath);
@@ -164,7 +254,7 @@ public sealed class DemoClipBuilder
         RawVideoEncoder encoder;
         try
         {
-            encoder = RawVideoEncoder.Start(ffmpegPath, RawVideoEncoder.Arguments(scene.Width, scene.Height, timeline.Fps, partial));
+            encoder = RawVideoEncoder.Start(ffmpegPath, RawVideoEncoder.Arguments(width, height, fps, partial));
         }
         catch (Win32Exception ex)
         {
@@ -174,16 +264,12 @@ public sealed class DemoClipBuilder
         var succeeded = false;
         try
         {
-            var frame = new byte[scene.FrameBytes];
-            GrimaceShape? last = null;
+            var frame = new byte[width * height * 3];
             var rendered = 0;
-            for (var i = 0; i < timeline.FrameCount; i++)
+            for (var i = 0; i < frameCount; i++)
             {
-                var shape = timeline.ShapeAt(i);
-                if (shape != last)
+                if (render(i, frame))
                 {
-                    scene.Render(shape, frame);
-                    last = shape;
                     rendered++;
                 }
 
@@ -196,7 +282,7 @@ public sealed class DemoClipBuilder
                     var code = await encoder.ExitCodeAfterFailureAsync();
                     throw new DemoClipException(
                         DemoClipError.EncoderFailed,
-                        $"ffmpeg stopped taking frames at frame {i} of {timeline.FrameCount} (exit code {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}) writing '{output}': {Describe(encoder)}",
+                        $"ffmpeg stopped taking frames at frame {i} of {frameCount} (exit code {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}) writing '{output}': {Describe(encoder)}",
                         ex);
                 }
             }

@@ -13,8 +13,14 @@ namespace PainStream.Tools.Synthesis;
 /// <param name="EyeClose">AU43, eye closure: upper lids lowered onto the lower lids.</param>
 /// <param name="MouthOpen">AU26/27, jaw drop: the lower lip and the chin move down (the mouth opens); not part of the PSPI
 /// proxies, but a pain expression the head pose and the plausibility check must not be fooled by.</param>
-public readonly record struct GrimaceShape(float BrowLower, float EyeNarrow, float LipRaise, float EyeClose, float MouthOpen = 0)
+/// <param name="YawDegrees">A head turn about the vertical axis, in degrees, with <see cref="PainStream.Vision.Alignment.HeadPoseEstimate"/>'s
+/// sign (positive: the nose points towards the image's left). Not a strength: clamped to ±<see cref="MaxYawDegrees"/>. Applied
+/// after the expression by <see cref="HeadTurn"/>, a cylinder approximation of the head (see there).</param>
+public readonly record struct GrimaceShape(float BrowLower, float EyeNarrow, float LipRaise, float EyeClose, float MouthOpen = 0, float YawDegrees = 0)
 {
+    /// <summary>The largest head turn a shape applies, in degrees (the cylinder approximation is not meant beyond it).</summary>
+    public const float MaxYawDegrees = 45f;
+
     /// <summary>Gets the neutral shape: nothing moves.</summary>
     public static GrimaceShape Neutral => default;
 
@@ -22,16 +28,18 @@ public readonly record struct GrimaceShape(float BrowLower, float EyeNarrow, flo
     public static GrimaceShape FullGrimace => new(1, 1, 1, 0);
 
     /// <summary>Gets a value indicating whether every strength is 0 (or below), so applying the shape changes nothing.</summary>
-    public bool IsNeutral => !(BrowLower > 0) && !(EyeNarrow > 0) && !(LipRaise > 0) && !(EyeClose > 0) && !(MouthOpen > 0);
+    public bool IsNeutral => !(BrowLower > 0) && !(EyeNarrow > 0) && !(LipRaise > 0) && !(EyeClose > 0) && !(MouthOpen > 0) && !(MathF.Abs(YawDegrees) > 0);
 
     /// <summary>Returns the brow, eye and lip grimace at one strength, eyes open (the scorer tests' ladder).</summary>
     /// <param name="strength">0–1.</param>
     /// <returns>The shape.</returns>
     public static GrimaceShape Uniform(float strength) => new(strength, strength, strength, 0);
 
-    /// <summary>Returns this shape with every strength clamped to [0, 1] (NaN becomes 0).</summary>
+    /// <summary>Returns this shape with every strength clamped to [0, 1] (NaN becomes 0) and the yaw to ±<see cref="MaxYawDegrees"/>.</summary>
     /// <returns>The clamped shape.</returns>
-    public GrimaceShape Clamped() => new(Clamp(BrowLower), Clamp(EyeNarrow), Clamp(LipRaise), Clamp(EyeClose), Clamp(MouthOpen));
+    public GrimaceShape Clamped() => new(
+        Clamp(BrowLower), Clamp(EyeNarrow), Clamp(LipRaise), Clamp(EyeClose), Clamp(MouthOpen),
+        float.IsFinite(YawDegrees) ? Math.Clamp(YawDegrees, -MaxYawDegrees, MaxYawDegrees) : 0f);
 
     /// <summary>Blends two shapes: <paramref name="t"/> = 0 gives <paramref name="from"/>, 1 gives <paramref name="to"/>.</summary>
     /// <param name="from">The shape at 0.</param>
@@ -46,7 +54,8 @@ public readonly record struct GrimaceShape(float BrowLower, float EyeNarrow, flo
             from.EyeNarrow + ((to.EyeNarrow - from.EyeNarrow) * t),
             from.LipRaise + ((to.LipRaise - from.LipRaise) * t),
             from.EyeClose + ((to.EyeClose - from.EyeClose) * t),
-            from.MouthOpen + ((to.MouthOpen - from.MouthOpen) * t));
+            from.MouthOpen + ((to.MouthOpen - from.MouthOpen) * t),
+            from.YawDegrees + ((to.YawDegrees - from.YawDegrees) * t));
     }
 
     private static float Clamp(float value) => value > 0 ? MathF.Min(value, 1f) : 0f;

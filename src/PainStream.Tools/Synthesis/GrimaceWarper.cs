@@ -116,6 +116,7 @@ public static class GrimaceWarper
         MoveBrows(source, target, frame, shape.BrowLower);
         RaiseLip(source, target, frame, shape.LipRaise);
         OpenMouth(source, target, frame, shape.MouthOpen);
+        HeadTurn.Rotate(source, target, shape.YawDegrees);
     }
 
     /// <summary>Warps <paramref name="source"/> into <paramref name="destination"/> with the face grimacing by <paramref name="shape"/>.</summary>

@@ -97,7 +97,7 @@ public sealed class AnalysisTilesTests
             ["single"] = new CameraOptions { Url = "lavfi:testsrc" },
         };
 
-        var resolved = CameraCatalog.Resolve(cameras, capture, new DemoOptions(), "/");
+        var resolved = CameraOptionsResolver.Resolve(cameras, capture, new DemoOptions(), "/");
 
         var wide = resolved[new CameraId("wide")];
         Assert.Equal((AnalysisMode.Beds, 1920, 1080), (wide.Analysis, wide.Width, wide.Height));
