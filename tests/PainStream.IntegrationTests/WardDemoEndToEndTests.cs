@@ -8,7 +8,7 @@ namespace PainStream.IntegrationTests;
 /// <summary>
 /// The four-bed ward demo end to end (issue 12 item 3): the ward clip made by <c>demo-clip --scene ward</c>, served at
 /// 1920×1080 by the real GStreamer RTSP server, watched by the built daemon with the four beds of <c>config/ward.json</c>
-/// and the whole-frame 640×360 analysis, publishing to a real Mosquitto broker.
+/// and its analysis mode (each bed cut from the 1920×1080 picture), publishing to a real Mosquitto broker.
 /// </summary>
 [Collection(DaemonTestGroup.Name)]
 public sealed class WardDemoEndToEndTests(WardClip clip) : IClassFixture<WardClip>
@@ -88,7 +88,13 @@ public sealed class WardDemoEndToEndTests(WardClip clip) : IClassFixture<WardCli
         }
 
         Assert.Equal(WardClip.Beds, beds.Keys);
-        var config = Scenario.Config(new() { [Camera] = new Dictionary<string, object> { ["Url"] = url, ["Beds"] = beds } }, mqtt);
+        var camera = new Dictionary<string, object> { ["Url"] = url, ["Beds"] = beds };
+        if (shipped.RootElement.GetProperty("Cameras").GetProperty(Camera).TryGetProperty("Analysis", out var analysis))
+        {
+            camera["Analysis"] = analysis.GetString()!;
+        }
+
+        var config = Scenario.Config(new() { [Camera] = camera }, mqtt);
         config["Detection"] = new Dictionary<string, object> { ["Detector"] = shipped.RootElement.GetProperty("Detection").GetProperty("Detector").GetString()! };
         config["Alerting"] = new Dictionary<string, object>
         {
