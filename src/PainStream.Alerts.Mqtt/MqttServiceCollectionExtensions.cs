@@ -14,7 +14,8 @@ public static class MqttServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the embedded broker (only when <see cref="MqttOptions.Host"/> is empty) and the <see cref="MqttPublisher"/> as a
-    /// singleton, hosted service, <see cref="IPainStreamPublisher"/>, <see cref="IAlertPublisher"/> and
+    /// singleton, hosted service, <see cref="IPainStreamPublisher"/> (and the camera registry's part of it,
+    /// <see cref="Core.Cameras.ICameraStatusPublisher"/>), <see cref="IAlertPublisher"/> and
     /// <see cref="IMqttConnectionState"/>.
     /// </summary>
     /// <remarks>
@@ -64,6 +65,7 @@ public static class MqttServiceCollectionExtensions
             sp.GetRequiredService<AlertCommandChannel>(),
             self));
         services.AddSingleton<IPainStreamPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
+        services.AddSingleton<Core.Cameras.ICameraStatusPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IAlertPublisher>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddSingleton<IMqttConnectionState>(sp => sp.GetRequiredService<MqttPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<MqttPublisher>());

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using PainStream.Core.Alerting;
 using PainStream.Core.Diagnostics;
+using PainStream.Testing;
 
 namespace PainStream.Alerts.Mqtt.Tests;
 
@@ -48,20 +49,7 @@ public sealed class AlertLatencyTests
     [Fact]
     public async Task StoredEvent_UnderItsAlertSpan_GetsAPublishSpanAtItsPuback_ChildOfThatSpan()
     {
-        var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == PainStreamActivities.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                lock (stopped)
-                {
-                    stopped.Add(a);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new ActivityRecorder();
         await using var broker = await TestBroker.StartAsync(BrokerKind.Embedded, Ct);
         await using var harness = new PublisherHarness(broker.PublisherOptions("ps-alert-span"));
         var events = AlertScenario.Episode("ward-span", "bed-1", updates: 0);
@@ -80,13 +68,7 @@ public sealed class AlertLatencyTests
         Assert.True(await harness.Publisher.ConnectOnceAsync(Ct));
         Assert.True(await harness.Publisher.SendPendingOnceAsync(Ct));
 
-        List<Activity> publishes;
-        lock (stopped)
-        {
-            publishes = stopped.Where(a => a.OperationName == PainStreamActivities.AlertPublish && a.TraceId == alertSpan.TraceId).ToList();
-        }
-
-        var publish = Assert.Single(publishes);
+        var publish = Assert.Single(spans.Stopped(PainStreamActivities.AlertPublish, a => a.TraceId == alertSpan.TraceId));
         Assert.Equal(alertSpan.SpanId, publish.ParentSpanId);
         Assert.Equal(ActivityKind.Producer, publish.Kind);
         Assert.Equal("new", publish.GetTagItem(PainStreamActivities.AlertTypeTag));

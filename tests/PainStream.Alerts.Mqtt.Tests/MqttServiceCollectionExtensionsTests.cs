@@ -33,6 +33,7 @@ public sealed class MqttServiceCollectionExtensionsTests : IDisposable
         Assert.Collection(hosted, h => Assert.IsType<EmbeddedBroker>(h), h => Assert.IsType<MqttPublisher>(h));
         var publisher = provider.GetRequiredService<MqttPublisher>();
         Assert.Same(publisher, provider.GetRequiredService<IPainStreamPublisher>());
+        Assert.Same(publisher, provider.GetRequiredService<PainStream.Core.Cameras.ICameraStatusPublisher>()); // the camera registry's
         Assert.Same(publisher, provider.GetRequiredService<IMqttConnectionState>());
         Assert.Same(publisher, provider.GetRequiredService<IAlertPublisher>());
         Assert.Same(publisher, hosted[1]);

@@ -1,7 +1,6 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Frozen;
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PainStream.Core.Alerting;
@@ -510,20 +509,7 @@ public sealed class PatientStageTests : IDisposable
     [Fact]
     public async Task AlertEvent_WithAListener_IsOneAlertSpanFromItsFramesCaptureTime_TaggedWithCameraBedAndId()
     {
-        var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == PainStreamActivities.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                lock (stopped)
-                {
-                    stopped.Add(a);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new ActivityRecorder();
         var scorer = await PrimeAsync();
         scorer.Pspi = 9;
         var capturedAt = DateTimeOffset.MinValue;
@@ -539,14 +525,8 @@ public sealed class PatientStageTests : IDisposable
         }
 
         var raised = Assert.Single(_alerts.Alerts);
-        List<Activity> spans;
-        lock (stopped)
-        {
-            // Other tests may raise alerts concurrently: this test's episode id is unique.
-            spans = stopped.Where(a => a.OperationName == PainStreamActivities.Alert && Equals(a.GetTagItem(PainStreamActivities.AlertIdTag), raised.Id)).ToList();
-        }
-
-        var span = Assert.Single(spans);
+        // Other tests may raise alerts concurrently: this test's episode id is unique.
+        var span = Assert.Single(spans.Stopped(PainStreamActivities.Alert, a => Equals(a.GetTagItem(PainStreamActivities.AlertIdTag), raised.Id)));
         Assert.Equal(capturedAt.UtcDateTime, span.StartTimeUtc);
         Assert.Equal(raised.Camera.Value, span.GetTagItem(PainStreamInstruments.CameraTag));
         Assert.Equal(raised.Bed, span.GetTagItem(PainStreamActivities.BedTag));
