@@ -38,6 +38,7 @@ internal sealed class FfmpegProcess : IAsyncDisposable
         _process = process;
         Id = process.Id;
         Stdout = process.StandardOutput.BaseStream;
+        StdoutPipeBytes = PipeBuffer.TryGrow(Stdout);
         if (levelTagged)
         {
             // One entry per frame at the camera's keyframe rate, read by the session as each frame arrives: stays tiny.
@@ -58,6 +59,9 @@ internal sealed class FfmpegProcess : IAsyncDisposable
 
     /// <summary>Gets the raw-video stream.</summary>
     public Stream Stdout { get; }
+
+    /// <summary>Gets the kernel buffer of the raw-video pipe in bytes after <see cref="PipeBuffer.TryGrow"/>, or -1 when unknown.</summary>
+    public int StdoutPipeBytes { get; }
 
     /// <summary>Gets a value indicating whether the process has exited.</summary>
     public bool HasExited
