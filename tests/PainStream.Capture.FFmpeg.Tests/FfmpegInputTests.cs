@@ -31,6 +31,24 @@ public sealed class FfmpegInputTests
     }
 
     [Fact]
+    public void BuildArguments_BedsAnalysis_DecodesAtTheBedsSize_FrameAnalysisAtTheCaptureSize()
+    {
+        Assert.True(FfmpegInput.TryParse("rtsp://10.1.2.3/s", out var input, out _));
+        var capture = new CaptureOptions();
+        var cameras = Core.Cameras.CameraCatalog.Resolve(
+            new CamerasOptions { ["wide"] = new() { Url = "rtsp://10.1.2.3/s", Analysis = AnalysisMode.Beds }, ["single"] = new() { Url = "rtsp://10.1.2.3/s" } },
+            capture,
+            new DemoOptions { Enabled = false },
+            "/");
+
+        var beds = input.BuildArguments(cameras[new("wide")], capture);
+        var frame = input.BuildArguments(cameras[new("single")], capture);
+
+        Assert.Equal("fps=5,scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2", beds[beds.ToList().IndexOf("-vf") + 1]);
+        Assert.Equal("fps=5,scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2", frame[frame.ToList().IndexOf("-vf") + 1]);
+    }
+
+    [Fact]
     public void BuildArguments_Keyframes_SkipsNonKeyFramesWithoutFpsFilterAndLogsFrameTimes()
     {
         Assert.True(FfmpegInput.TryParse("rtsp://10.1.2.3:554/stream1", out var input, out _));

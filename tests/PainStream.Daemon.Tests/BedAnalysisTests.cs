@@ -64,26 +64,60 @@ public sealed class BedAnalysisTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ScoreCommand_MeasureBeds_ReportsEachBedsInterOcularPixels_PerMode_FromAFullResolutionStill()
+    {
+        Requires.Installed(File.Exists("/usr/bin/ffmpeg") || File.Exists("/usr/local/bin/ffmpeg"), "ffmpeg is not installed");
+        var ct = TestContext.Current.CancellationToken;
+        var clip = _dir.File("ward4.mp4");
+        await WardScene.ComposeAsync(clip, [42, 45, 48, 44], seconds: 1, fps: 5, ct);
+        var still = _dir.File("still.png");
+        using (var ffmpeg = System.Diagnostics.Process.Start("ffmpeg", ["-nostdin", "-v", "error", "-y", "-i", clip, "-frames:v", "1", still]))
+        {
+            await ffmpeg.WaitForExitAsync(ct);
+            Assert.Equal(0, ffmpeg.ExitCode);
+        }
+
+        var camera = CameraCatalog.Resolve(FourBedCamera(clip, AnalysisMode.Beds), new CaptureOptions(), new DemoOptions { Enabled = false }, _dir.Path)[Cam];
+        using var detector = FaceDetectorFactory.Create(new DetectionOptions { Detector = DetectorKind.BlazeFaceBack }, TestPaths.RepoRoot, NullLoggerFactory.Instance);
+        var predictor = new ShapePredictor(ShapePredictorModel.LoadFace68(TestPaths.Models));
+        var analyzer = new LandmarkFaceAnalyzer(predictor, FaceTemplate.FromModel(predictor.Model, FaceAligner.DefaultSize), () => new FaceQualityOptions());
+
+        var figures = Commands.ScoreCommand.MeasureBeds(still, camera, new CaptureOptions(), detector, analyzer);
+
+        Assert.Equal(8, figures.Count);
+        Assert.All(figures, f => Assert.Equal(f.Mode == AnalysisMode.Beds, f.Configured));
+        var beds = figures.Where(f => f.Mode == AnalysisMode.Beds).ToList();
+        Assert.Equal(["b1", "b2", "b3", "b4"], beds.Select(f => f.Bed));
+        Assert.All(beds, f => Assert.Equal((1920, 1080, 960, 540), (f.Width, f.Height, f.Region.Width, f.Region.Height)));
+        Assert.All(beds, f => Assert.InRange(f.InterOcularPixels ?? 0, 36, 56));
+        Assert.All(beds, f => Assert.Equal(43.2, f.ExpectedInterOcularPixels, 6));
+        var frame = figures.Where(f => f.Mode == AnalysisMode.Frame).ToList();
+        Assert.All(frame, f => Assert.Equal((640, 360, 320, 180), (f.Width, f.Height, f.Region.Width, f.Region.Height)));
+        Assert.All(frame, f => Assert.True((f.InterOcularPixels ?? 0) < 16, $"frame: bed {f.Bed} {f.InterOcularPixels} px"));
+    }
+
+    private static CamerasOptions FourBedCamera(string clip, AnalysisMode mode) => new()
+    {
+        [Cam.Value] = new CameraOptions
+        {
+            Url = clip,
+            Analysis = mode,
+            Beds = new Dictionary<string, BedOptions>
+            {
+                ["b1"] = new() { X = 0, Y = 0, Width = 0.5, Height = 0.5 },
+                ["b2"] = new() { X = 0.5, Y = 0, Width = 0.5, Height = 0.5 },
+                ["b3"] = new() { X = 0, Y = 0.5, Width = 0.5, Height = 0.5 },
+                ["b4"] = new() { X = 0.5, Y = 0.5, Width = 0.5, Height = 0.5 },
+            },
+        },
+    };
+
     /// <summary>Captures a few frames of <paramref name="clip"/> with ffmpeg and analyses each as the daemon does.</summary>
     private async Task<Measurement> MeasureAsync(string clip, AnalysisMode mode, FaceQualityOptions quality, CancellationToken ct)
     {
         var capture = new CaptureOptions();
-        var options = new CamerasOptions
-        {
-            [Cam.Value] = new CameraOptions
-            {
-                Url = clip,
-                Analysis = mode,
-                Beds = new Dictionary<string, BedOptions>
-                {
-                    ["b1"] = new() { X = 0, Y = 0, Width = 0.5, Height = 0.5 },
-                    ["b2"] = new() { X = 0.5, Y = 0, Width = 0.5, Height = 0.5 },
-                    ["b3"] = new() { X = 0, Y = 0.5, Width = 0.5, Height = 0.5 },
-                    ["b4"] = new() { X = 0.5, Y = 0.5, Width = 0.5, Height = 0.5 },
-                },
-            },
-        };
-        var cameras = CameraOptionsResolver.Resolve(options, capture, new DemoOptions { Enabled = false }, _dir.Path);
+        var cameras = CameraOptionsResolver.Resolve(FourBedCamera(clip, mode), capture, new DemoOptions { Enabled = false }, _dir.Path);
         var catalog = new CameraCatalog();
         catalog.Update(cameras);
         var settings = cameras[Cam];
