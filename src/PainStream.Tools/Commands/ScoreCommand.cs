@@ -196,6 +196,9 @@ internal static class ScoreCommand
         }
 
         HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
+
+        // Frontal values, as the daemon's patient scorer learns them (issue 12 item 5).
+        proxies = proxies.CorrectedForYaw(pose?.YawDegrees ?? 0);
         var baseline = new NeutralBaseline(proxies);
         var self = scorer.Score(proxies, baseline, pose);
         problem = self.IsScorable ? null : self.CannotScoreReason;
@@ -263,9 +266,15 @@ internal static class ScoreCommand
         }
 
         HeadPose? pose = face.Pose is { } p ? new HeadPose(p.Yaw, p.Pitch) : null;
-        return baseline is { } b
-            ? scorer.Score(face.Landmarks, b, pose)
-            : PspiEstimate.CannotScore("no neutral baseline (give --baseline IMAGE)");
+        if (baseline is not { } b)
+        {
+            return PspiEstimate.CannotScore("no neutral baseline (give --baseline IMAGE)");
+        }
+
+        // Corrected for the head's yaw as the daemon's patient scorer does (issue 12 item 5).
+        return AuProxies.TryFromLandmarks(face.Landmarks, out var proxies)
+            ? scorer.Score(proxies.CorrectedForYaw(pose?.YawDegrees ?? 0), b, pose)
+            : PspiEstimate.CannotScore(GeometricPspiScorer.BadLandmarksReason);
     }
 
     private static string ToText(List<ImageResult> results, GeometricPspiScorer scorer, NeutralBaseline? baseline, FaceQualityOptions quality)
