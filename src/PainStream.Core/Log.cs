@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(1105, LogLevel.Information, "Alert {Type} {Reason} on {CameraId}/{Bed} id {Id} priority {Priority} score {Score:F2}")]
     public static partial void AlertEvent(this ILogger logger, string type, string reason, string cameraId, string bed, string id, string priority, double score);
 
+    [LoggerMessage(1113, LogLevel.Error, "The patient stage failed on camera {CameraId} frame {Sequence}; frame skipped, the stage goes on")]
+    public static partial void PatientStepFailed(this ILogger logger, Exception exception, string cameraId, long sequence);
+
     [LoggerMessage(1106, LogLevel.Warning, "Could not save the state of {CameraId}/{Bed}; will retry")]
     public static partial void SaveFailed(this ILogger logger, Exception exception, string cameraId, string bed);
 

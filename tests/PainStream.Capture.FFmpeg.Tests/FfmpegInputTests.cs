@@ -35,7 +35,7 @@ public sealed class FfmpegInputTests
     {
         Assert.True(FfmpegInput.TryParse("rtsp://10.1.2.3/s", out var input, out _));
         var capture = new CaptureOptions();
-        var cameras = Core.Cameras.CameraCatalog.Resolve(
+        var cameras = Core.Options.CameraOptionsResolver.Resolve(
             new CamerasOptions { ["wide"] = new() { Url = "rtsp://10.1.2.3/s", Analysis = AnalysisMode.Beds }, ["single"] = new() { Url = "rtsp://10.1.2.3/s" } },
             capture,
             new DemoOptions { Enabled = false },

@@ -78,7 +78,7 @@ public sealed class BedAnalysisTests : IDisposable
             Assert.Equal(0, ffmpeg.ExitCode);
         }
 
-        var camera = CameraCatalog.Resolve(FourBedCamera(clip, AnalysisMode.Beds), new CaptureOptions(), new DemoOptions { Enabled = false }, _dir.Path)[Cam];
+        var camera = CameraOptionsResolver.Resolve(FourBedCamera(clip, AnalysisMode.Beds), new CaptureOptions(), new DemoOptions { Enabled = false }, _dir.Path)[Cam];
         using var detector = FaceDetectorFactory.Create(new DetectionOptions { Detector = DetectorKind.BlazeFaceBack }, TestPaths.RepoRoot, NullLoggerFactory.Instance);
         var predictor = new ShapePredictor(ShapePredictorModel.LoadFace68(TestPaths.Models));
         var analyzer = new LandmarkFaceAnalyzer(predictor, FaceTemplate.FromModel(predictor.Model, FaceAligner.DefaultSize), () => new FaceQualityOptions());

@@ -115,7 +115,18 @@ public sealed class PatientStage : IAlertCommandHandler, IDisposable
             await foreach (var observation in input.ReadAllAsync(cancellationToken))
             {
                 report?.Step(observation);
-                await StepAsync(observation, cancellationToken);
+                try
+                {
+                    await StepAsync(observation, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // By design, as in the detect stage: a bug hit by one frame (a tracker cost out of range, a scorer
+                    // throwing) must not silently stop scoring for every camera while capture goes on. Logged and counted
+                    // (painstream_stage_errors_total{stage="patient"}); the next frame is processed as usual.
+                    _metrics.RecordStageError("patient");
+                    _logger.PatientStepFailed(ex, observation.Camera.Value, observation.Sequence);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,7 +1,10 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Frozen;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using PainStream.Core.Alerting;
 using PainStream.Core.Cameras;
@@ -452,6 +455,35 @@ public sealed class PatientStageTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_AFrameThatThrows_IsLoggedAndCounted_AndTheNextFramesAreStillScored()
+    {
+        // A bug hit by one frame (here the bed assigner throws, as a tracker cost out of range once did) used to end the
+        // stage silently: capture went on, nothing was scored, nothing was logged until shutdown.
+        var logger = new FakeLogger<PatientStage>();
+        using var meters = new TestMeterFactory(); // its own, so the collector binds to this stage's counter
+        using var errors = new MetricCollector<long>(meters, PainStreamInstruments.MeterName, PainStreamInstruments.StageErrors);
+        var assigner = new ThrowOnceAssigner(new LargestFaceBedAssigner());
+        using var stage = new PatientStage(_scorers, _alerts, _catalog, _registry, new PipelineMetrics(meters, _registry, new FramePool()), assigner, () => _scoreInterval, logger, _time);
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<FaceObservation>();
+        var run = stage.RunAsync(channel.Reader, report: null, TestContext.Current.CancellationToken);
+        for (var i = 0; i < 3; i++)
+        {
+            await channel.Writer.WriteAsync(Observation(Face(100, 100)), TestContext.Current.CancellationToken);
+        }
+
+        channel.Writer.Complete();
+        await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, _scorers.Scorers["ward-3/left"].LearnFlags.Count);
+        var record = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Equal(1113, record.Id.Id);
+        Assert.IsType<InvalidOperationException>(record.Exception);
+        Assert.Contains("ward-3", record.Message, StringComparison.Ordinal);
+        var error = Assert.Single(errors.GetMeasurementSnapshot());
+        Assert.Equal("patient", error.Tags["stage"]);
+    }
+
+    [Fact]
     public async Task RunAsync_ServesCommandsFromTheChannel_WhileRunning()
     {
         var commands = new AlertCommandChannel();
@@ -652,5 +684,23 @@ public sealed class PatientStageTests : IDisposable
 
         Assert.Equal(AlertEventType.New, Assert.Single(_alerts.Alerts).Type);
         return scorer;
+    }
+
+    private sealed class ThrowOnceAssigner(IBedAssigner inner) : IBedAssigner
+    {
+        private bool _thrown;
+
+        public void Assign(FaceObservation observation, IReadOnlyList<BedSettings> beds, IReadOnlyList<FaceAnalysis> faces, List<FaceAnalysis?> result)
+        {
+            if (!_thrown)
+            {
+                _thrown = true;
+                throw new InvalidOperationException("assignment cost out of range");
+            }
+
+            inner.Assign(observation, beds, faces, result);
+        }
+
+        public void Forget(CameraId camera) => inner.Forget(camera);
     }
 }
