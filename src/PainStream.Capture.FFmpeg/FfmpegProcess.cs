@@ -38,7 +38,6 @@ internal sealed class FfmpegProcess : IAsyncDisposable
         _process = process;
         Id = process.Id;
         Stdout = process.StandardOutput.BaseStream;
-        StdoutPipeBytes = PipeBuffer.TryGrow(Stdout);
         if (levelTagged)
         {
             // One entry per frame at the camera's keyframe rate, read by the session as each frame arrives: stays tiny.
@@ -59,9 +58,6 @@ internal sealed class FfmpegProcess : IAsyncDisposable
 
     /// <summary>Gets the raw-video stream.</summary>
     public Stream Stdout { get; }
-
-    /// <summary>Gets the kernel buffer of the raw-video pipe in bytes after <see cref="PipeBuffer.TryGrow"/>, or -1 when unknown.</summary>
-    public int StdoutPipeBytes { get; }
 
     /// <summary>Gets a value indicating whether the process has exited.</summary>
     public bool HasExited
