@@ -2,7 +2,7 @@
 
 using PainStream.Core.Detection;
 using PainStream.Vision.Alignment;
-using PainStream.Vision.Synthesis;
+using PainStream.Tools.Synthesis;
 
 namespace PainStream.Vision.Tests.Synthesis;
 

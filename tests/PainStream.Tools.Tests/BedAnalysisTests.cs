@@ -17,7 +17,7 @@ using PainStream.Vision.Analysis;
 using PainStream.Vision.Detection;
 using PainStream.Vision.Landmarks;
 
-namespace PainStream.Daemon.Tests;
+namespace PainStream.Tools.Tests;
 
 /// <summary>
 /// Issue 12 item 2 end to end on real components: ffmpeg decodes a four-bed 1920×1080 clip made from a real face, the capture
