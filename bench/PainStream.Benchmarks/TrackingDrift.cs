@@ -18,7 +18,7 @@ namespace PainStream.Benchmarks;
 /// <c>PainStream.Benchmarks --tracking-drift</c> (issue 14): what following faces by their landmarks between detections
 /// costs in accuracy and saves in CPU. Each clip is decoded once by ffmpeg exactly as the daemon's capture does (5 fps,
 /// scaled and padded to 640x360, BGR); on every frame the reference runs BlazeFace front 128 on the whole frame and the
-/// analyser on what it finds (as the daemon did before issue 14), and for each <c>--every N</c> a <see cref="FaceTracker"/>
+/// analyser on what it finds (as the daemon did before issue 14), and for each <c>--every N</c> a <see cref="FaceFollower"/>
 /// applies the detect stage's rules. Drift is the mean distance, over the 68 points, between the tracked and the reference
 /// landmarks of the same face (paired by nearest centre), in pixels of the 640x360 frame. Times are one thread's
 /// <see cref="Stopwatch"/> time per frame (detector and analyser only), so on a busy machine compare them within a run.
@@ -72,7 +72,7 @@ internal static class TrackingDrift
         report.AppendLine();
         report.AppendLine(c, $"Command: `PainStream.Benchmarks --tracking-drift {string.Join(' ', args)}`; {Environment.ProcessorCount} cores, load average at start {LoadAverage()}.");
         report.AppendLine();
-        report.AppendLine("Reference: BlazeFace front 128 on every whole frame + `LandmarkFaceAnalyzer`. Tracked: `FaceTracker` (the detect stage's rules) with `Detection:RedetectEveryFrames` = N. "
+        report.AppendLine("Reference: BlazeFace front 128 on every whole frame + `LandmarkFaceAnalyzer`. Tracked: `FaceFollower` (the detect stage's rules) with `Detection:RedetectEveryFrames` = N. "
             + "Drift: mean over the 68 points of |tracked − reference| in px at 640x360, per face present in both; frames where the two disagree on the number of plausible faces are counted apart. "
             + "ms/frame: one thread's wall time in the detector and the analyser (the machine was shared: compare within a row group).");
         report.AppendLine();
@@ -106,7 +106,7 @@ internal static class TrackingDrift
 
             foreach (var n in every)
             {
-                var tracker = new FaceTracker(n);
+                var tracker = new FaceFollower(n);
                 var detections = 0;
                 var drifts = new List<double>();
                 var differs = 0;

@@ -24,7 +24,7 @@ public sealed class DetectStage
     private readonly TimeProvider _time;
     private readonly Func<IFaceAnalyzer>? _analyzers;
     private readonly int _redetectEveryFrames;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<CameraId, FaceTracker> _trackers = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<CameraId, FaceFollower> _trackers = new();
     private long _lastProgress;
 
     // Each detect worker runs Process synchronously on its own thread: one reusable tile list per thread, no per-frame list.
@@ -41,7 +41,7 @@ public sealed class DetectStage
     /// <param name="analyzers">Creates one face analyser per worker (landmarks, pose, quality), or <see langword="null"/> for detection only.</param>
     /// <param name="redetectEveryFrames">
     /// <c>Detection:RedetectEveryFrames</c>: with an analyser, a camera's faces are followed by their landmarks between
-    /// detections and the detector runs at least once in this many frames (<see cref="FaceTracker"/>); 1 detects every frame.
+    /// detections and the detector runs at least once in this many frames (<see cref="FaceFollower"/>); 1 detects every frame.
     /// </param>
     public DetectStage(IFaceDetector detector, CameraCatalog catalog, CameraRegistry registry, PipelineMetrics metrics, ILogger<DetectStage> logger, TimeProvider time, Func<IFaceAnalyzer>? analyzers = null, int redetectEveryFrames = 1)
     {
@@ -144,14 +144,14 @@ public sealed class DetectStage
     }
 
     /// <summary>
-    /// The per-frame choice (issue 14): follow the camera's faces by their landmarks when its <see cref="FaceTracker"/> says
+    /// The per-frame choice (issue 14): follow the camera's faces by their landmarks when its <see cref="FaceFollower"/> says
     /// so, else (or when the followed fit degrades, then on this same frame) run the detector and analyse what it finds.
     /// A camera whose tracker another worker holds at this moment is simply detected.
     /// </summary>
     private (IReadOnlyList<DetectedFace> Faces, IReadOnlyList<FaceAnalysis> Analyses) DetectOrTrack(Frame frame, IFaceAnalyzer analyzer)
     {
         var image = new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride);
-        var tracker = _redetectEveryFrames == 1 ? null : _trackers.GetOrAdd(frame.Camera, static (_, n) => new FaceTracker(n), _redetectEveryFrames);
+        var tracker = _redetectEveryFrames == 1 ? null : _trackers.GetOrAdd(frame.Camera, static (_, n) => new FaceFollower(n), _redetectEveryFrames);
         if (tracker is null || !Monitor.TryEnter(tracker))
         {
             var detected = DetectInRegion(frame);

@@ -24,7 +24,7 @@ namespace PainStream.Core.Pipeline;
 /// check also bounds how far the face moved in one frame.
 /// </para>
 /// </remarks>
-public sealed class FaceTracker
+public sealed class FaceFollower
 {
     /// <summary>A followed face is degraded when its new landmarks' centre moved more than this fraction of its box width from the previous landmarks' centre.</summary>
     public const float MaxCentreShift = 0.25f;
@@ -37,9 +37,9 @@ public sealed class FaceTracker
     private int _width;
     private int _height;
 
-    /// <summary>Initializes a new instance of the <see cref="FaceTracker"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="FaceFollower"/> class.</summary>
     /// <param name="redetectEveryFrames">Run the detector at least once in this many frames; 1 detects every frame.</param>
-    public FaceTracker(int redetectEveryFrames)
+    public FaceFollower(int redetectEveryFrames)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(redetectEveryFrames, 1);
         RedetectEveryFrames = redetectEveryFrames;

@@ -6,7 +6,7 @@ using PainStream.Core.Pipeline;
 
 namespace PainStream.Core.Tests.Pipeline;
 
-public sealed class FaceTrackerTests
+public sealed class FaceFollowerTests
 {
     private const int W = 640;
     private const int H = 360;
@@ -15,7 +15,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Next_NothingDetectedYet_AsksForDetection()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
 
         Assert.Null(tracker.Next(W, H));
     }
@@ -23,7 +23,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Next_AfterAPlausibleFace_FollowsItUntilTheRedetectionIsDue()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         var landmarks = Landmarks(260, 170, 40);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, landmarks)]);
 
@@ -49,7 +49,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Next_RedetectEveryFrame_NeverFollows()
     {
-        var tracker = new FaceTracker(1);
+        var tracker = new FaceFollower(1);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40))]);
 
         Assert.Null(tracker.Next(W, H));
@@ -58,7 +58,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Next_SameLandmarks_GivesTheDetectorsBoxAndKeypointsFromTheLandmarks()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         var landmarks = Landmarks(260, 170, 40);
         tracker.Detected(W, H, [Face(DetectorBox, 0.83f)], [Analysis(DetectorBox, landmarks)]);
 
@@ -75,7 +75,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Next_LandmarksMovedAndGrew_BoxFollowsThem()
     {
-        var tracker = new FaceTracker(10);
+        var tracker = new FaceFollower(10);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40))]);
         var first = tracker.Next(W, H)!;
 
@@ -93,7 +93,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Detected_NotAFace_IsNotFollowed()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40), FaceAnalysis.NotAFace)]);
 
         Assert.Equal(0, tracker.Following);
@@ -103,7 +103,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Detected_OnlyThePlausibleFacesOfSeveralAreFollowed()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         var other = new BoxF(450, 80, 80, 90);
         tracker.Detected(
             W,
@@ -117,7 +117,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Next_FrameSizeChanged_AsksForDetection()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40))]);
 
         Assert.Null(tracker.Next(1280, 720));
@@ -131,7 +131,7 @@ public sealed class FaceTrackerTests
     [InlineData("shrank")]
     public void Tracked_FitDegraded_ReturnsFalseAndFollowsNothing(string how)
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40))]);
         var followed = tracker.Next(W, H)!;
         var box = followed[0].Box;
@@ -154,7 +154,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Tracked_SmallMotionWithinTheLimits_Holds()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40))]);
         var followed = tracker.Next(W, H)!;
 
@@ -166,7 +166,7 @@ public sealed class FaceTrackerTests
     public void Tracked_QualityIssueAlreadyAtDetection_StillFollowed()
     {
         // A patient turned away (pose) at detection stays followed while the gate keeps saying so.
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, Landmarks(260, 170, 40), "pose")]);
         var followed = tracker.Next(W, H)!;
 
@@ -176,7 +176,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Run_FollowedFitDegrades_DetectsTheSameFrameAndFollowsTheNewFace()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         var calls = new Calls();
         var landmarks = Landmarks(260, 170, 40);
 
@@ -201,7 +201,7 @@ public sealed class FaceTrackerTests
     [Fact]
     public void Run_AnalyserThrows_ForgetsTheFacesAndRethrows()
     {
-        var tracker = new FaceTracker(5);
+        var tracker = new FaceFollower(5);
         var calls = new Calls();
         tracker.Run(W, H, calls, c => c.Detect([Face(DetectorBox)]), (c, faces) => c.Analyze(faces, Landmarks(260, 170, 40)));
 
@@ -211,7 +211,7 @@ public sealed class FaceTrackerTests
 
     [Fact]
     public void Constructor_ZeroFrames_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new FaceTracker(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FaceFollower(0));
 
     private static DetectedFace Face(BoxF box, float score = 0.9f) => new(box, score, []);
 
