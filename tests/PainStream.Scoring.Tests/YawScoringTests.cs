@@ -189,7 +189,11 @@ public sealed class YawFixture
 /// </summary>
 public sealed class YawScoringTests(YawFixture samples) : IClassFixture<YawFixture>
 {
-    /// <summary>Every face × every yaw.</summary>
+    /// <summary>
+    /// Every face × every yaw that stands for a real head: messi5.jpg already looks 21° to the image's right, so for him
+    /// only turns back towards the camera (yaw ≥ 0) are included (the warp's −15° to −30° on top of his own turn go beyond
+    /// what the cylinder approximation stands for, −44° estimated). The table test still prints those rows.
+    /// </summary>
     public static TheoryData<string, float> Cases
     {
         get
@@ -199,7 +203,10 @@ public sealed class YawScoringTests(YawFixture samples) : IClassFixture<YawFixtu
             {
                 foreach (var yaw in YawFixture.Yaws)
                 {
-                    data.Add(face, yaw);
+                    if (face != "messi5x3" || yaw >= 0)
+                    {
+                        data.Add(face, yaw);
+                    }
                 }
             }
 
@@ -237,7 +244,6 @@ public sealed class YawScoringTests(YawFixture samples) : IClassFixture<YawFixtu
     [MemberData(nameof(Cases))]
     public void NeutralFace_StaysBelowTheAlertThreshold_AcrossTheYawRange(string face, float yaw)
     {
-        Assert.SkipWhen(face == "messi5x3" && yaw < 0, "messi5.jpg is turned -21° already; see the summary");
         var after = After(samples[face, yaw, false]);
 
         Assert.True(after.IsScorable, $"{face} at {yaw}°: {after.CannotScoreReason}");
