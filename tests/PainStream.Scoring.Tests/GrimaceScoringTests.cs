@@ -64,7 +64,7 @@ public sealed class GrimaceLadderFixture
     private static GrimaceLadder Measure(string name, Image image, BoxF near, BlazeFaceDetector detector, ShapePredictor predictor)
     {
         var box = Detect(detector, image, near);
-        var neutral = PredictAveraged(predictor, image.View, box);
+        var neutral = JitteredLandmarks.Predict(predictor, image.View, box);
         var baseline = new NeutralBaseline(AuProxies.FromLandmarks(neutral));
         var scorer = new GeometricPspiScorer();
         var proxies = new AuProxies[Strengths.Length];
@@ -76,7 +76,7 @@ public sealed class GrimaceLadderFixture
             var warped = new Image(new byte[image.Pixels.Length], image.Width, image.Height);
             GrimaceWarper.Apply(image.View, neutral, GrimaceShape.Uniform(Strengths[i]), warped.Pixels, warped.Width * 3);
             var again = Detect(detector, warped, box);
-            proxies[i] = AuProxies.FromLandmarks(PredictAveraged(predictor, warped.View, again));
+            proxies[i] = AuProxies.FromLandmarks(JitteredLandmarks.Predict(predictor, warped.View, again));
             scores[i] = scorer.Score(proxies[i], baseline);
             predictor.Predict(warped.View, again, one);
             single[i] = scorer.Score(one, new NeutralBaseline(AuProxies.FromLandmarks(PredictOnce(predictor, image.View, box))));
@@ -89,39 +89,6 @@ public sealed class GrimaceLadderFixture
     {
         var landmarks = new PointF[68];
         predictor.Predict(image, box, landmarks);
-        return landmarks;
-    }
-
-    private static PointF[] PredictAveraged(ShapePredictor predictor, BgrImage image, BoxF box)
-    {
-        var r = MathF.Max(1, MathF.Round(0.02f * box.Width));
-        var one = new PointF[68];
-        var sum = new double[136];
-        var n = 0;
-        for (var dx = -r; dx <= r; dx += r)
-        {
-            for (var dy = -r; dy <= r; dy += r)
-            {
-                for (var ds = -r; ds <= r; ds += r)
-                {
-                    predictor.Predict(image, new BoxF(box.X + dx - (ds / 2), box.Y + dy - (ds / 2), box.Width + ds, box.Height + ds), one);
-                    for (var i = 0; i < 68; i++)
-                    {
-                        sum[2 * i] += one[i].X;
-                        sum[(2 * i) + 1] += one[i].Y;
-                    }
-
-                    n++;
-                }
-            }
-        }
-
-        var landmarks = new PointF[68];
-        for (var i = 0; i < 68; i++)
-        {
-            landmarks[i] = new PointF((float)(sum[2 * i] / n), (float)(sum[(2 * i) + 1] / n));
-        }
-
         return landmarks;
     }
 

@@ -55,7 +55,7 @@ public sealed class YawFixture
         })
         {
             var box = Detect(detector, image, near);
-            var neutral = PredictAveraged(predictor, image.View, box);
+            var neutral = JitteredLandmarks.Predict(predictor, image.View, box);
             foreach (var grimace in new[] { false, true })
             {
                 foreach (var yaw in Yaws)
@@ -66,7 +66,7 @@ public sealed class YawFixture
                     // A turned face that BlazeFace misses (messi at some angles) keeps the unturned box: the landmark
                     // model needs only roughly where the face is, and the table is about the proxies, not the detector.
                     var again = TryDetect(detector, warped, box) ?? box;
-                    var landmarks = PredictAveraged(predictor, warped.View, again);
+                    var landmarks = JitteredLandmarks.Predict(predictor, warped.View, again);
                     HeadPose? pose = estimator.TryEstimate(landmarks, image.Width, image.Height, out var p) ? new HeadPose(p.YawDegrees, p.PitchDegrees) : null;
                     _samples.Add(new YawSample(name, yaw, grimace, AuProxies.FromLandmarks(landmarks), pose));
                 }
@@ -79,39 +79,6 @@ public sealed class YawFixture
 
     /// <summary>Gets a face's baseline: its unturned neutral measurement.</summary>
     public YawSample Baseline(string face) => this[face, 0, false];
-
-    private static PointF[] PredictAveraged(ShapePredictor predictor, BgrImage image, BoxF box)
-    {
-        var r = MathF.Max(1, MathF.Round(0.02f * box.Width));
-        var one = new PointF[68];
-        var sum = new double[136];
-        var n = 0;
-        for (var dx = -r; dx <= r; dx += r)
-        {
-            for (var dy = -r; dy <= r; dy += r)
-            {
-                for (var ds = -r; ds <= r; ds += r)
-                {
-                    predictor.Predict(image, new BoxF(box.X + dx - (ds / 2), box.Y + dy - (ds / 2), box.Width + ds, box.Height + ds), one);
-                    for (var i = 0; i < 68; i++)
-                    {
-                        sum[2 * i] += one[i].X;
-                        sum[(2 * i) + 1] += one[i].Y;
-                    }
-
-                    n++;
-                }
-            }
-        }
-
-        var landmarks = new PointF[68];
-        for (var i = 0; i < 68; i++)
-        {
-            landmarks[i] = new PointF((float)(sum[2 * i] / n), (float)(sum[(2 * i) + 1] / n));
-        }
-
-        return landmarks;
-    }
 
     /// <summary>The detected face overlapping <paramref name="near"/> most (the largest when none is given), as an integer box.</summary>
     private static BoxF Detect(BlazeFaceDetector detector, Image image, BoxF? near)
