@@ -1,10 +1,8 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Testing;
@@ -51,8 +49,8 @@ public sealed class GrimaceLadderFixture
         var m = RealFaces.MessiBox;
         foreach (var (name, image, near) in new[]
         {
-            ("astronaut", Load("astronaut.png", 1), RealFaces.AstronautBox),
-            ("messi5x3", Load("messi5.jpg", MessiUpscale), new BoxF(m.X * MessiUpscale, m.Y * MessiUpscale, m.Width * MessiUpscale, m.Height * MessiUpscale)),
+            ("astronaut", FixtureImage.Load(TestPaths.Fixture("astronaut.png"), 1), RealFaces.AstronautBox),
+            ("messi5x3", FixtureImage.Load(TestPaths.Fixture("messi5.jpg"), MessiUpscale), new BoxF(m.X * MessiUpscale, m.Y * MessiUpscale, m.Width * MessiUpscale, m.Height * MessiUpscale)),
         })
         {
             _ladders[name] = Measure(name, image, near, detector, predictor);
@@ -61,7 +59,7 @@ public sealed class GrimaceLadderFixture
 
     public GrimaceLadder this[string name] => _ladders[name];
 
-    private static GrimaceLadder Measure(string name, Image image, BoxF near, BlazeFaceDetector detector, ShapePredictor predictor)
+    private static GrimaceLadder Measure(string name, FixtureImage image, BoxF near, BlazeFaceDetector detector, ShapePredictor predictor)
     {
         var box = Detect(detector, image, near);
         var neutral = JitteredLandmarks.Predict(predictor, image.View, box);
@@ -73,7 +71,7 @@ public sealed class GrimaceLadderFixture
         var one = new PointF[68];
         for (var i = 0; i < Strengths.Length; i++)
         {
-            var warped = new Image(new byte[image.Pixels.Length], image.Width, image.Height);
+            var warped = new FixtureImage(new byte[image.Pixels.Length], image.Width, image.Height);
             GrimaceWarper.Apply(image.View, neutral, GrimaceShape.Uniform(Strengths[i]), warped.Pixels, warped.Width * 3);
             var again = Detect(detector, warped, box);
             proxies[i] = AuProxies.FromLandmarks(JitteredLandmarks.Predict(predictor, warped.View, again));
@@ -93,33 +91,12 @@ public sealed class GrimaceLadderFixture
     }
 
     /// <summary>The detected face overlapping <paramref name="near"/> most, rounded to the integer box dlib takes.</summary>
-    private static BoxF Detect(BlazeFaceDetector detector, Image image, BoxF near)
+    private static BoxF Detect(BlazeFaceDetector detector, FixtureImage image, BoxF near)
     {
         var face = detector.Detect(image.View).Where(f => f.Score >= 0.6f).MaxBy(f => f.Box.IntersectionOverUnion(near));
         Assert.True(face is not null && face.Box.IntersectionOverUnion(near) > 0.3f, $"BlazeFace found no face near {near}");
         var b = face.Box;
         return new BoxF(MathF.Round(b.X), MathF.Round(b.Y), MathF.Round(b.Width), MathF.Round(b.Height));
-    }
-
-    private static Image Load(string fixture, int upscale)
-    {
-        using var read = Cv2.ImRead(TestPaths.Fixture(fixture), ImreadModes.Color);
-        Assert.False(read.Empty(), $"OpenCV could not decode {fixture}.");
-        using var mat = new Mat();
-        Cv2.Resize(read, mat, new Size(read.Cols * upscale, read.Rows * upscale), 0, 0, InterpolationFlags.Cubic);
-        var (width, height) = (mat.Cols, mat.Rows);
-        var data = new byte[width * height * 3];
-        for (var y = 0; y < height; y++)
-        {
-            Marshal.Copy(mat.Ptr(y), data, y * width * 3, width * 3);
-        }
-
-        return new Image(data, width, height);
-    }
-
-    private sealed record Image(byte[] Pixels, int Width, int Height)
-    {
-        public BgrImage View => new(Pixels, Width, Height, Width * 3);
     }
 }
 

@@ -2,10 +2,8 @@
 
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenCvSharp;
 using PainStream.Core.Detection;
 using PainStream.Core.Options;
 using PainStream.Testing;
@@ -49,8 +47,8 @@ public sealed class YawFixture
         const int MessiUpscale = GrimaceLadderFixture.MessiUpscale;
         foreach (var (name, image, near) in new[]
         {
-            ("astronaut", Load(TestPaths.Fixture("astronaut.png"), 1), RealFaces.AstronautBox),
-            ("messi5x3", Load(TestPaths.Fixture("messi5.jpg"), MessiUpscale), new BoxF(m.X * MessiUpscale, m.Y * MessiUpscale, m.Width * MessiUpscale, m.Height * MessiUpscale)),
+            ("astronaut", FixtureImage.Load(TestPaths.Fixture("astronaut.png"), 1), RealFaces.AstronautBox),
+            ("messi5x3", FixtureImage.Load(TestPaths.Fixture("messi5.jpg"), MessiUpscale), new BoxF(m.X * MessiUpscale, m.Y * MessiUpscale, m.Width * MessiUpscale, m.Height * MessiUpscale)),
             ("megamind#160", MegamindFrame(160), (BoxF?)null),
         })
         {
@@ -61,7 +59,7 @@ public sealed class YawFixture
                 foreach (var yaw in Yaws)
                 {
                     var shape = (grimace ? GrimaceShape.FullGrimace : GrimaceShape.Neutral) with { YawDegrees = yaw };
-                    var warped = new Image(new byte[image.Pixels.Length], image.Width, image.Height);
+                    var warped = new FixtureImage(new byte[image.Pixels.Length], image.Width, image.Height);
                     GrimaceWarper.Apply(image.View, neutral, shape, warped.Pixels, warped.Width * 3);
                     // A turned face that BlazeFace misses (messi at some angles) keeps the unturned box: the landmark
                     // model needs only roughly where the face is, and the table is about the proxies, not the detector.
@@ -81,7 +79,7 @@ public sealed class YawFixture
     public YawSample Baseline(string face) => this[face, 0, false];
 
     /// <summary>The detected face overlapping <paramref name="near"/> most (the largest when none is given), as an integer box.</summary>
-    private static BoxF Detect(BlazeFaceDetector detector, Image image, BoxF? near)
+    private static BoxF Detect(BlazeFaceDetector detector, FixtureImage image, BoxF? near)
     {
         var faces = detector.Detect(image.View).Where(f => f.Score >= 0.6f).ToList();
         var face = near is { } n ? faces.MaxBy(f => f.Box.IntersectionOverUnion(n)) : faces.MaxBy(f => f.Box.Area);
@@ -90,7 +88,7 @@ public sealed class YawFixture
         return new BoxF(MathF.Round(b.X), MathF.Round(b.Y), MathF.Round(b.Width), MathF.Round(b.Height));
     }
 
-    private static BoxF? TryDetect(BlazeFaceDetector detector, Image image, BoxF near)
+    private static BoxF? TryDetect(BlazeFaceDetector detector, FixtureImage image, BoxF near)
     {
         var face = detector.Detect(image.View).Where(f => f.Score >= 0.6f).MaxBy(f => f.Box.IntersectionOverUnion(near));
         if (face is null || face.Box.IntersectionOverUnion(near) <= 0.3f)
@@ -102,7 +100,7 @@ public sealed class YawFixture
         return new BoxF(MathF.Round(b.X), MathF.Round(b.Y), MathF.Round(b.Width), MathF.Round(b.Height));
     }
 
-    private static Image MegamindFrame(int frame)
+    private static FixtureImage MegamindFrame(int frame)
     {
         var png = Path.Combine(Path.GetTempPath(), $"painstream-yaw-megamind-{Environment.ProcessId}-{frame}.png");
         try
@@ -120,33 +118,12 @@ public sealed class YawFixture
                 Assert.True(ffmpeg.ExitCode == 0, $"ffmpeg could not extract frame {frame} of Megamind.avi: {stderr}");
             }
 
-            return Load(png, 1);
+            return FixtureImage.Load(png, 1);
         }
         finally
         {
             File.Delete(png);
         }
-    }
-
-    private static Image Load(string path, int upscale)
-    {
-        using var read = Cv2.ImRead(path, ImreadModes.Color);
-        Assert.False(read.Empty(), $"OpenCV could not decode {path}.");
-        using var mat = new Mat();
-        Cv2.Resize(read, mat, new Size(read.Cols * upscale, read.Rows * upscale), 0, 0, InterpolationFlags.Cubic);
-        var (width, height) = (mat.Cols, mat.Rows);
-        var data = new byte[width * height * 3];
-        for (var y = 0; y < height; y++)
-        {
-            Marshal.Copy(mat.Ptr(y), data, y * width * 3, width * 3);
-        }
-
-        return new Image(data, width, height);
-    }
-
-    private sealed record Image(byte[] Pixels, int Width, int Height)
-    {
-        public BgrImage View => new(Pixels, Width, Height, Width * 3);
     }
 }
 
