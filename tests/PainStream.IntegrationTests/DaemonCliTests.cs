@@ -49,8 +49,8 @@ public sealed class DaemonCliTests
         var models = Path.Combine(directory, "models");
         Directory.CreateDirectory(Path.Combine(models, "blazeface"));
         File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), Path.Combine(models, "manifest.json"));
-        var source = await File.ReadAllBytesAsync(Path.Combine(TestPaths.Models, "blazeface", "face_detection_front_128x128_barracuda.onnx"), TestContext.Current.CancellationToken);
-        var corrupt = Path.Combine(models, "blazeface", "face_detection_front_128x128_barracuda.onnx");
+        var source = await File.ReadAllBytesAsync(Path.Combine(TestPaths.Models, "blazeface", "face_detection_front_128x128_batch.onnx"), TestContext.Current.CancellationToken);
+        var corrupt = Path.Combine(models, "blazeface", "face_detection_front_128x128_batch.onnx");
         await File.WriteAllBytesAsync(corrupt, source[..(source.Length / 2)], TestContext.Current.CancellationToken);
         var file = Path.Combine(directory, "painstream.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new

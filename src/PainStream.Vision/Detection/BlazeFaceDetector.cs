@@ -1,6 +1,7 @@
 // Copyright (c) PainStream contributors. Licensed under the MIT License.
 
 using System.Collections.Concurrent;
+using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -14,14 +15,21 @@ namespace PainStream.Vision.Detection;
 /// <summary>
 /// MediaPipe BlazeFace on ONNX Runtime: letterboxes the image into the model's square input, runs the graph, decodes the 896
 /// anchors and merges overlaps with weighted NMS. Boxes and keypoints come back in the coordinates of the image passed in.
+/// <see cref="DetectBatch"/> runs several images through the batch-dynamic graph together (issue 14 item 2).
 /// </summary>
 /// <remarks>
 /// Thread-safe: one <see cref="InferenceSession"/> is shared (its <c>Run</c> is thread-safe) and each concurrent call takes
-/// a workspace (pinned input and output buffers bound as <see cref="OrtValue"/>s, candidate arrays) from a pool, so a call
-/// allocates only its result list.
+/// a workspace (pinned input and output buffers bound as <see cref="OrtValue"/>s per batch size, candidate arrays) from a
+/// pool, so a call allocates only its result lists once the workspace has grown to the batch sizes it sees.
 /// </remarks>
 public sealed class BlazeFaceDetector : IFaceDetector
 {
+    /// <summary>
+    /// The most images one ONNX Runtime run takes: <see cref="DetectBatch"/> splits a longer batch into runs of this many.
+    /// It bounds a workspace's buffers (16 back-256 inputs are 12 MiB of floats); batches beyond 8 gain little on CPU.
+    /// </summary>
+    public const int MaxRunBatch = 16;
+
     private static readonly float[] ByteToUnit = CreateByteToUnit();
 
     private readonly InferenceSession _session;
@@ -30,7 +38,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
     private readonly int _anchorCount;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
-    private readonly long[][] _outputShapes;
+    private readonly int[] _layerAnchors;
     private readonly float _minScore;
     private readonly float _nmsIoU;
     private readonly int _maxFaces;
@@ -47,6 +55,17 @@ public sealed class BlazeFaceDetector : IFaceDetector
     /// layout, or CUDA was required and cannot be used. The message names the file.
     /// </exception>
     public BlazeFaceDetector(BlazeFaceModel model, string modelsDirectory, DetectionOptions options, ILogger logger)
+        : this(model, model?.RelativePath!, modelsDirectory, options, logger)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BlazeFaceDetector"/> class on another file of the model's layout.</summary>
+    /// <param name="model">The layout (input size, anchors).</param>
+    /// <param name="relativePath">The graph file relative to <paramref name="modelsDirectory"/> (tests: the fixed-batch npm file).</param>
+    /// <param name="modelsDirectory">The models directory.</param>
+    /// <param name="options">Thresholds, execution provider and threads.</param>
+    /// <param name="logger">Logger.</param>
+    internal BlazeFaceDetector(BlazeFaceModel model, string relativePath, string modelsDirectory, DetectionOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,11 +77,13 @@ public sealed class BlazeFaceDetector : IFaceDetector
         _anchors = model.GenerateAnchors();
         _anchorCount = _anchors.Length / 2;
 
-        ModelPath = ModelFile.Verify(modelsDirectory, model.RelativePath);
+        ModelPath = ModelFile.Verify(modelsDirectory, relativePath);
         _session = OnnxSessionFactory.Create(ModelPath, options.ExecutionProvider, options.IntraOpThreads, logger, out var active);
         try
         {
-            (_inputNames, _outputNames, _outputShapes) = CheckGraph(_session, model, _anchorCount, ModelPath);
+            bool dynamicBatch;
+            (_inputNames, _outputNames, _layerAnchors, dynamicBatch) = CheckGraph(_session, model, _anchorCount, ModelPath);
+            MaxBatchSize = dynamicBatch ? MaxRunBatch : 1;
         }
         catch
         {
@@ -86,19 +107,65 @@ public sealed class BlazeFaceDetector : IFaceDetector
     /// <summary>Gets the model this detector runs.</summary>
     public BlazeFaceModel Model => _model;
 
+    /// <summary>
+    /// Gets the most images one run takes: <see cref="MaxRunBatch"/> for a batch-dynamic graph, 1 for a graph whose batch is
+    /// fixed at 1 (the npm files), where <see cref="DetectBatch"/> runs the images one by one.
+    /// </summary>
+    public int MaxBatchSize { get; }
+
     /// <inheritdoc/>
     public IReadOnlyList<DetectedFace> Detect(BgrImage image)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var workspace = Rent();
+        var workspace = Rent(1);
         try
         {
             var letterbox = Letterbox.Fit(image.Width, image.Height, _model.InputSize);
-            workspace.Fill(image, letterbox);
-            _session.Run(workspace.RunOptions, _inputNames, workspace.Inputs, _outputNames, workspace.Outputs);
-            var count = BlazeFaceDecoder.Decode(workspace.Scores, workspace.Regressors, _anchors, _model.InputSize, _minScore, workspace.Candidates);
-            var kept = BlazeFaceDecoder.WeightedNonMaxSuppression(workspace.Candidates.AsSpan(0, count), _nmsIoU, workspace.Kept);
-            return ToFaces(workspace.Kept.AsSpan(0, kept), letterbox);
+            workspace.Fill(0, image, letterbox);
+            Run(workspace, 1);
+            return DecodeSlot(workspace, 0, letterbox);
+        }
+        finally
+        {
+            Return(workspace);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The images are letterboxed into consecutive slices of one input tensor, <see cref="MaxBatchSize"/> at a time, each
+    /// group runs once, and each image's anchors are decoded from its slice of the outputs.
+    /// </remarks>
+    public void DetectBatch(IBgrImageBatch images, Span<IReadOnlyList<DetectedFace>> results)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var count = images.Count;
+        ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, count, nameof(results));
+        if (count == 0)
+        {
+            return;
+        }
+
+        var cap = MaxBatchSize;
+        var workspace = Rent(Math.Min(count, cap));
+        try
+        {
+            for (var start = 0; start < count; start += cap)
+            {
+                var n = Math.Min(cap, count - start);
+                for (var slot = 0; slot < n; slot++)
+                {
+                    var image = images.GetImage(start + slot);
+                    workspace.Fill(slot, image, Letterbox.Fit(image.Width, image.Height, _model.InputSize));
+                }
+
+                Run(workspace, n);
+                for (var slot = 0; slot < n; slot++)
+                {
+                    results[start + slot] = DecodeSlot(workspace, slot, workspace.LetterboxOf(slot));
+                }
+            }
         }
         finally
         {
@@ -153,7 +220,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
         return faces;
     }
 
-    private static (string[] Inputs, string[] Outputs, long[][] OutputShapes) CheckGraph(InferenceSession session, BlazeFaceModel model, int anchorCount, string path)
+    private static (string[] Inputs, string[] Outputs, int[] LayerAnchors, bool DynamicBatch) CheckGraph(InferenceSession session, BlazeFaceModel model, int anchorCount, string path)
     {
         var size = model.InputSize;
         if (session.InputMetadata.Count != 1)
@@ -161,21 +228,23 @@ public sealed class BlazeFaceDetector : IFaceDetector
             throw Mismatch(path, $"it has {session.InputMetadata.Count} inputs, expected 1");
         }
 
+        // The batch dimension is 1 in the npm files and symbolic (-1 here) in the _batch copies models/fetch writes.
         var (inputName, input) = session.InputMetadata.First();
-        if (input.ElementDataType != TensorElementType.Float || !input.Dimensions.AsSpan().SequenceEqual([1, size, size, 3]))
+        var batch = input.Dimensions.Length == 4 ? input.Dimensions[0] : 0;
+        if (input.ElementDataType != TensorElementType.Float || batch is not (1 or -1) || !input.Dimensions.AsSpan(1).SequenceEqual([size, size, 3]))
         {
-            throw Mismatch(path, $"input '{inputName}' is {input.ElementDataType} [{string.Join(",", input.Dimensions)}], expected Float [1,{size},{size},3]");
+            throw Mismatch(path, $"input '{inputName}' is {input.ElementDataType} [{string.Join(",", input.Dimensions)}], expected Float [1,{size},{size},3] or [batch,{size},{size},3]");
         }
 
-        // Scores are [1, n, 1] and regressors [1, n, 16] per SSD layer group; the larger feature map comes first.
+        // Scores are [N, n, 1] and regressors [N, n, 16] per SSD layer group; the larger feature map comes first.
         var scores = new List<(string Name, int Anchors)>();
         var regressors = new List<(string Name, int Anchors)>();
         foreach (var (name, meta) in session.OutputMetadata)
         {
             var d = meta.Dimensions;
-            if (meta.ElementDataType != TensorElementType.Float || d.Length != 3 || d[0] != 1 || d[1] <= 0)
+            if (meta.ElementDataType != TensorElementType.Float || d.Length != 3 || d[0] != batch || d[1] <= 0)
             {
-                throw Mismatch(path, $"output '{name}' is {meta.ElementDataType} [{string.Join(",", d)}], expected Float [1,n,1] or [1,n,16]");
+                throw Mismatch(path, $"output '{name}' is {meta.ElementDataType} [{string.Join(",", d)}], expected Float [{batch},n,1] or [{batch},n,16]");
             }
 
             if (d[2] == 1)
@@ -206,7 +275,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
         }
 
         var outputs = new string[scores.Count * 2];
-        var shapes = new long[scores.Count * 2][];
+        var layers = new int[scores.Count];
         for (var i = 0; i < scores.Count; i++)
         {
             if (scores[i].Anchors != regressors[i].Anchors)
@@ -215,12 +284,11 @@ public sealed class BlazeFaceDetector : IFaceDetector
             }
 
             outputs[i] = scores[i].Name;
-            shapes[i] = [1, scores[i].Anchors, 1];
             outputs[scores.Count + i] = regressors[i].Name;
-            shapes[scores.Count + i] = [1, regressors[i].Anchors, BlazeFaceDecoder.RegressorLength];
+            layers[i] = scores[i].Anchors;
         }
 
-        return ([inputName], outputs, shapes);
+        return ([inputName], outputs, layers, batch == -1);
     }
 
     private static ModelFileException Mismatch(string path, string detail) =>
@@ -237,14 +305,40 @@ public sealed class BlazeFaceDetector : IFaceDetector
         return table;
     }
 
-    private Workspace Rent()
+    private void Run(Workspace workspace, int batch) =>
+        _session.Run(workspace.RunOptions, _inputNames, workspace.InputsFor(batch), _outputNames, workspace.OutputsFor(batch));
+
+    /// <summary>Decodes one image's anchors from its slice of each output layer, merges them and maps them to the image.</summary>
+    private DetectedFace[] DecodeSlot(Workspace workspace, int slot, Letterbox letterbox)
     {
-        if (_workspaces.TryTake(out var workspace))
+        var count = 0;
+        var anchorStart = 0;
+        for (var layer = 0; layer < _layerAnchors.Length; layer++)
         {
-            return workspace;
+            var anchors = _layerAnchors[layer];
+            count += BlazeFaceDecoder.Decode(
+                workspace.Scores[layer].AsSpan(slot * anchors, anchors),
+                workspace.Regressors[layer].AsSpan(slot * anchors * BlazeFaceDecoder.RegressorLength, anchors * BlazeFaceDecoder.RegressorLength),
+                _anchors.AsSpan(anchorStart * 2, anchors * 2),
+                _model.InputSize,
+                _minScore,
+                workspace.Candidates.AsSpan(count));
+            anchorStart += anchors;
         }
 
-        return new Workspace(_model.InputSize, _anchorCount, _maxFaces, _outputShapes);
+        var kept = BlazeFaceDecoder.WeightedNonMaxSuppression(workspace.Candidates.AsSpan(0, count), _nmsIoU, workspace.Kept);
+        return ToFaces(workspace.Kept.AsSpan(0, kept), letterbox);
+    }
+
+    private Workspace Rent(int batch)
+    {
+        if (!_workspaces.TryTake(out var workspace))
+        {
+            workspace = new Workspace(_model.InputSize, _anchorCount, _maxFaces, _layerAnchors, MaxBatchSize);
+        }
+
+        workspace.EnsureCapacity(batch);
+        return workspace;
     }
 
     private void Return(Workspace workspace)
@@ -258,74 +352,123 @@ public sealed class BlazeFaceDetector : IFaceDetector
         }
     }
 
-    /// <summary>The buffers one concurrent call needs. Created on demand, reused through the pool.</summary>
-    private sealed class Workspace : IDisposable
+    /// <summary>
+    /// The buffers one concurrent call needs: the letterboxed pixels and the float input of up to <see cref="Capacity"/>
+    /// images, each output layer's scores and regressors for as many, and the <see cref="OrtValue"/>s binding them for each
+    /// batch size used so far. Created on demand, grown (to a power of two, at most the detector's cap) when a larger batch
+    /// comes, reused through the pool.
+    /// </summary>
+    internal sealed class Workspace : IDisposable
     {
         private readonly int _size;
-        private readonly byte[] _pixels;
-        private readonly float[] _input;
-        private readonly OrtValue _inputValue;
-        private Letterbox _lastLetterbox;
+        private readonly int _imageFloats;
+        private readonly int[] _layerAnchors;
+        private readonly int _maxCapacity;
+        private byte[] _pixels = [];
+        private float[] _input = [];
+        private Letterbox[] _letterboxes = [];
+        private OrtValue[]?[] _inputs = [];
+        private OrtValue[]?[] _outputs = [];
 
-        public Workspace(int size, int anchorCount, int maxFaces, long[][] outputShapes)
+        /// <summary>Initializes a new instance of the <see cref="Workspace"/> class for one image.</summary>
+        /// <param name="size">The model's square input size.</param>
+        /// <param name="anchorCount">The anchors per image.</param>
+        /// <param name="maxFaces">The most faces one image reports.</param>
+        /// <param name="layerAnchors">The anchors of each output layer group, in output order.</param>
+        /// <param name="maxCapacity">The most images it may grow to hold.</param>
+        public Workspace(int size, int anchorCount, int maxFaces, int[] layerAnchors, int maxCapacity)
         {
             _size = size;
-
-            // Pinned: OpenCV writes the resized image into it through a pointer.
-            _pixels = GC.AllocateArray<byte>(size * size * 3, pinned: true);
-            _input = new float[size * size * 3];
-            Scores = new float[anchorCount];
-            Regressors = new float[anchorCount * BlazeFaceDecoder.RegressorLength];
+            _imageFloats = size * size * 3;
+            _layerAnchors = layerAnchors;
+            _maxCapacity = maxCapacity;
+            Scores = new float[layerAnchors.Length][];
+            Regressors = new float[layerAnchors.Length][];
             Candidates = new FaceCandidate[anchorCount];
             Kept = new FaceCandidate[maxFaces];
             RunOptions = new RunOptions();
-            _inputValue = OrtValue.CreateTensorValueFromMemory(_input, [1, size, size, 3]);
-            Inputs = [_inputValue];
-
-            // The graph's score (then regressor) outputs are bound to consecutive slices of one array each, so the decoder
-            // sees all anchors in order.
-            var layers = outputShapes.Length / 2;
-            Outputs = new OrtValue[outputShapes.Length];
-            int scoreOffset = 0, regressorOffset = 0;
-            for (var i = 0; i < layers; i++)
-            {
-                var anchors = (int)outputShapes[i][1];
-                Outputs[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, Scores.AsMemory(scoreOffset, anchors), outputShapes[i]);
-                var length = anchors * BlazeFaceDecoder.RegressorLength;
-                Outputs[layers + i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, Regressors.AsMemory(regressorOffset, length), outputShapes[layers + i]);
-                scoreOffset += anchors;
-                regressorOffset += length;
-            }
+            EnsureCapacity(1);
         }
 
         public RunOptions RunOptions { get; }
 
-        public OrtValue[] Inputs { get; }
+        /// <summary>Gets how many images the buffers hold.</summary>
+        public int Capacity { get; private set; }
 
-        public OrtValue[] Outputs { get; }
+        /// <summary>Gets each output layer's scores, image after image.</summary>
+        public float[][] Scores { get; }
 
-        public float[] Scores { get; }
-
-        public float[] Regressors { get; }
+        /// <summary>Gets each output layer's regressors, image after image.</summary>
+        public float[][] Regressors { get; }
 
         public FaceCandidate[] Candidates { get; }
 
         public FaceCandidate[] Kept { get; }
 
-        /// <summary>Letterboxes <paramref name="image"/> into the input tensor as RGB in [-1, 1] (bars are black, -1).</summary>
-        public unsafe void Fill(BgrImage image, Letterbox letterbox)
+        /// <summary>Grows the buffers to hold at least <paramref name="batch"/> images (dropping the bound values).</summary>
+        public void EnsureCapacity(int batch)
         {
-            if (letterbox != _lastLetterbox)
+            if (batch <= Capacity)
             {
-                // Only the bars need clearing, and only when the geometry changes; the image area is overwritten below.
-                Array.Clear(_pixels);
-                _lastLetterbox = letterbox;
+                return;
+            }
+
+            if (batch > _maxCapacity)
+            {
+                throw new ArgumentOutOfRangeException(nameof(batch), batch, $"A run takes at most {_maxCapacity} images.");
+            }
+
+            ReleaseValues();
+            var capacity = Math.Min(_maxCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)batch));
+
+            // Pinned: OpenCV writes the resized images into it through a pointer.
+            _pixels = GC.AllocateArray<byte>(capacity * _imageFloats, pinned: true);
+            _input = new float[capacity * _imageFloats];
+            _letterboxes = new Letterbox[capacity];
+            for (var layer = 0; layer < _layerAnchors.Length; layer++)
+            {
+                Scores[layer] = new float[capacity * _layerAnchors[layer]];
+                Regressors[layer] = new float[capacity * _layerAnchors[layer] * BlazeFaceDecoder.RegressorLength];
+            }
+
+            _inputs = new OrtValue[capacity][];
+            _outputs = new OrtValue[capacity][];
+            Capacity = capacity;
+        }
+
+        /// <summary>Gets the input value for a run of <paramref name="batch"/> images (bound on first use).</summary>
+        public OrtValue[] InputsFor(int batch)
+        {
+            Bind(batch);
+            return _inputs[batch - 1]!;
+        }
+
+        /// <summary>Gets the output values for a run of <paramref name="batch"/> images (bound on first use).</summary>
+        public OrtValue[] OutputsFor(int batch)
+        {
+            Bind(batch);
+            return _outputs[batch - 1]!;
+        }
+
+        /// <summary>Gets the letterbox slot <paramref name="slot"/> was last filled with.</summary>
+        public Letterbox LetterboxOf(int slot) => _letterboxes[slot];
+
+        /// <summary>Letterboxes <paramref name="image"/> into slot <paramref name="slot"/> of the input tensor as RGB in [-1, 1] (bars are black, -1).</summary>
+        public unsafe void Fill(int slot, BgrImage image, Letterbox letterbox)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)slot, (uint)Capacity, nameof(slot));
+            var pixels = _pixels.AsSpan(slot * _imageFloats, _imageFloats);
+            if (letterbox != _letterboxes[slot])
+            {
+                // Only the bars need clearing, and only when the slot's geometry changes; the image area is overwritten below.
+                pixels.Clear();
+                _letterboxes[slot] = letterbox;
             }
 
             var rowBytes = _size * 3;
             fixed (byte* source = image.Data)
             {
-                fixed (byte* target = _pixels)
+                fixed (byte* target = pixels)
                 {
                     var offset = (letterbox.PadY * rowBytes) + (letterbox.PadX * 3);
                     using var src = Mat.FromPixelData(image.Height, image.Width, MatType.CV_8UC3, (IntPtr)source, image.Stride);
@@ -341,8 +484,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
 
             // BGR bytes -> RGB floats in [-1, 1].
             var table = ByteToUnit.AsSpan();
-            var pixels = _pixels.AsSpan();
-            var input = _input.AsSpan();
+            var input = _input.AsSpan(slot * _imageFloats, _imageFloats);
             for (var i = 0; i + 2 < pixels.Length; i += 3)
             {
                 input[i] = table[pixels[i + 2]];
@@ -353,16 +495,57 @@ public sealed class BlazeFaceDetector : IFaceDetector
 
         public void Dispose()
         {
-            _inputValue.Dispose();
-            foreach (var value in Outputs)
-            {
-                value.Dispose();
-            }
-
+            ReleaseValues();
             RunOptions.Dispose();
         }
 
         private static void ThrowReallocated() =>
             throw new InvalidOperationException("OpenCV reallocated the letterbox buffer; the resize target's size or type is wrong.");
+
+        private void Bind(int batch)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, Capacity);
+            if (_inputs[batch - 1] is not null)
+            {
+                return;
+            }
+
+            var inputs = new OrtValue[1];
+            inputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, batch * _imageFloats), [batch, _size, _size, 3]);
+            _inputs[batch - 1] = inputs;
+
+            // Each output layer is bound to the first batch images' part of its own array, so image i's anchors of a layer are
+            // the i-th consecutive slice.
+            var layers = _layerAnchors.Length;
+            var outputs = new OrtValue[layers * 2];
+            for (var layer = 0; layer < layers; layer++)
+            {
+                var anchors = _layerAnchors[layer];
+                outputs[layer] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, Scores[layer].AsMemory(0, batch * anchors), [batch, anchors, 1]);
+                outputs[layers + layer] = OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, Regressors[layer].AsMemory(0, batch * anchors * BlazeFaceDecoder.RegressorLength), [batch, anchors, BlazeFaceDecoder.RegressorLength]);
+            }
+
+            _outputs[batch - 1] = outputs;
+        }
+
+        private void ReleaseValues()
+        {
+            foreach (var set in _inputs.Concat(_outputs))
+            {
+                if (set is null)
+                {
+                    continue;
+                }
+
+                foreach (var value in set)
+                {
+                    value.Dispose();
+                }
+            }
+
+            Array.Clear(_inputs);
+            Array.Clear(_outputs);
+        }
     }
 }
