@@ -291,7 +291,8 @@ internal static class DaemonHost
             sp.GetRequiredService<ILogger<DetectStage>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Func<IFaceAnalyzer>>(),
-            settings.Detection.RedetectEveryFrames));
+            settings.Detection.RedetectEveryFrames,
+            settings.Detection.MaxBatch));
         services.AddSingleton(new GeometricPspiScorer());
         services.AddSingleton(sp => new BaselineStore(
             Path.IsPathRooted(settings.Scoring.StateDirectory) ? settings.Scoring.StateDirectory : Path.Combine(paths.Home, settings.Scoring.StateDirectory),

@@ -17,6 +17,9 @@ public static class PainStreamActivities
     /// <summary>One frame through detection, landmarks, alignment and quality (tags: camera, frame sequence, faces).</summary>
     public const string DetectFrame = "painstream.detect";
 
+    /// <summary>One face detector run over the tiles of several frames (tag: batch size in images).</summary>
+    public const string DetectBatch = "painstream.detect.batch";
+
     /// <summary>One batch of face crops through a learned model (tags: model, batch size).</summary>
     public const string ScoreBatch = "painstream.score.batch";
 

@@ -81,6 +81,9 @@ public static class PainStreamInstruments
     /// </summary>
     public const string AlertLatency = "painstream.alert.latency";
 
+    /// <summary>Histogram, images: how many images (frame tiles) each face detector batch call took (<c>Detection:MaxBatch</c>).</summary>
+    public const string DetectBatchSize = "painstream.detect.batch.size";
+
     /// <summary>Tag naming a learned model (<c>Scoring:Models</c> key's manifest name).</summary>
     public const string ModelTag = "model";
 

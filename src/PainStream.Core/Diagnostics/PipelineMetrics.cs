@@ -15,6 +15,7 @@ public sealed class PipelineMetrics
     private readonly Counter<long> _stageErrors;
     private readonly Counter<long> _alertEvents;
     private readonly Counter<long> _faces;
+    private readonly Histogram<int> _detectBatchSize;
 
     /// <summary>Initializes a new instance of the <see cref="PipelineMetrics"/> class.</summary>
     /// <param name="meterFactory">Creates the meter.</param>
@@ -40,6 +41,11 @@ public sealed class PipelineMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
         _stageErrors = meter.CreateCounter<long>(PainStreamInstruments.StageErrors, description: "Items a stage failed on and skipped.");
         _alertEvents = meter.CreateCounter<long>(PainStreamInstruments.AlertEvents, description: "Alert episode events raised (new, update, end) by reason.");
+        _detectBatchSize = meter.CreateHistogram(
+            PainStreamInstruments.DetectBatchSize,
+            unit: "{image}",
+            description: "Images (frame tiles) per face detector batch call.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64] });
         _faces = meter.CreateCounter<long>(PainStreamInstruments.FacesAnalysed, description: "Faces analysed, by source: detected in the frame or tracked from the previous one.");
 
         meter.CreateObservableCounter(PainStreamInstruments.FramesCaptured, () => Observe(cameras, static c => c.Captured), description: "Frames read from ffmpeg.");
@@ -61,6 +67,10 @@ public sealed class PipelineMetrics
         _detectDuration.Record(duration.TotalSeconds, tag);
         _latency.Record(latency.TotalSeconds, tag);
     }
+
+    /// <summary>Records the size of one face detector batch call.</summary>
+    /// <param name="images">The images (frame tiles) it took.</param>
+    public void RecordDetectBatch(int images) => _detectBatchSize.Record(images);
 
     /// <summary>Counts the faces analysed in one frame.</summary>
     /// <param name="camera">The camera.</param>

@@ -78,4 +78,12 @@ public sealed class DetectionOptions
     /// </summary>
     [Range(1, 250)]
     public int RedetectEveryFrames { get; set; } = 5;
+
+    /// <summary>
+    /// Gets or sets the most frames a detect worker takes off the capture queue at once: it takes one and the frames already
+    /// waiting (never waiting for more), and every tile of every frame due for detection goes to the detector in one
+    /// batch. 1 processes one frame at a time. <value>The default value is 8.</value>
+    /// </summary>
+    [Range(1, 64)]
+    public int MaxBatch { get; set; } = 8;
 }

@@ -161,23 +161,60 @@ public sealed class FaceFollower
         ArgumentNullException.ThrowIfNull(analyze);
         try
         {
-            if (Next(width, height) is { } followed)
+            if (TryFollow(width, height, state, analyze) is { } followed)
             {
-                var tracked = analyze(state, followed);
-                if (Tracked(followed, tracked))
-                {
-                    return (followed, tracked, Diagnostics.FaceSource.Tracked);
-                }
-
-                // Degraded: detect this frame. (A learned scorer may already hold crops of the tracked fit: they are
-                // scored and their results are not used.)
-                Degraded++;
+                return (followed.Faces, followed.Analyses, Diagnostics.FaceSource.Tracked);
             }
 
             var faces = detect(state);
             var analyses = analyze(state, faces);
             Detected(width, height, faces, analyses);
             return (faces, analyses, Diagnostics.FaceSource.Detected);
+        }
+        catch
+        {
+            Reset();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Run"/>, for a caller that runs the detector on several frames at once (the detect stage's
+    /// batches, issue 14 item 2): follows the faces when <see cref="Next"/> gives them and their fit holds. Returns
+    /// <see langword="null"/> when the detector must run on this frame (no face followed, time to redetect, or the followed
+    /// fit degraded); the caller then reports what the detector found with <see cref="Detected"/>, or calls
+    /// <see cref="Reset"/> if that fails.
+    /// </summary>
+    /// <typeparam name="TState">What the callback needs (avoids a closure per frame).</typeparam>
+    /// <param name="width">The frame's width.</param>
+    /// <param name="height">The frame's height.</param>
+    /// <param name="state">Passed to the callback.</param>
+    /// <param name="analyze">Analyses faces of the frame (landmarks, plausibility, pose, quality).</param>
+    /// <returns>The followed faces and their analyses, or <see langword="null"/>.</returns>
+    public (IReadOnlyList<DetectedFace> Faces, IReadOnlyList<FaceAnalysis> Analyses)? TryFollow<TState>(
+        int width,
+        int height,
+        TState state,
+        Func<TState, IReadOnlyList<DetectedFace>, IReadOnlyList<FaceAnalysis>> analyze)
+    {
+        ArgumentNullException.ThrowIfNull(analyze);
+        try
+        {
+            if (Next(width, height) is not { } followed)
+            {
+                return null;
+            }
+
+            var tracked = analyze(state, followed);
+            if (Tracked(followed, tracked))
+            {
+                return (followed, tracked);
+            }
+
+            // Degraded: detect this frame. (A learned scorer may already hold crops of the tracked fit: they are
+            // scored and their results are not used.)
+            Degraded++;
+            return null;
         }
         catch
         {
