@@ -28,6 +28,7 @@ internal static class PipelineScenario
     private const string LatencyBuckets = "painstream_pipeline_latency_seconds_bucket";
     private const string CameraLabel = "camera_id";
     private const string FacesAnalysed = "painstream_faces_analysed_total";
+    private const string DetectBatchSize = "painstream_detect_batch_size";
 
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(90);
 
@@ -195,6 +196,19 @@ internal static class PipelineScenario
         var detect = PromScrape.Delta(after.Metrics.Histogram(DetectBuckets), before.Metrics.Histogram(DetectBuckets));
         var latency = PromScrape.Delta(after.Metrics.Histogram(LatencyBuckets), before.Metrics.Histogram(LatencyBuckets));
         var totalCaptured = perCamera.Sum(c => c.Captured);
+
+        // Issue 14 item 2: the detector's batch sizes in the window, printed only (a daemon before batching has no such metric).
+        var batchCalls = after.Metrics.Sum(DetectBatchSize + "_count") - before.Metrics.Sum(DetectBatchSize + "_count");
+        if (batchCalls > 0)
+        {
+            var images = after.Metrics.Sum(DetectBatchSize + "_sum") - before.Metrics.Sum(DetectBatchSize + "_sum");
+            var sizes = PromScrape.Delta(after.Metrics.Histogram(DetectBatchSize + "_bucket"), before.Metrics.Histogram(DetectBatchSize + "_bucket"));
+            var single = sizes.Where(b => b.UpperBound <= 1).Select(b => b.Count).DefaultIfEmpty(0).Max(); // cumulative buckets
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"[load]   detector batches: {batchCalls:F0} calls, {images / batchCalls:F2} images per call, {batchCalls - single:F0} calls of 2 or more (p95 {PromScrape.Quantile(sizes, 0.95):F1})"));
+        }
+
         var facesAfter = after.Metrics.SumBy(FacesAnalysed, "source");
         var facesBefore = before.Metrics.SumBy(FacesAnalysed, "source");
         double Faces(string source) => facesAfter.Count == 0 ? double.NaN : facesAfter.GetValueOrDefault(source) - facesBefore.GetValueOrDefault(source);
