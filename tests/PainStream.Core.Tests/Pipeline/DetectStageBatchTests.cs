@@ -213,6 +213,30 @@ public sealed class DetectStageBatchTests : IDisposable
     }
 
     [Fact]
+    public void ProcessBatch_FollowedFitsDegrade_TheSameFramesAreDetectedTogetherInTheBatch()
+    {
+        using var detector = new BatchDetector((_, _) => [new DetectedFace(new BoxF(100, 40, 60, 70), 0.9f, [])]);
+        using var faces = new MetricCollector<long>(_meters, PainStreamInstruments.MeterName, PainStreamInstruments.FacesAnalysed);
+        var stage = CreateStage(detector, maxBatch: 8, redetectEveryFrames: 5);
+        var analyzer = new CircleAnalyzer { RejectFollowed = true };
+        var results = new List<FaceObservation?>();
+        stage.ProcessBatch([NewFrame(Cams[0], 1), NewFrame(Cams[1], 1)], analyzer, results);
+
+        // Both cameras' followed fits are not faces: each frame is detected on the spot, both in one batch.
+        stage.ProcessBatch([NewFrame(Cams[0], 2), NewFrame(Cams[1], 2)], analyzer, results);
+
+        Assert.Equal([2, 2], detector.Batches);
+        Assert.All(results, o => Assert.Equal(new BoxF(100, 40, 60, 70), Assert.Single(o!.Faces).Box));
+        Assert.Equal(1, stage.FollowerOf(Cams[0]).Degraded);
+        Assert.Equal(1, stage.FollowerOf(Cams[1]).Degraded);
+        Assert.Equal(1, stage.FollowerOf(Cams[0]).Following);
+        var bySource = faces.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["source"]!).ToDictionary(g => g.Key, g => g.Sum(m => m.Value));
+        Assert.Equal(4, bySource["detected"]);
+        Assert.False(bySource.ContainsKey("tracked"));
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
     public void ProcessBatch_TwoFramesOfOneCamera_TheSecondIsDetectedWithoutTouchingTheFollower()
     {
         // Gather never builds such a batch, but the step must stay correct: Monitor is re-entrant, so the batch must not
@@ -383,6 +407,9 @@ public sealed class DetectStageBatchTests : IDisposable
     {
         public CameraId? FailOn { get; init; }
 
+        /// <summary>Gets a value indicating whether a followed face (it has the follower's four keypoints; the fake detector's have none) is analysed as not a face.</summary>
+        public bool RejectFollowed { get; init; }
+
         public IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces) =>
             faces.Select(f =>
             {
@@ -390,7 +417,7 @@ public sealed class DetectStageBatchTests : IDisposable
                 var points = Enumerable.Range(0, Face68.Count)
                     .Select(i => new PointF(c.X + (20 * MathF.Cos(2 * MathF.PI * i / Face68.Count)), c.Y + (20 * MathF.Sin(2 * MathF.PI * i / Face68.Count))))
                     .ToArray();
-                return new FaceAnalysis(f.Box, f.Score, points, null, null);
+                return new FaceAnalysis(f.Box, f.Score, points, null, RejectFollowed && f.Keypoints.Count > 0 ? FaceAnalysis.NotAFace : null);
             }).ToArray();
 
         public IReadOnlyList<FaceAnalysis> Analyze(CameraId camera, BgrImage image, IReadOnlyList<DetectedFace> faces) =>
