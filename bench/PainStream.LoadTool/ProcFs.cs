@@ -184,6 +184,51 @@ internal static class ProcFs
         return null;
     }
 
+    /// <summary>
+    /// Reads a process's wake-up counters: context switches summed over its threads (voluntary: a thread blocked or slept;
+    /// involuntary: it was preempted or yielded) and its read and write system calls (<c>/proc/PID/io</c>, all threads).
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The counters; zeros when the process is gone or not readable.</returns>
+    public static WakeUps ReadWakeUps(int pid)
+    {
+        long voluntary = 0, involuntary = 0, reads = 0, writes = 0;
+        var root = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}";
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(root + "/task"))
+            {
+                try
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(dir, "status")))
+                    {
+                        voluntary += Field(line, "voluntary_ctxt_switches:");
+                        involuntary += Field(line, "nonvoluntary_ctxt_switches:");
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended while we read.
+                }
+            }
+
+            foreach (var line in File.ReadLines(root + "/io"))
+            {
+                reads += Field(line, "syscr:");
+                writes += Field(line, "syscw:");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process is gone, or /proc/PID/io needs more rights than we have.
+        }
+
+        return new WakeUps(voluntary, involuntary, reads, writes);
+
+        static long Field(string line, string name) =>
+            line.StartsWith(name, StringComparison.Ordinal) ? long.Parse(line.AsSpan(name.Length).Trim(), CultureInfo.InvariantCulture) : 0;
+    }
+
     /// <summary>Reads a process's command line.</summary>
     /// <param name="pid">The process id.</param>
     /// <returns>The arguments joined by spaces, or empty when the process is gone.</returns>
@@ -264,3 +309,10 @@ internal static class ProcFs
         return 100;
     }
 }
+
+/// <summary>A process's wake-up counters at one instant (see <see cref="ProcFs.ReadWakeUps"/>).</summary>
+/// <param name="Voluntary">Voluntary context switches of all its threads.</param>
+/// <param name="Involuntary">Involuntary context switches of all its threads.</param>
+/// <param name="ReadCalls">Read system calls (read, pread, readv, recv…).</param>
+/// <param name="WriteCalls">Write system calls.</param>
+internal readonly record struct WakeUps(long Voluntary, long Involuntary, long ReadCalls, long WriteCalls);
