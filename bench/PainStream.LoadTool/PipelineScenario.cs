@@ -206,6 +206,7 @@ internal static class PipelineScenario
         double Faces(string source) => facesAfter.Count == 0 ? double.NaN : facesAfter.GetValueOrDefault(source) - facesBefore.GetValueOrDefault(source);
         var analysed = perCamera.Sum(c => c.Processed);
         double PerFrame(double delta) => analysed > 0 ? delta / analysed : double.NaN;
+        var switches = after.WakeUps.SwitchesSince(before.WakeUps);
         double RuntimePerFrame(string metric) => after.Metrics.Has(metric) ? PerFrame(after.Metrics.Sum(metric) - before.Metrics.Sum(metric)) : double.NaN;
         return new ScenarioResult
         {
@@ -213,8 +214,8 @@ internal static class PipelineScenario
             AllocatedBytesPerFrame = RuntimePerFrame(Allocated),
             ThreadPoolItemsPerFrame = RuntimePerFrame(WorkItems),
             LockContentionsPerFrame = RuntimePerFrame(LockContentions),
-            VoluntarySwitchesPerFrame = PerFrame(after.WakeUps.Voluntary - before.WakeUps.Voluntary),
-            InvoluntarySwitchesPerFrame = PerFrame(after.WakeUps.Involuntary - before.WakeUps.Involuntary),
+            VoluntarySwitchesPerFrame = PerFrame(switches.Voluntary),
+            InvoluntarySwitchesPerFrame = PerFrame(switches.Involuntary),
             ReadCallsPerFrame = PerFrame(after.WakeUps.ReadCalls - before.WakeUps.ReadCalls),
             FacesTracked = Faces("tracked"),
             Kind = "pipeline",
