@@ -7,8 +7,14 @@ using PainStream.Benchmarks;
 //        PainStream.Benchmarks --batcher-latency [options: --batcher-latency --help]
 //        PainStream.Benchmarks --capture-lifecycle [--rounds N]   (stop and offline wall-clock figures, real ffmpeg + RTSP)
 //        PainStream.Benchmarks --tracking-drift [--clip FILE]... [--every 3,5,10] [--seconds 60] [--out FILE.md]   (issue 14: landmark drift of tracking)
+//        PainStream.Benchmarks --alloc-report TRACE.nettrace FRAMES [TOP]   (issue 14: the daemon's allocation sites, bench/syscalls/alloc-trace)
 // The preset and the provider are ours; everything else goes to BenchmarkSwitcher unchanged. The provider (learned-model
 // benchmarks only) travels to BenchmarkDotNet's child processes in an environment variable.
+if (args.Length > 0 && args[0] == "--alloc-report")
+{
+    return AllocationReport.Run(args[1..]);
+}
+
 var preset = "default";
 var latency = false;
 var lifecycle = false;

@@ -20,8 +20,9 @@ internal static class CaptureArguments
     /// <param name="fps">Analysed frames per second (all-frames mode).</param>
     /// <param name="analysis">The analysis size.</param>
     /// <param name="keyframes">Key frames only, each once with showinfo's timestamp line (the daemon's keyframes mode).</param>
+    /// <param name="pixelFormat">The output pixel format (the daemon reads bgr24; others only in the decode-only scenario).</param>
     /// <returns>The arguments, one per element.</returns>
-    public static IReadOnlyList<string> For(string file, double fps, SourceSize analysis, bool keyframes = false)
+    public static IReadOnlyList<string> For(string file, double fps, SourceSize analysis, bool keyframes = false, string pixelFormat = "bgr24")
     {
         var w = analysis.Width.ToString(CultureInfo.InvariantCulture);
         var h = analysis.Height.ToString(CultureInfo.InvariantCulture);
@@ -36,7 +37,7 @@ internal static class CaptureArguments
                 "-threads", "1", "-i", file,
                 "-an", "-sn", "-dn",
                 "-vf", scale + ",showinfo", "-fps_mode", "passthrough",
-                "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1",
+                "-pix_fmt", pixelFormat, "-f", "rawvideo", "pipe:1",
             ];
         }
 
@@ -48,7 +49,7 @@ internal static class CaptureArguments
             "-threads", "1", "-i", file,
             "-an", "-sn", "-dn",
             "-vf", vf,
-            "-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1",
+            "-pix_fmt", pixelFormat, "-f", "rawvideo", "pipe:1",
         ];
     }
 }

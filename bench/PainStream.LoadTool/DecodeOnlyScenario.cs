@@ -21,7 +21,7 @@ internal static class DecodeOnlyScenario
     /// <returns>The figures.</returns>
     public static async Task<ScenarioResult> RunAsync(LoadOptions options, SourceSize size, string clip, int cameras, ChildProcesses children, CancellationToken cancellationToken)
     {
-        var frameBytes = options.Analysis.Width * options.Analysis.Height * 3;
+        var frameBytes = options.FrameBytes;
         var counts = new long[cameras];
         var processes = new List<Process>(cameras);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -36,7 +36,7 @@ internal static class DecodeOnlyScenario
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
                 };
-                foreach (var a in CaptureArguments.For(clip, options.Fps, options.Analysis, options.Keyframes))
+                foreach (var a in CaptureArguments.For(clip, options.Fps, options.Analysis, options.Keyframes, options.PixelFormat))
                 {
                     info.ArgumentList.Add(a);
                 }

@@ -47,6 +47,8 @@ internal sealed class LoadOptions
                                  a camera holds at --min-fps-ratio x its keyframe rate) (default all)
           --gop S                key frame interval of the generated clips in seconds (default 2)
           --analysis WxH         analysis size ffmpeg scales to (default 640x360, the daemon's default)
+          --pix-fmt F            decode-only scenario's output pixel format: bgr24 (the daemon's), yuv420p, nv12 or
+                                 gray (default bgr24); the pipeline scenario always runs the daemon's bgr24
           --min-fps-ratio R      a camera holds when analysed fps >= R * fps (default 0.95)
           --max-drop-ratio R     and frames dropped <= R * frames captured (default 0.01)
           --no-early-stop        keep sweeping a size after a camera count fails
@@ -137,6 +139,17 @@ internal sealed class LoadOptions
     /// <summary>Gets the analysis size.</summary>
     public SourceSize Analysis { get; private set; } = new(640, 360);
 
+    /// <summary>Gets the decode-only scenario's output pixel format (ffmpeg's <c>-pix_fmt</c>).</summary>
+    public string PixelFormat { get; private set; } = "bgr24";
+
+    /// <summary>Gets the bytes of one analysis-size frame in <see cref="PixelFormat"/>.</summary>
+    public int FrameBytes => PixelFormat switch
+    {
+        "gray" => Analysis.Width * Analysis.Height,
+        "yuv420p" or "nv12" => Analysis.Width * Analysis.Height * 3 / 2,
+        _ => Analysis.Width * Analysis.Height * 3,
+    };
+
     /// <summary>Gets the fraction of the target fps a camera must reach.</summary>
     public double MinFpsRatio { get; private set; } = 0.95;
 
@@ -221,6 +234,12 @@ internal sealed class LoadOptions
                 case "--gop": o.GopSeconds = Number(); break;
                 case "--analysis": o.Analysis = SourceSize.Parse(Next()); break;
                 case "--legacy-clip": o.LegacyClip = true; break;
+                case "--pix-fmt":
+                    var format = Next();
+                    o.PixelFormat = format is "bgr24" or "yuv420p" or "nv12" or "gray"
+                        ? format
+                        : throw new ArgumentException($"--pix-fmt takes bgr24, yuv420p, nv12 or gray, not '{format}'.");
+                    break;
                 case "--redetect-every": o.RedetectEveryFrames = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--min-fps-ratio": o.MinFpsRatio = Number(); break;
                 case "--max-drop-ratio": o.MaxDropRatio = Number(); break;

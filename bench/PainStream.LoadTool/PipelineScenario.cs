@@ -30,6 +30,12 @@ internal static class PipelineScenario
     private const string FacesAnalysed = "painstream_faces_analysed_total";
     private const string DetectBatchSize = "painstream_detect_batch_size";
 
+    // The runtime's System.Runtime meter (exported by the daemon since issue 14): bytes allocated on the managed heap, and
+    // work items the thread pool ran (each one a hop between threads, or a timer/IO callback).
+    private const string Allocated = "dotnet_gc_heap_total_allocated_bytes_total";
+    private const string WorkItems = "dotnet_thread_pool_work_item_count_total";
+    private const string LockContentions = "dotnet_monitor_lock_contentions_total";
+
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(90);
 
     /// <summary>Runs the scenario.</summary>
@@ -212,9 +218,19 @@ internal static class PipelineScenario
         var facesAfter = after.Metrics.SumBy(FacesAnalysed, "source");
         var facesBefore = before.Metrics.SumBy(FacesAnalysed, "source");
         double Faces(string source) => facesAfter.Count == 0 ? double.NaN : facesAfter.GetValueOrDefault(source) - facesBefore.GetValueOrDefault(source);
+        var analysed = perCamera.Sum(c => c.Processed);
+        double PerFrame(double delta) => analysed > 0 ? delta / analysed : double.NaN;
+        var switches = after.WakeUps.SwitchesSince(before.WakeUps);
+        double RuntimePerFrame(string metric) => after.Metrics.Has(metric) ? PerFrame(after.Metrics.Sum(metric) - before.Metrics.Sum(metric)) : double.NaN;
         return new ScenarioResult
         {
             FacesDetected = Faces("detected"),
+            AllocatedBytesPerFrame = RuntimePerFrame(Allocated),
+            ThreadPoolItemsPerFrame = RuntimePerFrame(WorkItems),
+            LockContentionsPerFrame = RuntimePerFrame(LockContentions),
+            VoluntarySwitchesPerFrame = PerFrame(switches.Voluntary),
+            InvoluntarySwitchesPerFrame = PerFrame(switches.Involuntary),
+            ReadCallsPerFrame = PerFrame(after.WakeUps.ReadCalls - before.WakeUps.ReadCalls),
             FacesTracked = Faces("tracked"),
             Kind = "pipeline",
             Source = size.ToString(),
@@ -370,7 +386,7 @@ internal static class PipelineScenario
         var machine = ProcFs.MachineTicks();
         var metrics = await TryScrapeAsync(http, url, cancellationToken)
             ?? throw new InvalidOperationException($"{url} did not answer.");
-        return new Snapshot(ProcFs.TreeTicks(tree), tree.FirstOrDefault(p => p.Pid == pid).OwnTicks, machine, metrics, ProcFs.ReadThreads(pid));
+        return new Snapshot(ProcFs.TreeTicks(tree), tree.FirstOrDefault(p => p.Pid == pid).OwnTicks, machine, metrics, ProcFs.ReadThreads(pid), ProcFs.ReadWakeUps(pid));
     }
 
     private static async Task PumpAsync(StreamReader reader, System.Collections.Concurrent.ConcurrentQueue<string> log)
@@ -392,5 +408,5 @@ internal static class PipelineScenario
         return string.Join('\n', log.ToArray().TakeLast(40));
     }
 
-    private sealed record Snapshot(long TreeTicks, long DaemonTicks, (long Busy, long Total) Machine, PromScrape Metrics, Dictionary<int, (string Name, long Ticks)> Threads);
+    private sealed record Snapshot(long TreeTicks, long DaemonTicks, (long Busy, long Total) Machine, PromScrape Metrics, Dictionary<int, (string Name, long Ticks)> Threads, WakeUps WakeUps);
 }

@@ -184,6 +184,56 @@ internal static class ProcFs
         return null;
     }
 
+    /// <summary>
+    /// Reads a process's wake-up counters: context switches of each of its threads (voluntary: the thread blocked or slept;
+    /// involuntary: it was preempted or yielded) and its read and write system calls (<c>/proc/PID/io</c>, all threads, the
+    /// ended ones included).
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The counters; empty when the process is gone or not readable.</returns>
+    public static WakeUps ReadWakeUps(int pid)
+    {
+        var threads = new Dictionary<int, (long Voluntary, long Involuntary)>();
+        long reads = 0, writes = 0;
+        var root = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}";
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(root + "/task"))
+            {
+                try
+                {
+                    long voluntary = 0, involuntary = 0;
+                    foreach (var line in File.ReadLines(Path.Combine(dir, "status")))
+                    {
+                        voluntary += Field(line, "voluntary_ctxt_switches:");
+                        involuntary += Field(line, "nonvoluntary_ctxt_switches:");
+                    }
+
+                    threads[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (voluntary, involuntary);
+                }
+                catch (IOException)
+                {
+                    // The thread ended while we read.
+                }
+            }
+
+            foreach (var line in File.ReadLines(root + "/io"))
+            {
+                reads += Field(line, "syscr:");
+                writes += Field(line, "syscw:");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process is gone, or /proc/PID/io needs more rights than we have.
+        }
+
+        return new WakeUps(threads, reads, writes);
+
+        static long Field(string line, string name) =>
+            line.StartsWith(name, StringComparison.Ordinal) ? long.Parse(line.AsSpan(name.Length).Trim(), CultureInfo.InvariantCulture) : 0;
+    }
+
     /// <summary>Reads a process's command line.</summary>
     /// <param name="pid">The process id.</param>
     /// <returns>The arguments joined by spaces, or empty when the process is gone.</returns>
@@ -262,5 +312,31 @@ internal static class ProcFs
         }
 
         return 100;
+    }
+}
+
+/// <summary>A process's wake-up counters at one instant (see <see cref="ProcFs.ReadWakeUps"/>).</summary>
+/// <param name="Threads">Voluntary and involuntary context switches by thread id.</param>
+/// <param name="ReadCalls">Read system calls (read, pread, readv, recv…).</param>
+/// <param name="WriteCalls">Write system calls.</param>
+internal sealed record WakeUps(IReadOnlyDictionary<int, (long Voluntary, long Involuntary)> Threads, long ReadCalls, long WriteCalls)
+{
+    /// <summary>
+    /// Context switches from <paramref name="before"/> to this instant, summed over the threads alive now (a thread started
+    /// in between counts from 0; one that ended in between is lost, which /proc cannot give, rather than subtracted).
+    /// </summary>
+    /// <param name="before">The earlier reading.</param>
+    /// <returns>Voluntary and involuntary switches.</returns>
+    public (long Voluntary, long Involuntary) SwitchesSince(WakeUps before)
+    {
+        long voluntary = 0, involuntary = 0;
+        foreach (var (tid, now) in Threads)
+        {
+            var then = before.Threads.TryGetValue(tid, out var t) ? t : default;
+            voluntary += now.Voluntary - then.Voluntary;
+            involuntary += now.Involuntary - then.Involuntary;
+        }
+
+        return (voluntary, involuntary);
     }
 }

@@ -52,6 +52,7 @@ var report = new LoadReport
         ["analysis size"] = options.Analysis.ToString(),
         ["held when"] = string.Create(CultureInfo.InvariantCulture, $"analysed fps >= {options.MinFpsRatio} x {options.TargetFps:0.###} fps and dropped <= max(1, {options.MaxDropRatio} x captured)"),
         ["capture arguments"] = "ffmpeg " + string.Join(' ', CaptureArguments.For("FILE", options.Fps, options.Analysis, options.Keyframes)),
+        ["decode-only pixel format"] = options.PixelFormat + (options.PixelFormat == "bgr24" ? string.Empty : " (the pipeline scenario's daemon reads bgr24)"),
         ["daemon"] = options.DaemonDll,
         ["Detection:RedetectEveryFrames"] = options.RedetectEveryFrames?.ToString(CultureInfo.InvariantCulture) ?? "daemon default",
         ["clip"] = options.LegacyClip ? "legacy (face not found on the whole frame: detection only)" : "demo face sliding across (a face in every frame)",

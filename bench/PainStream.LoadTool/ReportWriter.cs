@@ -167,6 +167,24 @@ internal static class ReportWriter
             }
         }
 
+        var daemons = report.Scenarios.Where(r => r.Completed && r.Kind != "decode" && !double.IsNaN(r.VoluntarySwitchesPerFrame)).ToList();
+        if (daemons.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Daemon wake-ups and allocation per analysed frame");
+            sb.AppendLine();
+            sb.AppendLine("The daemon process only (ffmpeg children excluded), over the window, divided by the frames analysed in it: context switches summed over its threads and read system calls from `/proc`; managed bytes allocated, thread-pool work items and contended locks from the runtime's `System.Runtime` meter on `/metrics` (— when the daemon does not export it).");
+            sb.AppendLine();
+            sb.AppendLine("| kind | source | N | daemon ms/frame | bytes allocated | voluntary switches | involuntary switches | read calls | thread-pool items | lock contentions |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var r in daemons)
+            {
+                var analysed = r.FramesProcessed;
+                var daemonMs = analysed > 0 ? r.HostCpuSeconds * 1000 / analysed : double.NaN;
+                sb.AppendLine(c, $"| {r.Kind} | {r.Source} | {r.Cameras} | {daemonMs:F2} | {Show(r.AllocatedBytesPerFrame, "F0")} | {r.VoluntarySwitchesPerFrame:F1} | {r.InvoluntarySwitchesPerFrame:F1} | {r.ReadCallsPerFrame:F1} | {Show(r.ThreadPoolItemsPerFrame, "F1")} | {Show(r.LockContentionsPerFrame, "F2")} |");
+            }
+        }
+
         var failures = report.Scenarios.Where(r => r.LogTail is not null).ToList();
         if (failures.Count > 0)
         {

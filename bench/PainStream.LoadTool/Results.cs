@@ -60,6 +60,24 @@ internal sealed record ScenarioResult
     /// <summary>Gets the faces the daemon analysed in the window that it followed from the previous frame's landmarks (pipeline).</summary>
     public double FacesTracked { get; init; } = double.NaN;
 
+    /// <summary>Gets the bytes the daemon allocated on the managed heap per analysed frame (pipeline; NaN without the runtime meter).</summary>
+    public double AllocatedBytesPerFrame { get; init; } = double.NaN;
+
+    /// <summary>Gets the thread-pool work items the daemon ran per analysed frame (pipeline; NaN without the runtime meter).</summary>
+    public double ThreadPoolItemsPerFrame { get; init; } = double.NaN;
+
+    /// <summary>Gets the contended lock acquisitions in the daemon per analysed frame (pipeline; NaN without the runtime meter).</summary>
+    public double LockContentionsPerFrame { get; init; } = double.NaN;
+
+    /// <summary>Gets the daemon's voluntary context switches (a thread blocked: a wake-up) per analysed frame (pipeline).</summary>
+    public double VoluntarySwitchesPerFrame { get; init; } = double.NaN;
+
+    /// <summary>Gets the daemon's involuntary context switches (preempted, or yielded while spinning) per analysed frame (pipeline).</summary>
+    public double InvoluntarySwitchesPerFrame { get; init; } = double.NaN;
+
+    /// <summary>Gets the daemon's read system calls (pipe, socket, file) per analysed frame (pipeline).</summary>
+    public double ReadCallsPerFrame { get; init; } = double.NaN;
+
     /// <summary>Gets the CPU seconds of the ffmpeg processes alone.</summary>
     public double FfmpegCpuSeconds { get; init; }
 

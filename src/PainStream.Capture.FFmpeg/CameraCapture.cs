@@ -360,6 +360,10 @@ public sealed partial class CameraCapture : IAsyncDisposable
             late => _logger.DaemonPaused(camera.Value, late.TotalSeconds));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         using var killOnCancel = linked.Token.Register(static state => ((FfmpegProcess)state!).Kill(), process);
+
+        // Blocking reads on a thread of this session (see PipeFrameReader): no epoll wake-up, thread-pool hop or allocation per
+        // pipe chunk. Cancellation and stalls end a read by killing ffmpeg (above), which closes the pipe.
+        using var reader = new PipeFrameReader(process.Stdout, ReaderThreadName(camera));
         try
         {
             while (true)
@@ -367,7 +371,8 @@ public sealed partial class CameraCapture : IAsyncDisposable
                 var frame = _pool.Rent(camera, width, height);
                 try
                 {
-                    await process.Stdout.ReadExactlyAsync(frame.Memory, linked.Token);
+                    await reader.ReadExactlyAsync(frame.Memory);
+                    linked.Token.ThrowIfCancellationRequested();
                 }
                 catch
                 {
@@ -434,6 +439,10 @@ public sealed partial class CameraCapture : IAsyncDisposable
             : string.Create(CultureInfo.InvariantCulture, $"ffmpeg exited with code {exitCode}{(exitCode == 0 ? " (" + what + ")" : string.Empty)}");
         return new SessionOutcome(SessionEnd.Exited, frames, AppendStderr(message, lines)) { OnlineFor = onlineFor };
     }
+
+    // Linux shows 15 characters of a thread's name: "cap " and the end of the camera's name, where names usually differ.
+    private static string ReaderThreadName(CameraId camera) =>
+        "cap " + (camera.Value.Length <= 11 ? camera.Value : camera.Value[^11..]);
 
     private static string StallReason(bool firstFrame, TimeSpan timeout) => firstFrame
         ? string.Create(CultureInfo.InvariantCulture, $"no frame within {timeout.TotalSeconds:0.##} s of starting ffmpeg")

@@ -385,6 +385,10 @@ internal static class DaemonHost
         otel.WithMetrics(metrics =>
         {
             metrics.AddMeter(PainStreamInstruments.MeterName);
+
+            // The runtime's own meter (GC, allocations, thread pool, lock contention): the load tool reads
+            // dotnet.gc.heap.total_allocated from it to report bytes allocated per analysed frame (issue 14, item 3).
+            metrics.AddMeter("System.Runtime");
             if (settings.Http.Enabled)
             {
                 metrics.AddPrometheusExporter();
