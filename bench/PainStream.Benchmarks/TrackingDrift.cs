@@ -38,6 +38,7 @@ internal static class TrackingDrift
         var leaves = ShapePredictorModel.DefaultLeaves;
         var events = true;
         var fromPrevious = false;
+        var compareLeaves = false;
         var seconds = 60.0;
         var fps = 5.0;
         string? output = null;
@@ -50,12 +51,13 @@ internal static class TrackingDrift
                 case "--cascades": cascades.AddRange(args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))); break;
                 case "--leaves": leaves = Enum.Parse<ShapePredictorLeaves>(args[++i], ignoreCase: true); break;
                 case "--no-events": events = false; break;
+                case "--compare-leaves": compareLeaves = true; break;
                 case "--follow-start": fromPrevious = args[++i] switch { "mean" => false, "previous" => true, var v => throw new ArgumentException($"--follow-start {v}: expected mean or previous") }; break;
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--fps": fps = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 default:
-                    await Console.Error.WriteLineAsync($"tracking-drift: unknown option {args[i]}\nusage: --tracking-drift [--clip FILE]... [--every 3,5,10] [--cascades 15,4,3,2,1] [--leaves quantized|exact] [--follow-start mean|previous] [--no-events] [--seconds 60] [--fps 5] [--out FILE.md]");
+                    await Console.Error.WriteLineAsync($"tracking-drift: unknown option {args[i]}\nusage: --tracking-drift [--clip FILE]... [--every 3,5,10] [--cascades 15,4,3,2,1] [--leaves quantized|exact] [--follow-start mean|previous] [--compare-leaves] [--no-events] [--seconds 60] [--fps 5] [--out FILE.md]");
                     return 64;
             }
         }
@@ -128,6 +130,11 @@ internal static class TrackingDrift
             PredictCacheProbe(predictor, detector, frames, reference, report);
 
             PredictorCostProbe(predictor, frames, reference, cascades, full, fromPrevious);
+            if (compareLeaves)
+            {
+                LeavesProbe(predictor.Model, frames, reference, cascades);
+            }
+
             foreach (var n in every)
             {
                 foreach (var k in n == 1 ? [full] : cascades)
@@ -404,6 +411,70 @@ internal static class TrackingDrift
         var line = $"predictor CPU per followed face, each frame once ({pairs.Count} faces, second of two rounds; K = {full}: every cascade from the mean face): {string.Join(", ", parts)}";
         Console.WriteLine(line);
         Probes.Add(line);
+    }
+
+    /// <summary>
+    /// Float against 16-bit leaves on the clip's faces, each frame once (the daemon's memory-bound case), five interleaved
+    /// rounds per leaf kind and K; the median CPU µs per face, and the mean and largest landmark difference between the two.
+    /// </summary>
+    private static void LeavesProbe(ShapePredictorModel loaded, List<byte[]> frames, List<FaceAnalysis[]> reference, List<int> cascades)
+    {
+        var other = ShapePredictorModel.LoadFace68(VisionFixtures.ModelsDirectory, loaded.LeafPrecision == ShapePredictorLeaves.Exact ? ShapePredictorLeaves.Quantized : ShapePredictorLeaves.Exact);
+        var exact = new ShapePredictor(loaded.LeafPrecision == ShapePredictorLeaves.Exact ? loaded : other);
+        var quantized = new ShapePredictor(loaded.LeafPrecision == ShapePredictorLeaves.Exact ? other : loaded);
+        var faces = reference.Select((r, i) => (Index: i, Face: r.FirstOrDefault())).Where(x => x.Face is not null).Select(x => (x.Index, x.Face!.Box)).ToList();
+        if (faces.Count == 0)
+        {
+            return;
+        }
+
+        var process = Process.GetCurrentProcess();
+        var a = new PointF[68];
+        var b = new PointF[68];
+        foreach (var k in cascades.Distinct().OrderDescending())
+        {
+            var times = new Dictionary<ShapePredictor, List<double>> { [exact] = [], [quantized] = [] };
+            for (var round = 0; round < 6; round++)
+            {
+                foreach (var predictor in round % 2 == 0 ? new[] { exact, quantized } : [quantized, exact])
+                {
+                    process.Refresh();
+                    var cpu = process.TotalProcessorTime;
+                    foreach (var (index, box) in faces)
+                    {
+                        predictor.Predict(new BgrImage(frames[index], Width, Height, Width * 3), box, k, a);
+                    }
+
+                    process.Refresh();
+                    if (round > 0)
+                    {
+                        times[predictor].Add((process.TotalProcessorTime - cpu).TotalMicroseconds / faces.Count);
+                    }
+                }
+            }
+
+            double sum = 0, worst = 0;
+            foreach (var (index, box) in faces)
+            {
+                exact.Predict(new BgrImage(frames[index], Width, Height, Width * 3), box, k, a);
+                quantized.Predict(new BgrImage(frames[index], Width, Height, Width * 3), box, k, b);
+                var d = MeanDistance(a, b);
+                sum += d;
+                worst = Math.Max(worst, d);
+            }
+
+            var line = string.Create(
+                CultureInfo.InvariantCulture,
+                $"leaves, K={k}, {faces.Count} faces each frame once: float {Median(times[exact]):F0} µs, 16-bit {Median(times[quantized]):F0} µs per face (median of 5 interleaved rounds); 16-bit vs float landmarks: mean {sum / faces.Count:F3} px, worst face {worst:F3} px");
+            Console.WriteLine(line);
+            Probes.Add(line);
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 
     private static async Task<List<byte[]>> DecodeAsync(string clip, double fps, double seconds, CancellationToken cancellationToken)
