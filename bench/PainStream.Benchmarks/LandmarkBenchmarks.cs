@@ -10,7 +10,9 @@ namespace PainStream.Benchmarks;
 /// <summary>
 /// One 68-point landmark prediction (dlib's ERT cascade ported to C#) on the astronaut's face, with the hand-measured box
 /// 181,82 90x95 on the 512x512 image. <c>bench/landmarks-vs-dlib</c> times dlib's own C++ on the same image and box.
-/// One operation is one face.
+/// One operation is one face. <see cref="Leaves"/>: the daemon's 16-bit leaf table or dlib's floats (issue 14);
+/// <see cref="Cascades"/>: all 15, or the first 10 a followed face runs (<c>Detection:FollowCascades</c>). The same face
+/// over and over keeps its leaves partly cached; <c>--tracking-drift --compare-leaves</c> measures each frame once.
 /// </summary>
 public class LandmarkBenchmarks
 {
@@ -20,10 +22,16 @@ public class LandmarkBenchmarks
     private int _width;
     private int _height;
 
+    [Params(ShapePredictorLeaves.Quantized, ShapePredictorLeaves.Exact)]
+    public ShapePredictorLeaves Leaves { get; set; } = ShapePredictorModel.DefaultLeaves;
+
+    [Params(15, 10)]
+    public int Cascades { get; set; } = 15;
+
     [GlobalSetup]
     public void Setup()
     {
-        _predictor = new ShapePredictor(ShapePredictorModel.LoadFace68(VisionFixtures.ModelsDirectory));
+        _predictor = new ShapePredictor(ShapePredictorModel.LoadFace68(VisionFixtures.ModelsDirectory, Leaves));
         using var mat = Cv2.ImRead(Path.Combine(RepoPaths.Root, "data", "fixtures", "astronaut.png"), ImreadModes.Color);
         _width = mat.Width;
         _height = mat.Height;
@@ -34,7 +42,7 @@ public class LandmarkBenchmarks
     [Benchmark]
     public float Predict()
     {
-        _predictor.Predict(new BgrImage(_image, _width, _height, _width * 3), new BoxF(181, 82, 90, 95), _landmarks);
+        _predictor.Predict(new BgrImage(_image, _width, _height, _width * 3), new BoxF(181, 82, 90, 95), Cascades, _landmarks);
         return _landmarks[30].X;
     }
 }

@@ -6,7 +6,7 @@ using PainStream.Benchmarks;
 // Usage: PainStream.Benchmarks [--preset short|analysis|default|dry] [--provider cpu|cuda] [BenchmarkDotNet options, e.g. --filter '*Frame*']
 //        PainStream.Benchmarks --batcher-latency [options: --batcher-latency --help]
 //        PainStream.Benchmarks --capture-lifecycle [--rounds N]   (stop and offline wall-clock figures, real ffmpeg + RTSP)
-//        PainStream.Benchmarks --tracking-drift [--clip FILE]... [--every 3,5,10] [--seconds 60] [--out FILE.md]   (issue 14: landmark drift of tracking)
+//        PainStream.Benchmarks --tracking-drift [--clip FILE]... [--every 3,5,10] [--cascades 15,10] [--leaves quantized|exact] [--compare-leaves] [--seconds 60] [--out FILE.md]   (issue 14: landmark drift of tracking)
 //        PainStream.Benchmarks --alloc-report TRACE.nettrace FRAMES [TOP]   (issue 14: the daemon's allocation sites, bench/syscalls/alloc-trace)
 // The preset and the provider are ours; everything else goes to BenchmarkSwitcher unchanged. The provider (learned-model
 // benchmarks only) travels to BenchmarkDotNet's child processes in an environment variable.

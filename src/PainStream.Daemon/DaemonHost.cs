@@ -281,7 +281,7 @@ internal static class DaemonHost
             var reload = sp.GetRequiredService<ConfigReloadService>();
             var learned = sp.GetRequiredService<LearnedScorers>();
             IFaceCropScorer? crops = learned.Models.Count > 0 ? learned : null;
-            return () => new LandmarkFaceAnalyzer(predictor, template, () => reload.Current.FaceQuality, crops);
+            return () => new LandmarkFaceAnalyzer(predictor, template, () => reload.Current.FaceQuality, crops, settings.Detection.FollowCascades);
         });
         services.AddSingleton(sp => new DetectStage(
             sp.GetRequiredService<IFaceDetector>(),

@@ -9,4 +9,12 @@ namespace PainStream.Core.Detection;
 /// Detector keypoints when the detector has them (BlazeFace: right eye, left eye, nose tip, mouth, right ear tragion,
 /// left ear tragion, from the subject's point of view); empty otherwise.
 /// </param>
-public sealed record DetectedFace(BoxF Box, float Score, IReadOnlyList<PointF> Keypoints);
+public sealed record DetectedFace(BoxF Box, float Score, IReadOnlyList<PointF> Keypoints)
+{
+    /// <summary>
+    /// Gets, for a face followed from the previous frame rather than detected (<c>Pipeline.FaceFollower</c>), its landmarks in
+    /// that frame (the analyser runs a shorter landmark cascade on followed faces, <c>Detection:FollowCascades</c>).
+    /// <see langword="null"/> for a detection.
+    /// </summary>
+    public PointF[]? PriorLandmarks { get; init; }
+}

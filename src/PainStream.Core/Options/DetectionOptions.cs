@@ -89,4 +89,16 @@ public sealed class DetectionOptions
     /// </summary>
     [Range(1, 64)]
     public int MaxBatch { get; set; } = 1;
+
+    /// <summary>The cascade count of the 68-point shape predictor (dlib's iBUG 300-W model), the largest <see cref="FollowCascades"/>.</summary>
+    public const int ShapePredictorCascades = 15;
+
+    /// <summary>
+    /// Gets or sets how many of the shape predictor's cascades run on a face followed between detections (issue 14): the
+    /// first ones, from the mean face in the box predicted from its previous landmarks; the last cascades only refine, and
+    /// the cost is proportional to the cascades run. <see cref="ShapePredictorCascades"/> runs them all, as for a detected
+    /// face. <value>The default value is 10 (measured: issue 14, README).</value>
+    /// </summary>
+    [Range(1, ShapePredictorCascades)]
+    public int FollowCascades { get; set; } = 10;
 }

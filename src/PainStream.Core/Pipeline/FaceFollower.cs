@@ -21,7 +21,9 @@ namespace PainStream.Core.Pipeline;
 /// would give for those landmarks. At each detection the tracker records, per face, the detector's box in units of the
 /// landmarks' own frame (their centroid and RMS radius); a followed box is that record applied to the previous landmarks.
 /// The followed face's keypoints (eye centres, nose tip, mouth) are taken from the previous landmarks, so the plausibility
-/// check also bounds how far the face moved in one frame.
+/// check also bounds how far the face moved in one frame. The previous landmarks themselves travel with the followed face
+/// (<see cref="DetectedFace.PriorLandmarks"/>), so the analyser can start the shape predictor from them
+/// (<c>Detection:FollowCascades</c>).
 /// </para>
 /// </remarks>
 public sealed class FaceFollower
@@ -305,7 +307,7 @@ public sealed class FaceFollower
             ReadOnlySpan<PointF> l = Landmarks;
             var mouth = new PointF((l[Face68.UpperInnerLipMiddle].X + l[Face68.LowerInnerLipMiddle].X) / 2, (l[Face68.UpperInnerLipMiddle].Y + l[Face68.LowerInnerLipMiddle].Y) / 2);
             PointF[] keypoints = [Face68.RightEyeCentre(l), Face68.LeftEyeCentre(l), l[Face68.NoseTip], mouth];
-            return new DetectedFace(box, Score, keypoints);
+            return new DetectedFace(box, Score, keypoints) { PriorLandmarks = Landmarks };
         }
     }
 }

@@ -13,6 +13,8 @@ namespace PainStream.Vision.Analysis;
 /// Frame-level face analysis: dlib's 68 landmarks (the shared, read-only <see cref="ShapePredictor"/>), the plausibility
 /// check (<see cref="FacePlausibility"/>: a detection that is not a face is reported with <see cref="FaceAnalysis.NotAFace"/>),
 /// alignment to the canonical template, head pose and the quality gate. One instance per detect worker (the aligner owns its crop buffer).
+/// A face followed from the previous frame (<see cref="DetectedFace.PriorLandmarks"/>) may run only the predictor's first
+/// cascades (<c>Detection:FollowCascades</c>, issue 14).
 /// </summary>
 /// <remarks>
 /// <b>Crops for learned scorers.</b> The aligned crop lives in the aligner's buffer only until the next face, and the frame
@@ -32,6 +34,7 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     private readonly FacePlausibility _plausibility;
     private readonly Func<FaceQualityOptions> _quality;
     private readonly IFaceCropScorer? _crops;
+    private readonly int _followCascades;
     private FaceQualityOptions? _gateOptions;
     private FaceQualityGate? _gate;
 
@@ -40,17 +43,38 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     /// <param name="template">The alignment template (shared, read-only).</param>
     /// <param name="quality">The current quality settings (read per frame, so a hot reload applies at once).</param>
     /// <param name="crops">Receives the aligned crops of scorable faces on cameras with a learned scorer, or <see langword="null"/>.</param>
-    public LandmarkFaceAnalyzer(ShapePredictor predictor, FaceTemplate template, Func<FaceQualityOptions> quality, IFaceCropScorer? crops = null)
+    /// <param name="followCascades">
+    /// <c>Detection:FollowCascades</c>: for a followed face (one with <see cref="DetectedFace.PriorLandmarks"/>), the predictor
+    /// runs only this many of its first cascades (<see cref="ShapePredictor.Predict(BgrImage, BoxF, int, Span{PointF})"/>);
+    /// <see langword="null"/> or the model's cascade count runs them all, as for a detection.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="followCascades"/> is outside 1 to the model's cascade count.</exception>
+    public LandmarkFaceAnalyzer(ShapePredictor predictor, FaceTemplate template, Func<FaceQualityOptions> quality, IFaceCropScorer? crops = null, int? followCascades = null)
     {
         _crops = crops;
         ArgumentNullException.ThrowIfNull(predictor);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(quality);
+        var cascades = predictor.Model.CascadeCount;
+        if (followCascades is { } k && (k < 1 || k > cascades))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(followCascades), k, $"Detection:FollowCascades must be 1 to {cascades} (the cascade count of '{predictor.Model.Path}').");
+        }
+
+        _followCascades = followCascades ?? cascades;
         _predictor = predictor;
         _aligner = new FaceAligner(template);
         _plausibility = new FacePlausibility(template);
         _quality = quality;
     }
+
+    /// <summary>
+    /// Gets a value indicating whether a followed face starts the predictor from its previous landmarks and runs the last
+    /// <c>FollowCascades</c> stages (<see cref="ShapePredictor.PredictFrom"/>) instead of the first ones from the mean face.
+    /// Measured and rejected (it lags a moving face); kept for the drift benchmark's <c>--follow-start previous</c>.
+    /// </summary>
+    internal bool FollowFromPrevious { get; init; }
 
     /// <inheritdoc/>
     public IReadOnlyList<FaceAnalysis> Analyze(BgrImage image, IReadOnlyList<DetectedFace> faces) => Analyze(null, image, faces);
@@ -74,7 +98,22 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
         {
             var face = faces[i];
             var landmarks = new PointF[_predictor.LandmarkCount];
-            _predictor.Predict(image, face.Box, landmarks);
+            if (face.PriorLandmarks is { } prior && _followCascades < _predictor.Model.CascadeCount)
+            {
+                if (FollowFromPrevious && prior.Length >= landmarks.Length)
+                {
+                    _predictor.PredictFrom(image, face.Box, prior, _followCascades, landmarks);
+                }
+                else
+                {
+                    _predictor.Predict(image, face.Box, _followCascades, landmarks);
+                }
+            }
+            else
+            {
+                _predictor.Predict(image, face.Box, landmarks);
+            }
+
             HeadPoseEstimate? pose = _pose.TryEstimate(landmarks, image.Width, image.Height, out var estimate) ? estimate : null;
             FacePose? reported = pose is { } e ? new FacePose(e.YawDegrees, e.PitchDegrees, e.RollDegrees) : null;
             if (!_plausibility.Evaluate(landmarks, face).IsFace)

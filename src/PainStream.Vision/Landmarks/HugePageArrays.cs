@@ -22,15 +22,22 @@ internal static partial class HugePageArrays
     /// </summary>
     /// <param name="count">Number of elements.</param>
     /// <returns>The array, uninitialised: the caller fills every element.</returns>
-    public static unsafe float[] Floats(int count)
+    public static float[] Floats(int count) => Create<float>(count);
+
+    /// <summary>As <see cref="Floats"/>, for any unmanaged element type (the quantised leaf table is 16-bit).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="count">Number of elements.</param>
+    /// <returns>The array, uninitialised: the caller fills every element.</returns>
+    public static unsafe T[] Create<T>(int count)
+        where T : unmanaged
     {
-        var array = GC.AllocateUninitializedArray<float>(count, pinned: true);
-        if (!OperatingSystem.IsLinux() || (long)count * sizeof(float) < 2 * HugePage)
+        var array = GC.AllocateUninitializedArray<T>(count, pinned: true);
+        if (!OperatingSystem.IsLinux() || (long)count * sizeof(T) < 2 * HugePage)
         {
             return array;
         }
 
-        fixed (float* p = array)
+        fixed (T* p = array)
         {
             var start = ((long)p + HugePage - 1) & ~(HugePage - 1);
             var end = (long)(p + count) & ~(HugePage - 1);

@@ -4,6 +4,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PainStream.Core.Detection;
 
 namespace PainStream.Vision.Landmarks;
@@ -13,8 +14,8 @@ namespace PainStream.Vision.Landmarks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Thread-safe: <see cref="Predict"/> keeps all its state on the stack (or in pooled buffers for unusually large models)
-/// and only reads the shared model, so any number of threads may call it at once on one instance. It does not allocate.
+/// Thread-safe: the <c>Predict</c> methods keep all their state on the stack (or in pooled buffers for unusually large models)
+/// and only read the shared model, so any number of threads may call them at once on one instance. They do not allocate.
 /// </para>
 /// <para>
 /// The algorithm, step by step as in <c>dlib/image_processing/shape_predictor.h</c>: start from the mean shape; for each
@@ -22,7 +23,9 @@ namespace PainStream.Vision.Landmarks;
 /// scale only), place every feature pixel at its anchor landmark plus its offset through that transform, map it into the
 /// image through the face box, round to the nearest pixel (outside the image reads 0) and take dlib's grey level of a
 /// colour pixel, the truncated mean (B + G + R) / 3; then walk each tree on differences of two feature pixels and add the
-/// chosen leaf to the shape, tree by tree in order (so float rounding matches dlib's). The face box maps to dlib's
+/// chosen leaf to the shape, tree by tree in order (so float rounding matches dlib's; with a model loaded with
+/// <see cref="ShapePredictorLeaves.Quantized"/> leaves, a cascade's 16-bit leaves are summed in integers and scaled once,
+/// which is close to but no longer exactly dlib's sum). The face box maps to dlib's
 /// inclusive <c>rectangle(X, Y, X + Width − 1, Y + Height − 1)</c>; integer boxes therefore reproduce dlib exactly.
 /// Unlike dlib, the landmarks are returned unrounded (dlib rounds them to integer pixels).
 /// </para>
@@ -45,7 +48,7 @@ public sealed class ShapePredictor
     /// <summary>Gets the model.</summary>
     public ShapePredictorModel Model => _model;
 
-    /// <summary>Gets the number of landmarks <see cref="Predict"/> writes.</summary>
+    /// <summary>Gets the number of landmarks <see cref="Predict(BgrImage, BoxF, Span{PointF})"/> writes.</summary>
     public int LandmarkCount => _model.LandmarkCount;
 
     /// <summary>Predicts the landmarks of the face in <paramref name="face"/>.</summary>
@@ -56,7 +59,71 @@ public sealed class ShapePredictor
     /// 68-point model the iBUG 300-W order: jaw 0–16, brows 17–26, nose 27–35, eyes 36–47, mouth 48–67).</param>
     /// <exception cref="ArgumentException"><paramref name="landmarks"/> is shorter than <see cref="LandmarkCount"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The box has no area or is not finite.</exception>
-    public void Predict(BgrImage image, BoxF face, Span<PointF> landmarks)
+    public void Predict(BgrImage image, BoxF face, Span<PointF> landmarks) => PredictCore(image, face, [], 0, _model.CascadeCount, landmarks);
+
+    /// <summary>
+    /// Predicts the landmarks with only the model's first <paramref name="cascades"/> stages, from the mean face as
+    /// <see cref="Predict(BgrImage, BoxF, Span{PointF})"/> does: the cost is proportional to the stages run, and the last stages
+    /// only refine. The daemon uses this for faces followed between detections (<c>Detection:FollowCascades</c>, issue 14).
+    /// </summary>
+    /// <param name="image">The image; pixels outside it read as black, as in dlib.</param>
+    /// <param name="face">The face box in <paramref name="image"/>'s coordinates.</param>
+    /// <param name="cascades">How many of the first stages to run, 1 to <see cref="ShapePredictorModel.CascadeCount"/> (all:
+    /// the same as <see cref="Predict(BgrImage, BoxF, Span{PointF})"/>).</param>
+    /// <param name="landmarks">Receives <see cref="LandmarkCount"/> points in <paramref name="image"/>'s coordinates.</param>
+    /// <exception cref="ArgumentException"><paramref name="landmarks"/> is shorter than <see cref="LandmarkCount"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The box has no area or is not finite, or <paramref name="cascades"/> is
+    /// outside 1 to the model's cascade count.</exception>
+    public void Predict(BgrImage image, BoxF face, int cascades, Span<PointF> landmarks)
+    {
+        ThrowIfBadCascades(cascades);
+        PredictCore(image, face, [], 0, cascades, landmarks);
+    }
+
+    /// <summary>
+    /// Predicts the landmarks of a face followed from an earlier frame (issue 14's warm start): the cascade starts from
+    /// <paramref name="start"/> (the previous frame's landmarks, placed in <paramref name="face"/>'s normalised frame as the
+    /// mean shape would be) instead of the mean shape, and runs only the last <paramref name="cascades"/> stages, the ones
+    /// trained to correct the small residuals left near a fit.
+    /// </summary>
+    /// <remarks>
+    /// Measured and not used by the daemon (<c>PainStream.Benchmarks --tracking-drift --follow-start previous</c>): on a face
+    /// moving about 8 px per analysed frame the last stages cannot undo the motion (6–10 px mean drift at 640x360), and
+    /// restarting from the mean face with the first stages only (<see cref="Predict(BgrImage, BoxF, int, Span{PointF})"/>)
+    /// drifts far less at the same cost.
+    /// </remarks>
+    /// <param name="image">The image; pixels outside it read as black, as in dlib.</param>
+    /// <param name="face">The face box in <paramref name="image"/>'s coordinates (for a followed face, the detector's box as
+    /// predicted from <paramref name="start"/>).</param>
+    /// <param name="start">At least <see cref="LandmarkCount"/> points in <paramref name="image"/>'s coordinates to start from.</param>
+    /// <param name="cascades">How many of the model's last cascades to run, 1 to <see cref="ShapePredictorModel.CascadeCount"/>;
+    /// the full count runs every stage (from <paramref name="start"/> rather than the mean shape).</param>
+    /// <param name="landmarks">Receives <see cref="LandmarkCount"/> points in <paramref name="image"/>'s coordinates.</param>
+    /// <exception cref="ArgumentException"><paramref name="landmarks"/> or <paramref name="start"/> is shorter than
+    /// <see cref="LandmarkCount"/>, or <paramref name="start"/> has a point that is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The box has no area or is not finite, or <paramref name="cascades"/> is
+    /// outside 1 to the model's cascade count.</exception>
+    public void PredictFrom(BgrImage image, BoxF face, ReadOnlySpan<PointF> start, int cascades, Span<PointF> landmarks)
+    {
+        var count = _model.LandmarkCount;
+        if (start.Length < count)
+        {
+            ThrowLandmarksTooShort(count, nameof(start));
+        }
+
+        ThrowIfBadCascades(cascades);
+        for (var i = 0; i < count; i++)
+        {
+            if (!float.IsFinite(start[i].X) || !float.IsFinite(start[i].Y))
+            {
+                throw new ArgumentException($"Start point {i} is not finite.", nameof(start));
+            }
+        }
+
+        PredictCore(image, face, start[..count], _model.CascadeCount - cascades, _model.CascadeCount, landmarks);
+    }
+
+    private void PredictCore(BgrImage image, BoxF face, ReadOnlySpan<PointF> start, int firstCascade, int endCascade, Span<PointF> landmarks)
     {
         var model = _model;
         var shapeLength = model.InitialShape.Length;
@@ -73,13 +140,14 @@ public sealed class ShapePredictor
         var features = model.FeaturesPerCascade;
         var trees = model.TreesPerCascade;
         float[]? rentedShape = null, rentedFeatures = null;
-        int[]? rentedLeaves = null;
+        int[]? rentedLeaves = null, rentedSums = null;
         var shape = shapeLength <= MaxStackFloats ? stackalloc float[shapeLength] : (rentedShape = ArrayPool<float>.Shared.Rent(shapeLength)).AsSpan(0, shapeLength);
         var pixels = features <= MaxStackFloats ? stackalloc float[features] : (rentedFeatures = ArrayPool<float>.Shared.Rent(features)).AsSpan(0, features);
         var leafIndex = trees <= MaxStackFloats ? stackalloc int[trees] : (rentedLeaves = ArrayPool<int>.Shared.Rent(trees)).AsSpan(0, trees);
+        Span<int> sums = model.QuantizedLeaves.Length == 0 ? [] : shapeLength <= MaxStackFloats ? stackalloc int[shapeLength] : (rentedSums = ArrayPool<int>.Shared.Rent(shapeLength)).AsSpan(0, shapeLength);
         try
         {
-            Run(model, image, face, shape, pixels, leafIndex, landmarks);
+            Run(model, image, face, start, firstCascade, endCascade, shape, pixels, leafIndex, sums, landmarks);
         }
         finally
         {
@@ -97,18 +165,46 @@ public sealed class ShapePredictor
             {
                 ArrayPool<int>.Shared.Return(rentedLeaves);
             }
+
+            if (rentedSums is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedSums);
+            }
         }
     }
 
-    private static void Run(ShapePredictorModel model, BgrImage image, BoxF face, Span<float> shape, Span<float> pixels, Span<int> leafIndex, Span<PointF> landmarks)
+    private static void Run(
+        ShapePredictorModel model,
+        BgrImage image,
+        BoxF face,
+        ReadOnlySpan<PointF> start,
+        int firstCascade,
+        int endCascade,
+        Span<float> shape,
+        Span<float> pixels,
+        Span<int> leafIndex,
+        Span<int> sums,
+        Span<PointF> landmarks)
     {
         var initial = model.InitialShape;
-        initial.CopyTo(shape);
 
         // dlib's unnormalizing_tform(rect): (0,0) → top-left corner, (1,1) → bottom-right corner of the inclusive rectangle.
         double left = face.X, top = face.Y;
         double scaleX = (double)face.X + face.Width - 1 - left;
         double scaleY = (double)face.Y + face.Height - 1 - top;
+        if (start.IsEmpty || scaleX <= 0 || scaleY <= 0)
+        {
+            initial.CopyTo(shape);
+        }
+        else
+        {
+            // The warm start: the given points in the box's normalised frame (the inverse of the mapping at the end).
+            for (var i = 0; i < start.Length; i++)
+            {
+                shape[2 * i] = (float)((start[i].X - left) / scaleX);
+                shape[(2 * i) + 1] = (float)((start[i].Y - top) / scaleY);
+            }
+        }
 
         var splitsPerTree = model.SplitsPerTree;
         var leavesPerTree = splitsPerTree + 1;
@@ -117,8 +213,9 @@ public sealed class ShapePredictor
         var shapeLength = shape.Length;
         var splits = model.Splits.AsSpan();
         var leaves = model.Leaves.AsSpan();
+        var quantized = model.QuantizedLeaves.AsSpan();
 
-        for (var cascade = 0; cascade < model.CascadeCount; cascade++)
+        for (var cascade = firstCascade; cascade < endCascade; cascade++)
         {
             SimilarityFromInitial(initial, shape, out var m00, out var m01, out var m10, out var m11);
             var offset = cascade * featuresPerCascade;
@@ -154,9 +251,27 @@ public sealed class ShapePredictor
                 leafIndex[t] = node - splitsPerTree;
             }
 
-            for (var t = 0; t < treesPerCascade; t++)
+            if (quantized.IsEmpty)
             {
-                AddInPlace(shape, leaves.Slice((((firstTree + t) * leavesPerTree) + leafIndex[t]) * shapeLength, shapeLength));
+                for (var t = 0; t < treesPerCascade; t++)
+                {
+                    AddInPlace(shape, leaves.Slice((((firstTree + t) * leavesPerTree) + leafIndex[t]) * shapeLength, shapeLength));
+                }
+            }
+            else
+            {
+                // 16-bit leaves (one scale per cascade): summed exactly in 32-bit integers, scaled once.
+                sums.Clear();
+                for (var t = 0; t < treesPerCascade; t++)
+                {
+                    AddWidened(sums, quantized.Slice((((firstTree + t) * leavesPerTree) + leafIndex[t]) * shapeLength, shapeLength));
+                }
+
+                var scale = model.LeafScales[cascade];
+                for (var i = 0; i < shapeLength; i++)
+                {
+                    shape[i] += scale * sums[i];
+                }
             }
         }
 
@@ -273,6 +388,48 @@ public sealed class ShapePredictor
         for (; i < shape.Length; i++)
         {
             shape[i] += leaf[i];
+        }
+    }
+
+    /// <summary>sums[i] += leaf[i], sign-extending 16 shorts to two vectors of 8 ints at a time where AVX2 is there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened(Span<int> sums, ReadOnlySpan<short> leaf)
+    {
+        ref var s = ref MemoryMarshal.GetReference(sums);
+        ref var l = ref MemoryMarshal.GetReference(leaf);
+        var n = (nuint)sums.Length;
+        nuint i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref l, i));
+                (Vector256.LoadUnsafe(ref s, i) + lower).StoreUnsafe(ref s, i);
+                (Vector256.LoadUnsafe(ref s, i + 8) + upper).StoreUnsafe(ref s, i + 8);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref l, i));
+                (Vector128.LoadUnsafe(ref s, i) + lower).StoreUnsafe(ref s, i);
+                (Vector128.LoadUnsafe(ref s, i + 4) + upper).StoreUnsafe(ref s, i + 4);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref s, i) += Unsafe.Add(ref l, i);
+        }
+    }
+
+    private void ThrowIfBadCascades(int cascades)
+    {
+        if (cascades < 1 || cascades > _model.CascadeCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cascades), cascades, $"The number of cascades must be 1 to {_model.CascadeCount}.");
         }
     }
 

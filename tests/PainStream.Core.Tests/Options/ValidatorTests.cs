@@ -69,6 +69,22 @@ public sealed class ValidatorTests
         Assert.Contains(rules.Failures!, f => f.Contains("even", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    [InlineData(DetectionOptions.ShapePredictorCascades, true)]
+    [InlineData(DetectionOptions.ShapePredictorCascades + 1, false)]
+    public void DetectionValidator_FollowCascades_OneToTheModelsCascadeCount(int cascades, bool valid)
+    {
+        var result = new DetectionOptionsValidator().Validate(DetectionOptions.SectionName, new DetectionOptions { FollowCascades = cascades });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, f => f.Contains("FollowCascades", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Validators_Defaults_Succeed()
     {

@@ -81,6 +81,37 @@ public sealed class LandmarkFaceAnalyzerTests
         Assert.Empty(crops.Crops);
     }
 
+    [Fact]
+    public void Analyze_FollowedFace_RunsTheFirstFollowCascadesAndADetectionRunsThemAll()
+    {
+        var face = AlignmentFaces.Get(AlignmentFaces.AstronautHand);
+        var predictor = AlignmentFaces.Predictor;
+        var analyzer = new LandmarkFaceAnalyzer(predictor, AlignmentFaces.Template112, () => new FaceQualityOptions(), followCascades: 4);
+        var detected = new DetectedFace(face.Box, 0.9f, []);
+        var followed = detected with { PriorLandmarks = face.Landmarks };
+        var first4 = new PointF[68];
+        var all = new PointF[68];
+        predictor.Predict(face.Image.View, face.Box, 4, first4);
+        predictor.Predict(face.Image.View, face.Box, all);
+        Assert.NotEqual(all, first4);
+
+        Assert.Equal(first4, Assert.Single(analyzer.Analyze(face.Image.View, [followed])).Landmarks);
+        Assert.Equal(all, Assert.Single(analyzer.Analyze(face.Image.View, [detected])).Landmarks);
+        Assert.Equal(all, Assert.Single(new LandmarkFaceAnalyzer(predictor, AlignmentFaces.Template112, () => new FaceQualityOptions()).Analyze(face.Image.View, [followed])).Landmarks);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16)]
+    public void Constructor_FollowCascadesOutsideTheModel_ThrowsNamingTheKey(int cascades)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new LandmarkFaceAnalyzer(AlignmentFaces.Predictor, AlignmentFaces.Template112, () => new FaceQualityOptions(), followCascades: cascades));
+
+        Assert.Contains("Detection:FollowCascades", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("1 to 15", ex.Message, StringComparison.Ordinal);
+    }
+
     private sealed class RecordingCropScorer(CameraId camera) : IFaceCropScorer
     {
         public List<byte[]> Crops { get; } = [];

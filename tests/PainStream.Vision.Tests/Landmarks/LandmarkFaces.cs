@@ -17,10 +17,14 @@ internal sealed record LandmarkImage(string Name, TestImage Image, IReadOnlyList
 internal static class LandmarkFaces
 {
     private static readonly Lazy<ShapePredictorModel> LazyModel = new(() => ShapePredictorModel.LoadFace68(TestPaths.Models));
+    private static readonly Lazy<ShapePredictorModel> LazyExactModel = new(() => ShapePredictorModel.LoadFace68(TestPaths.Models, ShapePredictorLeaves.Exact));
     private static readonly Lazy<IReadOnlyList<LandmarkImage>> LazyImages = new(Collect);
 
-    /// <summary>Gets the 68-point model (about a second to verify and parse, so shared).</summary>
+    /// <summary>Gets the 68-point model as the daemon loads it (16-bit leaves; about a second to verify and parse, so shared).</summary>
     public static ShapePredictorModel Model => LazyModel.Value;
+
+    /// <summary>Gets the 68-point model with dlib's float leaves (<see cref="ShapePredictorLeaves.Exact"/>), for the dlib comparisons.</summary>
+    public static ShapePredictorModel ExactModel => LazyExactModel.Value;
 
     /// <summary>
     /// Gets the fixture faces: astronaut.png and messi5.jpg with their hand-measured boxes and the BlazeFace boxes, and

@@ -37,7 +37,7 @@ public sealed class ShapePredictorTests : IDisposable
     public void Predict_FixtureFaces_AgreesWithDlibsOwnShapePredictor()
     {
         DlibReference.RequireBinary();
-        var predictor = new ShapePredictor(LandmarkFaces.Model);
+        var predictor = new ShapePredictor(LandmarkFaces.ExactModel);
         var output = TestContext.Current.TestOutputHelper;
         var landmarks = new PointF[68];
         double sumOfMeans = 0, worst = 0;
@@ -133,7 +133,7 @@ public sealed class ShapePredictorTests : IDisposable
     public void Predict_FaceHalfOutsideTheImage_ReadsOutsidePixelsAsBlackLikeDlib()
     {
         DlibReference.RequireBinary();
-        var predictor = new ShapePredictor(LandmarkFaces.Model);
+        var predictor = new ShapePredictor(LandmarkFaces.ExactModel);
         var astronaut = LandmarkFaces.Images[0].Image;
         BoxF[] boxes = [new(-45, 82, 90, 95), new(460, 470, 90, 95)];
         var reference = DlibReference.Run(astronaut, boxes);
