@@ -408,7 +408,7 @@ internal static class TrackingDrift
             }
         }
 
-        var line = $"predictor CPU per followed face, each frame once ({pairs.Count} faces, second of two rounds; K = {full}: every cascade from the mean face): {string.Join(", ", parts)}";
+        var line = $"predictor CPU per followed face, each frame once ({pairs.Count} faces, second of two rounds; K = {full}: every cascade; {(fromPrevious ? "others: last K from the previous landmarks" : "others: first K")}): {string.Join(", ", parts)}";
         Console.WriteLine(line);
         Probes.Add(line);
     }

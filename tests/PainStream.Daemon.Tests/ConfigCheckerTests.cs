@@ -24,6 +24,16 @@ public sealed class ConfigCheckerTests
     }
 
     [Fact]
+    public void Check_FollowCascadesOutsideTheShapePredictorsCascades_NamesTheKey()
+    {
+        var problems = ConfigChecker.Check(Json("""{ "Detection": { "FollowCascades": 16 } }"""), out var settings);
+
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.Contains("Detection", StringComparison.Ordinal) && p.Contains("FollowCascades", StringComparison.Ordinal));
+        Assert.Empty(ConfigChecker.Check(Json("""{ "Detection": { "FollowCascades": 1 } }"""), out _));
+    }
+
+    [Fact]
     public void Check_OnnxScorers_NameAConfiguredModel_WithTheirKeys()
     {
         var configuration = Json("""

@@ -6,7 +6,8 @@ namespace PainStream.Vision.Landmarks;
 
 /// <summary>
 /// Large read-only model tables backed by 2 MiB pages where Linux allows it (transparent huge pages in <c>madvise</c> mode,
-/// Debian's default). The 68-point shape predictor's leaves are 65 MB read at about 7,500 random 544-byte places per face:
+/// Debian's default). The 68-point shape predictor's leaves are 65 MB as floats (33 MB as 16-bit) read at about 7,500 random
+/// 544-byte (272-byte) places per face:
 /// with 4 KiB pages nearly every read misses the TLB, and the page walks, not the arithmetic, set the predictor's cost
 /// (issue 14's profile). With 2 MiB pages the whole table needs about 33 TLB entries.
 /// </summary>

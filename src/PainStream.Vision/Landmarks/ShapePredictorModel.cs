@@ -11,7 +11,8 @@ namespace PainStream.Vision.Landmarks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Immutable once loaded, so one instance (about 70 MB of arrays for the 68-point model) is shared by every thread;
+/// Immutable once loaded, so one instance (about 38 MB of arrays for the 68-point model with 16-bit leaves, 70 MB with dlib's
+/// float leaves) is shared by every thread;
 /// load it once per process. <see cref="ShapePredictor"/> runs it.
 /// </para>
 /// <para>
@@ -23,7 +24,8 @@ namespace PainStream.Vision.Landmarks;
 /// shape's frame (<c>vector&lt;vector&lt;vector&lt;float,2&gt;&gt;&gt;</c>).
 /// </para>
 /// <para>
-/// Stored flat for inference: leaves as one contiguous float array (tree-major, leaf, coordinate), splits as one array of
+/// Stored flat for inference: leaves as one contiguous array (tree-major, leaf, coordinate; 16-bit with a scale per cascade
+/// unless <see cref="ShapePredictorLeaves.Exact"/> is asked for), splits as one array of
 /// small structs (a tree walk reads idx1, idx2 and the threshold of a node together, so they share a cache line rather
 /// than living in three arrays), anchors and offsets as per-field arrays indexed by cascade·features + feature.
 /// </para>
