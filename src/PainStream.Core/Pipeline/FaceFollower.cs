@@ -42,8 +42,9 @@ public sealed class FaceFollower
     public const float MaxScaleChange = 1.25f;
 
     /// <summary>
-    /// The default <see cref="MinSimilarity"/>: chosen with <c>PainStream.Benchmarks --tracking-drift</c> (README, performance:
-    /// "The appearance check").
+    /// The default <see cref="MinSimilarity"/>, chosen with <c>PainStream.Benchmarks --tracking-drift --min-similarity</c>
+    /// (README, performance: "The appearance check catches jumps and exits"): followed faces of the demo and moving-face clips
+    /// score at least 0.97 against their previous frame, neutral against the held grimace 0.79, jumps and exits at most 0.37.
     /// </summary>
     public const float DefaultMinSimilarity = 0.6f;
 

@@ -30,8 +30,11 @@ public sealed class FaceSignatureTests(DetectorFixture detectors) : IClassFixtur
         var a = Analyze(await FrameAsync(DemoClip, 5.0));
         var b = Analyze(await FrameAsync(DemoClip, 5.4));
 
+        var similarity = FaceSignature.Similarity(a.Signature, b.Signature);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"5.0 s vs 5.4 s: similarity {similarity:F3}"));
+
         Assert.False(a.Signature.IsEmpty);
-        Assert.InRange(FaceSignature.Similarity(a.Signature, b.Signature), 0.95f, 1f);
+        Assert.InRange(similarity, 0.95f, 1f);
     }
 
     [Theory]
@@ -43,6 +46,7 @@ public sealed class FaceSignatureTests(DetectorFixture detectors) : IClassFixtur
         var grimace = Analyze(await FrameAsync(DemoClip, grimaceSeconds));
 
         var similarity = FaceSignature.Similarity(neutral.Signature, grimace.Signature);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"neutral (5 s) vs {grimaceSeconds} s: similarity {similarity:F3}"));
 
         Assert.True(similarity >= FaceFollower.DefaultMinSimilarity, string.Create(CultureInfo.InvariantCulture, $"grimace at {grimaceSeconds} s: similarity {similarity}"));
     }
@@ -60,6 +64,7 @@ public sealed class FaceSignatureTests(DetectorFixture detectors) : IClassFixtur
         }
 
         var similarity = FaceSignature.Similarity(face.Signature, SignatureAt(TestImage.FromBytes(shifted, W, H), face.Landmarks));
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"face vs its place after the jump: similarity {similarity:F3}"));
 
         Assert.True(similarity < FaceFollower.DefaultMinSimilarity, string.Create(CultureInfo.InvariantCulture, $"similarity {similarity}"));
     }
@@ -71,6 +76,7 @@ public sealed class FaceSignatureTests(DetectorFixture detectors) : IClassFixtur
         var street = await FrameAsync(TestPaths.Fixture("vtest.avi"), 3.0);
 
         var similarity = FaceSignature.Similarity(face.Signature, SignatureAt(street, face.Landmarks));
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"face vs a street frame at its place: similarity {similarity:F3}"));
 
         Assert.True(similarity < FaceFollower.DefaultMinSimilarity, string.Create(CultureInfo.InvariantCulture, $"similarity {similarity}"));
     }
