@@ -35,6 +35,7 @@ internal static class TrackingDrift
         var clips = new List<string>();
         var every = new List<int>();
         var cascades = new List<int>();
+        var similarities = new List<float>();
         var leaves = ShapePredictorModel.DefaultLeaves;
         var events = true;
         var fromPrevious = false;
@@ -49,6 +50,7 @@ internal static class TrackingDrift
                 case "--clip": clips.Add(args[++i]); break;
                 case "--every": every.AddRange(args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))); break;
                 case "--cascades": cascades.AddRange(args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))); break;
+                case "--min-similarity": similarities.AddRange(args[++i].Split(',').Select(s => float.Parse(s, CultureInfo.InvariantCulture))); break;
                 case "--leaves": leaves = Enum.Parse<ShapePredictorLeaves>(args[++i], ignoreCase: true); break;
                 case "--no-events": events = false; break;
                 case "--compare-leaves": compareLeaves = true; break;
@@ -57,7 +59,7 @@ internal static class TrackingDrift
                 case "--fps": fps = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 default:
-                    await Console.Error.WriteLineAsync($"tracking-drift: unknown option {args[i]}\nusage: --tracking-drift [--clip FILE]... [--every 3,5,10] [--cascades 15,4,3,2,1] [--leaves quantized|exact] [--follow-start mean|previous] [--compare-leaves] [--no-events] [--seconds 60] [--fps 5] [--out FILE.md]");
+                    await Console.Error.WriteLineAsync($"tracking-drift: unknown option {args[i]}\nusage: --tracking-drift [--clip FILE]... [--every 3,5,10] [--cascades 15,4,3,2,1] [--leaves quantized|exact] [--follow-start mean|previous] [--min-similarity -1,0.6] [--compare-leaves] [--no-events] [--seconds 60] [--fps 5] [--out FILE.md]");
                     return 64;
             }
         }
@@ -70,6 +72,11 @@ internal static class TrackingDrift
         if (every.Count == 0)
         {
             every.AddRange([3, 5, 10]);
+        }
+
+        if (similarities.Count == 0)
+        {
+            similarities.Add(FaceFollower.DefaultMinSimilarity);
         }
 
         var predictor = new ShapePredictor(ShapePredictorModel.LoadFace68(VisionFixtures.ModelsDirectory, leaves));
@@ -98,10 +105,11 @@ internal static class TrackingDrift
         report.AppendLine("Reference: BlazeFace front 128 on every whole frame + `LandmarkFaceAnalyzer`. Tracked: `FaceFollower` (the detect stage's rules) with `Detection:RedetectEveryFrames` = N "
             + $"and `Detection:FollowCascades` = K (a followed face runs K of the predictor's {full} cascades; K = {full}: all, as before). "
             + "Drift: mean over the 68 points of |tracked − reference| in px at 640x360, per face present in both; frames where the two disagree on the number of plausible faces are counted apart. "
+            + "S: `FaceFollower.MinSimilarity`, the appearance check's threshold (−1: off, as before it existed); similarity: the lowest appearance correlation of a followed face with its previous frame, over the clip's followed frames (min / 1st percentile). "
             + "ms/frame: one thread's wall time in the detector and the analyser (the machine was shared: compare within a row group).");
         report.AppendLine();
-        report.AppendLine("| clip | N | K | frames | detector runs | degraded → redetected | drift mean px | drift p95 px | drift max px | face count differs | ms/frame tracked | ms/frame reference |");
-        report.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        report.AppendLine("| clip | N | K | S | frames | detector runs | degraded → redetected | drift mean px | drift p95 px | drift max px | face count differs | similarity min / p1 | ms/frame tracked | ms/frame reference |");
+        report.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var eventLines = new List<string>();
 
         foreach (var clip in clips)
@@ -130,6 +138,7 @@ internal static class TrackingDrift
             PredictCacheProbe(predictor, detector, frames, reference, report);
 
             PredictorCostProbe(predictor, frames, reference, cascades, full, fromPrevious);
+            SignatureCostProbe(template, frames, reference);
             if (compareLeaves)
             {
                 LeavesProbe(predictor.Model, frames, reference, cascades);
@@ -139,17 +148,20 @@ internal static class TrackingDrift
             {
                 foreach (var k in n == 1 ? [full] : cascades)
                 {
-                    var run = Follow(frames, n, k, fromPrevious, detector, predictor, template, quality);
-                    var (mean, p95, max, differs) = Compare(reference, run.Results, Enumerable.Range(0, frames.Count));
-                    var line = string.Create(c, $"| {Path.GetFileName(clip)} | {n} | {k} | {frames.Count} | {run.Detections} | {run.Degraded} | {mean:F2} | {p95:F2} | {max:F2} | {differs} | {run.Milliseconds:F2} | {referenceMs:F2} |");
-                    Console.WriteLine(line);
-                    report.AppendLine(line);
+                    foreach (var minSimilarity in similarities)
+                    {
+                        var run = Follow(frames, n, k, minSimilarity, fromPrevious, detector, predictor, template, quality);
+                        var (mean, p95, max, differs) = Compare(reference, run.Results, Enumerable.Range(0, frames.Count));
+                        var line = string.Create(c, $"| {Path.GetFileName(clip)} | {n} | {k} | {minSimilarity:0.##} | {frames.Count} | {run.Detections} | {run.Degraded} | {mean:F2} | {p95:F2} | {max:F2} | {differs} | {SimilarityFigures(run.Similarity, _ => true)} | {run.Milliseconds:F2} | {referenceMs:F2} |");
+                        Console.WriteLine(line);
+                        report.AppendLine(line);
+                    }
                 }
             }
 
             if (events && every.FirstOrDefault(n => n > 1) is var eventEvery and > 1)
             {
-                eventLines.AddRange(await EventsAsync(clip, frames, eventEvery, cascades, fromPrevious, detector, predictor, template, quality, fps, cancellationToken));
+                eventLines.AddRange(await EventsAsync(clip, frames, eventEvery, cascades, similarities, fromPrevious, detector, predictor, template, quality, fps, cancellationToken));
             }
         }
 
@@ -159,10 +171,11 @@ internal static class TrackingDrift
             report.AppendLine("**Jumps and exits** (does the degraded check still catch them with a warm start?). The clip is perturbed: every 12 frames, "
                 + $"starting at frame 7, either the face jumps ({JumpPixels} px to the right, the frame shifted, for 4 frames, then back) or leaves (one frame of vtest.avi: street, no face). "
                 + "events: perturbed frames on which faces were being followed (the others were detected anyway); caught: of those, how many the degraded check sent to the detector on the same frame; "
-                + "ghosts: perturbed frames where the follower reported a plausible face the reference (detecting every frame) did not have; drift: over all frames of the perturbed clip.");
+                + "ghosts: perturbed frames where the follower reported a plausible face the reference (detecting every frame) did not have; drift: over all frames of the perturbed clip; "
+                + "detector runs: over the perturbed clip; similarity: the lowest appearance correlation on followed event frames (max / median: how far below the threshold they fell) and on the other followed frames (min / p1).");
             report.AppendLine();
-            report.AppendLine("| clip | N | K | events followed | caught | ghosts | face count differs | drift mean px | drift p95 px | worst event-frame drift px |");
-            report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            report.AppendLine("| clip | N | K | S | events followed | caught | ghosts | face count differs | detector runs | drift mean px | drift p95 px | worst event-frame drift px | similarity at events max / median | elsewhere min / p1 |");
+            report.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var line in eventLines)
             {
                 report.AppendLine(line);
@@ -189,16 +202,17 @@ internal static class TrackingDrift
 
     private const int JumpPixels = 160;
 
-    private sealed record FollowRun(List<IReadOnlyList<FaceAnalysis>> Results, List<FaceSource> Sources, List<long> DegradedAt, int Detections, long Degraded, double Milliseconds);
+    private sealed record FollowRun(List<IReadOnlyList<FaceAnalysis>> Results, List<FaceSource> Sources, List<long> DegradedAt, List<float> Similarity, int Detections, long Degraded, double Milliseconds);
 
-    /// <summary>The detect stage's rules (<see cref="FaceFollower.Run"/>) over the frames with N and K.</summary>
-    private static FollowRun Follow(List<byte[]> frames, int n, int k, bool fromPrevious, BlazeFaceDetector detector, ShapePredictor predictor, FaceTemplate template, FaceQualityOptions quality)
+    /// <summary>The detect stage's rules (<see cref="FaceFollower.Run"/>) over the frames with N, K and the appearance threshold S.</summary>
+    private static FollowRun Follow(List<byte[]> frames, int n, int k, float minSimilarity, bool fromPrevious, BlazeFaceDetector detector, ShapePredictor predictor, FaceTemplate template, FaceQualityOptions quality)
     {
-        var tracker = new FaceFollower(n);
+        var tracker = new FaceFollower(n) { MinSimilarity = minSimilarity };
         var analyzer = new LandmarkFaceAnalyzer(predictor, template, () => quality, followCascades: k) { FollowFromPrevious = fromPrevious };
         var results = new List<IReadOnlyList<FaceAnalysis>>(frames.Count);
         var sources = new List<FaceSource>(frames.Count);
         var degradedAt = new List<long>(frames.Count);
+        var similarity = new List<float>(frames.Count);
         var detections = 0;
         var clock = Stopwatch.StartNew();
         foreach (var f in frames)
@@ -213,10 +227,11 @@ internal static class TrackingDrift
             results.Add(analyses);
             sources.Add(source);
             degradedAt.Add(tracker.Degraded);
+            similarity.Add(tracker.LastSimilarity);
         }
 
         var ms = clock.Elapsed.TotalMilliseconds / frames.Count;
-        return new FollowRun(results, sources, degradedAt, detections + (int)tracker.Degraded, tracker.Degraded, ms);
+        return new FollowRun(results, sources, degradedAt, similarity, detections + (int)tracker.Degraded, tracker.Degraded, ms);
     }
 
     /// <summary>Drift of the tracked landmarks against the reference over the given frames: mean, p95, max, face-count mismatches.</summary>
@@ -261,6 +276,7 @@ internal static class TrackingDrift
         List<byte[]> frames,
         int n,
         List<int> cascades,
+        List<float> similarities,
         bool fromPrevious,
         BlazeFaceDetector detector,
         ShapePredictor predictor,
@@ -310,9 +326,10 @@ internal static class TrackingDrift
         }
 
         var lines = new List<string>();
-        foreach (var k in cascades)
+        var isEvent = new HashSet<int>(eventFrames);
+        foreach (var (k, minSimilarity) in cascades.SelectMany(k => similarities.Select(s => (k, s))))
         {
-            var run = Follow(perturbed, n, k, fromPrevious, detector, predictor, template, quality);
+            var run = Follow(perturbed, n, k, minSimilarity, fromPrevious, detector, predictor, template, quality);
             int followed = 0, caught = 0, ghosts = 0;
             double worst = 0;
             foreach (var e in eventFrames)
@@ -334,12 +351,73 @@ internal static class TrackingDrift
             }
 
             var (mean, p95, _, differs) = Compare(reference, run.Results, Enumerable.Range(0, perturbed.Count));
-            var line = string.Create(CultureInfo.InvariantCulture, $"| {Path.GetFileName(clip)} | {n} | {k} | {followed} | {caught} | {ghosts} | {differs} | {mean:F2} | {p95:F2} | {worst:F2} |");
+            var atEvents = eventFrames.Select(e => run.Similarity[e]).Where(x => !float.IsNaN(x)).Order().ToList();
+            var eventFigures = atEvents.Count == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{atEvents[^1]:F2} / {atEvents[atEvents.Count / 2]:F2}");
+            var line = string.Create(CultureInfo.InvariantCulture, $"| {Path.GetFileName(clip)} | {n} | {k} | {minSimilarity:0.##} | {followed} | {caught} | {ghosts} | {differs} | {run.Detections} | {mean:F2} | {p95:F2} | {worst:F2} | {eventFigures} | {SimilarityFigures(run.Similarity, i => !isEvent.Contains(i))} |");
             Console.WriteLine(line);
             lines.Add(line);
         }
 
         return lines;
+    }
+
+    /// <summary>The lowest and the 1st-percentile appearance similarity over the selected frames' followed faces.</summary>
+    private static string SimilarityFigures(List<float> similarity, Func<int, bool> include)
+    {
+        var values = similarity.Select((x, i) => (x, i)).Where(p => !float.IsNaN(p.x) && include(p.i)).Select(p => p.x).Order().ToList();
+        return values.Count == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{values[0]:F2} / {values[(int)(0.01 * (values.Count - 1))]:F2}");
+    }
+
+    /// <summary>
+    /// The appearance signature's CPU per face: <see cref="FaceSignature.Compute"/> on the aligned crop's inner face plus one
+    /// <see cref="FaceSignature.Similarity"/>, over the reference's faces (aligned once, outside the timing), 200 rounds.
+    /// </summary>
+    private static void SignatureCostProbe(FaceTemplate template, List<byte[]> frames, List<FaceAnalysis[]> reference)
+    {
+        var aligner = new FaceAligner(template);
+        var crops = new List<byte[]>();
+        foreach (var (r, i) in reference.Select((r, i) => (r, i)))
+        {
+            if (r.FirstOrDefault(a => a.IsPlausibleFace) is { } face)
+            {
+                crops.Add(aligner.Align(new BgrImage(frames[i], Width, Height, Width * 3), face.Landmarks).Image.Data.ToArray());
+            }
+        }
+
+        if (crops.Count == 0)
+        {
+            return;
+        }
+
+        var size = aligner.Size;
+        var region = FaceQualityGate.MeasurementRegion(size);
+        var previous = default(FaceSignature);
+        double sink = 0;
+        var process = Process.GetCurrentProcess();
+        const int Rounds = 200;
+        var start = TimeSpan.Zero;
+        for (var round = 0; round <= Rounds; round++)
+        {
+            if (round == 1)
+            {
+                process.Refresh();
+                start = process.TotalProcessorTime;
+            }
+
+            foreach (var crop in crops)
+            {
+                var signature = FaceSignature.Compute(new BgrImage(crop, size, size, size * 3), region);
+                var s = FaceSignature.Similarity(previous, signature);
+                sink += float.IsNaN(s) ? 0 : s;
+                previous = signature;
+            }
+        }
+
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - start;
+        var line = string.Create(CultureInfo.InvariantCulture, $"appearance signature + comparison: {cpu.TotalMicroseconds / (Rounds * crops.Count):F1} CPU µs per face ({crops.Count} aligned faces × {Rounds} rounds after a warm-up round, one thread; mean similarity of consecutive faces {sink / ((Rounds + 1) * crops.Count):F3})");
+        Console.WriteLine(line);
+        Probes.Add(line);
     }
 
     /// <summary>The frame moved <paramref name="dx"/> px to the right, black where it uncovers.</summary>

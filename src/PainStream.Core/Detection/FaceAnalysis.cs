@@ -35,6 +35,12 @@ public sealed record FaceAnalysis(BoxF Box, float DetectorScore, PointF[] Landma
     /// The patient stage awaits it before scoring the frame.
     /// </summary>
     public Scoring.PendingCropScore? CropScore { get; init; }
+
+    /// <summary>
+    /// Gets the grey signature of the face's aligned inner face, or an empty one when the face was not aligned (not a face) or
+    /// the analyser computes none. <c>Pipeline.FaceFollower</c> compares it between frames (the appearance check).
+    /// </summary>
+    public FaceSignature Signature { get; init; }
 }
 
 /// <summary>Analyses the faces of one frame. One instance per worker thread (implementations own scratch buffers).</summary>

@@ -13,7 +13,7 @@ namespace PainStream.Core.Pipeline;
 /// <b>Rules.</b> The detector runs when no face is followed (none found, or the last frame's faces were not plausible),
 /// when <see cref="RedetectEveryFrames"/> frames have gone by since it last ran (so a nurse walking in is seen within that
 /// many frames), when the frame size changed, and, on the same frame, when a followed face's fit degrades (not
-/// a plausible face, quality gate lost, centre or size jump). Otherwise every plausible face of the previous frame is followed: its search box for the shape
+/// a plausible face, quality gate lost, centre or size jump, or its appearance changed: see below). Otherwise every plausible face of the previous frame is followed: its search box for the shape
 /// predictor comes from its previous landmarks.
 /// </para>
 /// <para>
@@ -25,6 +25,13 @@ namespace PainStream.Core.Pipeline;
 /// (<see cref="DetectedFace.PriorLandmarks"/>), so the analyser can start the shape predictor from them
 /// (<c>Detection:FollowCascades</c>).
 /// </para>
+/// <para>
+/// <b>The appearance check.</b> A followed box on background (the face jumped away or left the picture) still yields a
+/// plausible 68-point shape near the previous keypoints, so the geometric checks rarely see it. Each analysis carries a grey
+/// signature of its aligned inner face (<see cref="FaceAnalysis.Signature"/>); a followed face whose new signature correlates
+/// with its previous frame's below <see cref="MinSimilarity"/> is degraded. The previous signature is the last frame's (detected
+/// or followed), so an expression that builds up over several frames is compared step by step.
+/// </para>
 /// </remarks>
 public sealed class FaceFollower
 {
@@ -33,6 +40,13 @@ public sealed class FaceFollower
 
     /// <summary>A followed face is degraded when its new landmarks' radius differs from the followed one by more than this factor (either way).</summary>
     public const float MaxScaleChange = 1.25f;
+
+    /// <summary>
+    /// The default <see cref="MinSimilarity"/>, chosen with <c>PainStream.Benchmarks --tracking-drift --min-similarity</c>
+    /// (README, performance: "The appearance check catches jumps and exits"): followed faces of the demo and moving-face clips
+    /// score at least 0.97 against their previous frame, neutral against the held grimace 0.79, jumps and exits at most 0.37.
+    /// </summary>
+    public const float DefaultMinSimilarity = 0.6f;
 
     private readonly List<Followed> _faces = [];
     private int _sinceDetection;
@@ -53,6 +67,18 @@ public sealed class FaceFollower
     /// <summary>Gets how many followed frames degraded and were detected again (a figure for the drift benchmark).</summary>
     public long Degraded { get; private set; }
 
+    /// <summary>
+    /// Gets the lowest correlation (<see cref="FaceSignature.Similarity"/>) a followed face's signature may have with its previous
+    /// frame's before the fit counts as degraded; −1 or less turns the appearance check off (the drift benchmark's baseline).
+    /// </summary>
+    public float MinSimilarity { get; init; } = DefaultMinSimilarity;
+
+    /// <summary>
+    /// Gets the lowest appearance similarity among the faces of the last <see cref="Tracked"/> call, or <see cref="float.NaN"/>
+    /// when none was compared (a figure for the drift benchmark).
+    /// </summary>
+    public float LastSimilarity { get; private set; } = float.NaN;
+
     /// <summary>Gets the number of faces followed now.</summary>
     public int Following => _faces.Count;
 
@@ -65,6 +91,7 @@ public sealed class FaceFollower
     /// <returns>The faces to analyse without detection, or <see langword="null"/>.</returns>
     public IReadOnlyList<DetectedFace>? Next(int width, int height)
     {
+        LastSimilarity = float.NaN;
         if (_faces.Count == 0 || width != _width || height != _height || _sinceDetection + 1 >= RedetectEveryFrames)
         {
             return null;
@@ -116,6 +143,7 @@ public sealed class FaceFollower
     {
         ArgumentNullException.ThrowIfNull(followed);
         ArgumentNullException.ThrowIfNull(analyses);
+        LastSimilarity = float.NaN;
         if (analyses.Count != followed.Count || followed.Count != _faces.Count)
         {
             _faces.Clear();
@@ -133,7 +161,7 @@ public sealed class FaceFollower
 
         for (var i = 0; i < analyses.Count; i++)
         {
-            _faces[i] = _faces[i].With(analyses[i].Landmarks);
+            _faces[i] = _faces[i].With(analyses[i]);
         }
 
         _sinceDetection++;
@@ -231,9 +259,10 @@ public sealed class FaceFollower
     /// <summary>
     /// The degradation rule: the new fit is not a plausible face (shape residual, or the landmarks left the previous
     /// keypoints), its quality gate fails where the detection's passed, or its landmarks' centre or size jumped
-    /// (<see cref="MaxCentreShift"/>, <see cref="MaxScaleChange"/>) from the previous landmarks'.
+    /// (<see cref="MaxCentreShift"/>, <see cref="MaxScaleChange"/>) from the previous landmarks', or its appearance changed
+    /// (signature correlation below <see cref="MinSimilarity"/>; not checked when either signature is empty).
     /// </summary>
-    private static bool IsDegraded(Followed previous, DetectedFace followed, FaceAnalysis analysis)
+    private bool IsDegraded(Followed previous, DetectedFace followed, FaceAnalysis analysis)
     {
         if (!analysis.IsPlausibleFace || (analysis.QualityIssue is not null && previous.QualityOk))
         {
@@ -248,7 +277,20 @@ public sealed class FaceFollower
         var expected = previous.Centre;
         var shift = MathF.Sqrt(((centre.X - expected.X) * (centre.X - expected.X)) + ((centre.Y - expected.Y) * (centre.Y - expected.Y)));
         var scale = radius / previous.Radius;
-        return shift > MaxCentreShift * followed.Box.Width || scale > MaxScaleChange || scale < 1 / MaxScaleChange;
+        if (shift > MaxCentreShift * followed.Box.Width || scale > MaxScaleChange || scale < 1 / MaxScaleChange)
+        {
+            return true;
+        }
+
+        var signature = analysis.Signature;
+        var similarity = FaceSignature.Similarity(previous.Signature, signature);
+        if (float.IsNaN(similarity))
+        {
+            return false;
+        }
+
+        LastSimilarity = float.IsNaN(LastSimilarity) ? similarity : MathF.Min(LastSimilarity, similarity);
+        return similarity < MinSimilarity;
     }
 
     /// <summary>The landmarks' centroid and RMS distance from it; false when there are too few or they are degenerate.</summary>
@@ -281,8 +323,8 @@ public sealed class FaceFollower
         return radius > 0 && float.IsFinite(radius) && float.IsFinite(centre.X) && float.IsFinite(centre.Y);
     }
 
-    /// <summary>One followed face: its detector box in landmark units, its score, its last landmarks.</summary>
-    private sealed record Followed(float Dx, float Dy, float W, float H, float Score, bool QualityOk, PointF[] Landmarks, PointF Centre, float Radius)
+    /// <summary>One followed face: its detector box in landmark units, its score, its last landmarks and appearance signature.</summary>
+    private sealed record Followed(float Dx, float Dy, float W, float H, float Score, bool QualityOk, PointF[] Landmarks, PointF Centre, float Radius, FaceSignature Signature)
     {
         public static Followed? TryCreate(DetectedFace face, FaceAnalysis analysis)
         {
@@ -293,11 +335,11 @@ public sealed class FaceFollower
 
             var box = face.Box;
             var bc = box.Center;
-            return new Followed((bc.X - c.X) / r, (bc.Y - c.Y) / r, box.Width / r, box.Height / r, face.Score, analysis.QualityIssue is null, analysis.Landmarks, c, r);
+            return new Followed((bc.X - c.X) / r, (bc.Y - c.Y) / r, box.Width / r, box.Height / r, face.Score, analysis.QualityIssue is null, analysis.Landmarks, c, r, analysis.Signature);
         }
 
-        public Followed With(PointF[] landmarks) =>
-            Frame68(landmarks, out var c, out var r) ? this with { Landmarks = landmarks, Centre = c, Radius = r } : this;
+        public Followed With(FaceAnalysis analysis) =>
+            Frame68(analysis.Landmarks, out var c, out var r) ? this with { Landmarks = analysis.Landmarks, Centre = c, Radius = r, Signature = analysis.Signature } : this;
 
         public DetectedFace Predict()
         {

@@ -14,7 +14,8 @@ namespace PainStream.Vision.Analysis;
 /// check (<see cref="FacePlausibility"/>: a detection that is not a face is reported with <see cref="FaceAnalysis.NotAFace"/>),
 /// alignment to the canonical template, head pose and the quality gate. One instance per detect worker (the aligner owns its crop buffer).
 /// A face followed from the previous frame (<see cref="DetectedFace.PriorLandmarks"/>) may run only the predictor's first
-/// cascades (<c>Detection:FollowCascades</c>, issue 14).
+/// cascades (<c>Detection:FollowCascades</c>, issue 14). Each aligned face carries the grey signature of its inner face
+/// (<see cref="FaceAnalysis.Signature"/>), by which the follower sees a followed box that slid onto background.
 /// </summary>
 /// <remarks>
 /// <b>Crops for learned scorers.</b> The aligned crop lives in the aligner's buffer only until the next face, and the frame
@@ -126,7 +127,11 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
             var aligned = _aligner.Align(image, landmarks);
             var quality = gate.Evaluate(aligned, pose);
             var crop = quality.IsOk && learned ? _crops!.Submit(camera!.Value, aligned.Image) : null;
-            result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, reported, quality.IsOk ? null : quality.Reason) { CropScore = crop };
+            result[i] = new FaceAnalysis(face.Box, face.Score, landmarks, reported, quality.IsOk ? null : quality.Reason)
+            {
+                CropScore = crop,
+                Signature = FaceSignature.Compute(aligned.Image, FaceQualityGate.MeasurementRegion(aligned.Image.Width)),
+            };
         }
 
         return result;

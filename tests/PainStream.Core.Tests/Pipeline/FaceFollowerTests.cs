@@ -210,12 +210,124 @@ public sealed class FaceFollowerTests
     }
 
     [Fact]
+    public void Tracked_SignatureChanged_IsDegradedAndFollowsNothing()
+    {
+        // The box slid onto background: same plausible shape in the same place, but another picture.
+        var tracker = new FaceFollower(5);
+        var landmarks = Landmarks(260, 170, 40);
+        tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, landmarks) with { Signature = Gradient(horizontal: true) }]);
+        var followed = tracker.Next(W, H)!;
+
+        Assert.False(tracker.Tracked(followed, [Analysis(followed[0].Box, landmarks) with { Signature = Gradient(horizontal: false) }]));
+        Assert.Equal(0, tracker.Following);
+        Assert.InRange(tracker.LastSimilarity, -0.1f, 0.1f);
+    }
+
+    [Fact]
+    public void Tracked_SignatureBrighterButTheSamePicture_Holds()
+    {
+        var tracker = new FaceFollower(5);
+        var landmarks = Landmarks(260, 170, 40);
+        tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, landmarks) with { Signature = Gradient(horizontal: true) }]);
+        var followed = tracker.Next(W, H)!;
+
+        Assert.True(tracker.Tracked(followed, [Analysis(followed[0].Box, landmarks) with { Signature = Gradient(horizontal: true, gain: 0.7f, offset: 60) }]));
+        Assert.Equal(1f, tracker.LastSimilarity, 0.01f);
+    }
+
+    [Fact]
+    public void Tracked_ComparesWithTheLastFollowedFrameNotTheDetection()
+    {
+        // An expression building up over frames: each step is close to the last, the end is far from the start.
+        var tracker = new FaceFollower(10) { MinSimilarity = 0.9f };
+        var landmarks = Landmarks(260, 170, 40);
+        tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, landmarks) with { Signature = Mixed(0) }]);
+        for (var step = 1; step <= 6; step++)
+        {
+            var followed = tracker.Next(W, H)!;
+            Assert.True(tracker.Tracked(followed, [Analysis(followed[0].Box, landmarks) with { Signature = Mixed(step / 6f) }]), $"step {step}");
+        }
+
+        Assert.True(FaceSignature.Similarity(Mixed(0), Mixed(1)) < 0.9f);
+    }
+
+    [Fact]
+    public void Tracked_AppearanceCheckOff_SignatureChangeHolds()
+    {
+        var tracker = new FaceFollower(5) { MinSimilarity = -1 };
+        var landmarks = Landmarks(260, 170, 40);
+        tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, landmarks) with { Signature = Gradient(horizontal: true) }]);
+        var followed = tracker.Next(W, H)!;
+
+        Assert.True(tracker.Tracked(followed, [Analysis(followed[0].Box, landmarks) with { Signature = Gradient(horizontal: false) }]));
+    }
+
+    [Fact]
+    public void Tracked_NoSignature_AppearanceNotChecked()
+    {
+        // An analyser that computes no signature (or a face that was not aligned): the geometric checks alone decide.
+        var tracker = new FaceFollower(5);
+        var landmarks = Landmarks(260, 170, 40);
+        tracker.Detected(W, H, [Face(DetectorBox)], [Analysis(DetectorBox, landmarks) with { Signature = Gradient(horizontal: true) }]);
+        var followed = tracker.Next(W, H)!;
+
+        Assert.True(tracker.Tracked(followed, [Analysis(followed[0].Box, landmarks)]));
+        Assert.True(float.IsNaN(tracker.LastSimilarity));
+    }
+
+    [Fact]
+    public void Run_SignatureChanged_DetectsTheSameFrame()
+    {
+        var tracker = new FaceFollower(5);
+        var calls = new Calls();
+        var landmarks = Landmarks(260, 170, 40);
+        tracker.Run(W, H, calls, c => c.Detect([Face(DetectorBox)]), (c, faces) => c.Analyze(faces, landmarks, signature: Gradient(horizontal: true)));
+
+        var second = tracker.Run(W, H, calls, c => c.Detect([]), (c, faces) => c.Analyze(faces, landmarks, signature: Gradient(horizontal: false)));
+
+        Assert.Equal(FaceSource.Detected, second.Source);
+        Assert.Empty(second.Faces);
+        Assert.Equal(1, tracker.Degraded);
+        Assert.Equal(2, calls.Detections);
+    }
+
+    [Fact]
     public void Constructor_ZeroFrames_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new FaceFollower(0));
 
     private static DetectedFace Face(BoxF box, float score = 0.9f) => new(box, score, []);
 
     private static FaceAnalysis Analysis(BoxF box, PointF[] landmarks, string? issue = null) => new(box, 0.9f, landmarks, null, issue);
+
+    /// <summary>A ramp of grey from 20 to 230 across (or down) the cells, scaled by <paramref name="gain"/> and shifted by <paramref name="offset"/>.</summary>
+    private static FaceSignature Gradient(bool horizontal, float gain = 1, float offset = 0)
+    {
+        var cells = new byte[FaceSignature.Length];
+        for (var r = 0; r < FaceSignature.Side; r++)
+        {
+            for (var c = 0; c < FaceSignature.Side; c++)
+            {
+                var t = (horizontal ? c : r) / (FaceSignature.Side - 1f);
+                cells[(r * FaceSignature.Side) + c] = (byte)Math.Clamp(MathF.Round(offset + (gain * (20 + (210 * t)))), 0, 255);
+            }
+        }
+
+        return FaceSignature.FromCells(cells);
+    }
+
+    /// <summary>The horizontal ramp turned step by step into the vertical one (<paramref name="t"/> from 0 to 1).</summary>
+    private static FaceSignature Mixed(float t)
+    {
+        var a = Gradient(horizontal: true).Cells;
+        var b = Gradient(horizontal: false).Cells;
+        var cells = new byte[FaceSignature.Length];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            cells[i] = (byte)MathF.Round(((1 - t) * a[i]) + (t * b[i]));
+        }
+
+        return FaceSignature.FromCells(cells);
+    }
 
     /// <summary>68 points spread around (<paramref name="cx"/>, <paramref name="cy"/>) with RMS radius <paramref name="radius"/>.</summary>
     private static PointF[] Landmarks(float cx, float cy, float radius)
@@ -251,10 +363,10 @@ public sealed class FaceFollowerTests
             return faces;
         }
 
-        public FaceAnalysis[] Analyze(IReadOnlyList<DetectedFace> faces, PointF[] landmarks, string? issue = null)
+        public FaceAnalysis[] Analyze(IReadOnlyList<DetectedFace> faces, PointF[] landmarks, string? issue = null, FaceSignature signature = default)
         {
             Analyses++;
-            return faces.Select(f => Analysis(f.Box, landmarks, issue)).ToArray();
+            return faces.Select(f => Analysis(f.Box, landmarks, issue) with { Signature = signature }).ToArray();
         }
     }
 }
