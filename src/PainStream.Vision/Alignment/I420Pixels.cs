@@ -17,7 +17,11 @@ public static class I420Pixels
     private const int Cug = 25675;
     private const int Cvg = 53279;
     private const int Cub = 132201;
-    private const int Round = 1 << 15;
+
+    // Not the +0.5 of exact rounding: ffmpeg 5.1's yuv420p → bgr24 (the bgr24 path's converter) comes out about 1.2 levels
+    // darker per channel on the demo clip; this bias (−0.7 level before the floor) brings the mean grey difference from
+    // 1.22 to 0.06 levels, so the two paths feed the predictor and the quality gate the same brightness.
+    private const int Round = -45875;
 
     /// <summary>
     /// Gets the full-range grey level of each limited-range luma byte: <c>(Y − 16) · 255 / 219</c>, rounded and clamped to 0–255,
@@ -65,6 +69,26 @@ public static class I420Pixels
                 o[(3 * x) + 2] = Clamp((c + (Cvr * e) + Round) >> 16);
             }
         }
+    }
+
+    /// <summary>
+    /// Gets dlib's grey level of one I420 sample: the truncated mean of the B, G and R bytes <see cref="ToBgr"/> makes of it, so
+    /// the landmark predictor reads on an I420 frame what it reads on the same frame delivered as BGR24.
+    /// </summary>
+    /// <param name="y">The luma byte.</param>
+    /// <param name="u">The U (Cb) byte of the pixel's 2×2 block.</param>
+    /// <param name="v">The V (Cr) byte of the pixel's 2×2 block.</param>
+    /// <returns>The grey level, 0–255.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int ChannelMean(byte y, byte u, byte v)
+    {
+        var c = (y - 16) * Cy;
+        var d = u - 128;
+        var e = v - 128;
+        var b = Math.Clamp((c + (Cub * d) + Round) >> 16, 0, 255);
+        var g = Math.Clamp((c - (Cug * d) - (Cvg * e) + Round) >> 16, 0, 255);
+        var r = Math.Clamp((c + (Cvr * e) + Round) >> 16, 0, 255);
+        return (b + g + r) / 3;
     }
 
     private static byte Clamp(int value) => (byte)Math.Clamp(value, 0, 255);

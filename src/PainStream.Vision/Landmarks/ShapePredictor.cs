@@ -344,7 +344,9 @@ public sealed class ShapePredictor
         var i420 = image.Format == FramePixelFormat.I420;
         var data = i420 ? image.Y.Data : image.Bgr.Data;
         var stride = i420 ? image.Y.Stride : image.Bgr.Stride;
-        var grey = I420Pixels.LumaToGrey;
+        var u = i420 ? image.U.Data : default;
+        var v = i420 ? image.V.Data : default;
+        var chromaStride = i420 ? image.U.Stride : 0;
         double width = image.Width, height = image.Height;
         for (var i = 0; i < pixels.Length; i++)
         {
@@ -363,8 +365,10 @@ public sealed class ShapePredictor
             {
                 if (i420)
                 {
-                    // The luma plane is the grey view: one byte, widened from limited to full range.
-                    pixels[i] = grey[data[((int)py * stride) + (int)px]];
+                    // The grey view: the luma byte plus the chroma pair of its 2x2 block, turned into the grey dlib reads
+                    // (the channel mean). Luma alone differs in weighting and moved landmarks 0.63 px on the demo clip.
+                    var c = ((int)(py / 2) * chromaStride) + (int)(px / 2);
+                    pixels[i] = I420Pixels.ChannelMean(data[((int)py * stride) + (int)px], u[c], v[c]);
                 }
                 else
                 {
