@@ -45,7 +45,7 @@ public sealed class FaceAligner
     private readonly FaceTemplate _template;
     private readonly PointF[] _templateFitPoints;
     private readonly byte[] _pixels;
-    private byte[] _roiPixels = [];
+    private readonly byte[] _planes;
 
     /// <summary>Initializes a new instance of the <see cref="FaceAligner"/> class.</summary>
     /// <param name="template">The template to align to; its <see cref="FaceTemplate.Size"/> is the crop size.</param>
@@ -60,6 +60,7 @@ public sealed class FaceAligner
         }
 
         _pixels = new byte[template.Size * template.Size * 3];
+        _planes = new byte[template.Size * template.Size * 3];
     }
 
     /// <summary>Gets the template faces are aligned to.</summary>
@@ -96,9 +97,8 @@ public sealed class FaceAligner
     public AlignedFace Align(BgrImage image, ReadOnlySpan<PointF> landmarks) => Align((FrameImage)image, landmarks);
 
     /// <summary>
-    /// Aligns one face of a frame in either pixel layout. For I420 only the source region the crop reads (the crop's corners
-    /// mapped back, plus a margin for the bilinear taps) is converted to BGR, into a buffer this aligner owns, then warped as
-    /// a BGR frame is.
+    /// Aligns one face of a frame in either pixel layout. For I420 the Y, U and V planes are warped into the crop one by one
+    /// and only the crop is converted to BGR.
     /// </summary>
     /// <param name="image">The source image the landmarks were found in.</param>
     /// <param name="landmarks">The face's 68 landmarks in <paramref name="image"/>'s pixel coordinates (iBUG 300-W order).</param>
@@ -110,24 +110,19 @@ public sealed class FaceAligner
         var size = _template.Size;
         if (image.Format == FramePixelFormat.I420)
         {
-            var region = image.CropOrigin(SourceRegion(transform, size, image.Width, image.Height));
-            var roi = image.Crop(region);
-            var bytes = roi.Width * roi.Height * 3;
-            if (_roiPixels.Length < bytes)
-            {
-                _roiPixels = new byte[Math.Max(bytes, _roiPixels.Length * 2)];
-            }
-
-            I420Pixels.ToBgr(roi, _roiPixels, roi.Width * 3);
-
-            // Source pixel (x, y) of the region is (x + X, y + Y) in the frame: fold the offset into the translation.
-            var shifted = new SimilarityTransform(
-                transform.A,
-                transform.B,
-                transform.Tx + (transform.A * region.X) - (transform.B * region.Y),
-                transform.Ty + (transform.B * region.X) + (transform.A * region.Y));
-            var source = new BgrImage(_roiPixels.AsSpan(0, bytes), roi.Width, roi.Height, roi.Width * 3);
-            NativeImaging.WarpAffine(source, shifted, _pixels, size, size, size * 3, InterpolationFlags.Linear, BorderTypes.Replicate);
+            // Each plane is warped straight into the crop (no region of the frame is converted): luma by the face's
+            // transform, chroma by the same transform after mapping chroma sample (i, j) to its luma centre (2i + ½, 2j + ½).
+            // Only the crop's size² pixels are then turned into BGR, as ffmpeg's bgr24 conversion would.
+            var area = size * size;
+            NativeImaging.WarpAffine(image.Y, transform, _planes.AsSpan(0, area), size, size, size, InterpolationFlags.Linear, BorderTypes.Replicate);
+            var chroma = new SimilarityTransform(
+                2 * transform.A,
+                2 * transform.B,
+                transform.Tx + (0.5 * transform.A) - (0.5 * transform.B),
+                transform.Ty + (0.5 * transform.B) + (0.5 * transform.A));
+            NativeImaging.WarpAffine(image.U, chroma, _planes.AsSpan(area, area), size, size, size, InterpolationFlags.Linear, BorderTypes.Replicate);
+            NativeImaging.WarpAffine(image.V, chroma, _planes.AsSpan(2 * area, area), size, size, size, InterpolationFlags.Linear, BorderTypes.Replicate);
+            I420Pixels.ToBgr(_planes.AsSpan(0, area), _planes.AsSpan(area, area), _planes.AsSpan(2 * area, area), _pixels);
         }
         else
         {
@@ -140,27 +135,6 @@ public sealed class FaceAligner
             transform.Apply(Face68.LeftEyeCentre(landmarks)),
             Face68.OuterCornerDistance(landmarks),
             new BgrImage(_pixels, size, size, size * 3));
-    }
-
-    /// <summary>The frame pixels a <paramref name="size"/>-pixel crop reads through <paramref name="transform"/>, with a 2-pixel margin, clamped to the frame.</summary>
-    internal static PixelRect SourceRegion(SimilarityTransform transform, int size, int width, int height)
-    {
-        var inverse = transform.Inverse();
-        double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
-        for (var corner = 0; corner < 4; corner++)
-        {
-            var p = inverse.Apply(new PointF((corner & 1) == 0 ? 0 : size, (corner & 2) == 0 ? 0 : size));
-            minX = Math.Min(minX, p.X);
-            minY = Math.Min(minY, p.Y);
-            maxX = Math.Max(maxX, p.X);
-            maxY = Math.Max(maxY, p.Y);
-        }
-
-        var x0 = (int)Math.Clamp(Math.Floor(minX) - 2, 0, width - 1);
-        var y0 = (int)Math.Clamp(Math.Floor(minY) - 2, 0, height - 1);
-        var x1 = (int)Math.Clamp(Math.Ceiling(maxX) + 3, x0 + 1, width);
-        var y1 = (int)Math.Clamp(Math.Ceiling(maxY) + 3, y0 + 1, height);
-        return new PixelRect(x0, y0, x1 - x0, y1 - y0);
     }
 
     private static void ThrowTooFewLandmarks(int count, string paramName) =>

@@ -71,8 +71,31 @@ public static class I420Pixels
         }
     }
 
+    /// <summary>Converts full-resolution Y, U and V planes of the same size (one sample of each per pixel) to packed BGR24.</summary>
+    /// <param name="y">Luma, one byte per pixel.</param>
+    /// <param name="u">U (Cb), as long as <paramref name="y"/>.</param>
+    /// <param name="v">V (Cr), as long as <paramref name="y"/>.</param>
+    /// <param name="bgr">At least three times as long as <paramref name="y"/>.</param>
+    public static void ToBgr(ReadOnlySpan<byte> y, ReadOnlySpan<byte> u, ReadOnlySpan<byte> v, Span<byte> bgr)
+    {
+        if (u.Length < y.Length || v.Length < y.Length || bgr.Length < y.Length * 3)
+        {
+            throw new ArgumentException("The planes and the destination must cover the luma plane.", nameof(bgr));
+        }
+
+        for (var i = 0; i < y.Length; i++)
+        {
+            var c = (y[i] - 16) * Cy;
+            var d = u[i] - 128;
+            var e = v[i] - 128;
+            bgr[3 * i] = Clamp((c + (Cub * d) + Round) >> 16);
+            bgr[(3 * i) + 1] = Clamp((c - (Cug * d) - (Cvg * e) + Round) >> 16);
+            bgr[(3 * i) + 2] = Clamp((c + (Cvr * e) + Round) >> 16);
+        }
+    }
+
     /// <summary>
-    /// Gets dlib's grey level of one I420 sample: the truncated mean of the B, G and R bytes <see cref="ToBgr"/> makes of it, so
+    /// Gets dlib's grey level of one I420 sample: the truncated mean of the B, G and R bytes <see cref="ToBgr(FrameImage, Span{byte}, int)"/> makes of it, so
     /// the landmark predictor reads on an I420 frame what it reads on the same frame delivered as BGR24.
     /// </summary>
     /// <param name="y">The luma byte.</param>
