@@ -77,6 +77,16 @@ public readonly ref struct FrameImage
     /// <param name="bgr">The pixels.</param>
     public static implicit operator FrameImage(BgrImage bgr) => new(bgr);
 
+    /// <summary>Gets a view of <paramref name="frame"/>'s pixels in its own format: packed BGR, or the three I420 plane views.</summary>
+    /// <param name="frame">The frame.</param>
+    /// <returns>The view; valid while the frame is not disposed.</returns>
+    /// <exception cref="ObjectDisposedException">The frame was disposed.</exception>
+    public static FrameImage Of(Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return FromBuffer(frame.Pixels, frame.Format, frame.Width, frame.Height);
+    }
+
     /// <summary>Wraps a whole frame's bytes laid out as <paramref name="format"/> (what ffmpeg writes to its pipe).</summary>
     /// <param name="data">At least <see cref="FramePixelFormats.FrameBytes"/> bytes.</param>
     /// <param name="format">The layout.</param>

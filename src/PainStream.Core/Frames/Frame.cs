@@ -62,10 +62,6 @@ public sealed class Frame : IDisposable
     /// <exception cref="ObjectDisposedException">The frame was disposed.</exception>
     public Memory<byte> Memory => Buffer.AsMemory(0, Length);
 
-    /// <summary>Gets a view of the pixels in the frame's own format: packed BGR, or the three I420 plane views.</summary>
-    /// <exception cref="ObjectDisposedException">The frame was disposed.</exception>
-    public Detection.FrameImage Image => Detection.FrameImage.FromBuffer(Pixels, Format, Width, Height);
-
     /// <summary>Gets a value indicating whether the frame's buffer has been returned to the pool.</summary>
     public bool IsDisposed => Volatile.Read(ref _buffer) is null;
 

@@ -243,7 +243,7 @@ public sealed class DetectStage
                         frame.Width,
                         frame.Height,
                         (Analyzer: analyzer, Frame: frame),
-                        static (s, faces) => s.Analyzer.Analyze(s.Frame.Camera, s.Frame.Image, faces));
+                        static (s, faces) => s.Analyzer.Analyze(s.Frame.Camera, FrameImage.Of(s.Frame), faces));
                     if (followed is { } f)
                     {
                         item.Faces = f.Faces;
@@ -289,7 +289,7 @@ public sealed class DetectStage
             {
                 // An I420 view starts on even pixels (one chroma sample per 2x2): the tile is widened to the view the detector
                 // really reads, so faces map back to the frame by the right offset.
-                work.Images.Add(frame, frame.Format == FramePixelFormat.I420 ? frame.Image.CropOrigin(tile) : tile);
+                work.Images.Add(frame, frame.Format == FramePixelFormat.I420 ? FrameImage.Of(frame).CropOrigin(tile) : tile);
             }
         }
 
@@ -362,7 +362,7 @@ public sealed class DetectStage
             try
             {
                 var faces = Gathered(item, frame);
-                var analyses = analyzer?.Analyze(frame.Camera, frame.Image, faces);
+                var analyses = analyzer?.Analyze(frame.Camera, FrameImage.Of(frame), faces);
                 item.Tracker?.Detected(frame.Width, frame.Height, faces, analyses);
                 item.Faces = faces;
                 item.Analyses = analyses;
@@ -681,7 +681,7 @@ public sealed class DetectStage
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
             var (frame, tile) = _tiles[_start + index];
-            var image = frame.Image;
+            var image = FrameImage.Of(frame);
             return tile == new PixelRect(0, 0, frame.Width, frame.Height) ? image : image.Crop(tile);
         }
     }

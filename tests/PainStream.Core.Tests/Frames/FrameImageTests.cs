@@ -115,7 +115,7 @@ public sealed class FrameImageTests
         Assert.Equal(640 * 360 * 3 / 2, frame.Length);
         Assert.Equal(frame.Length, frame.Memory.Length);
         frame.Pixels[(640 * 360) + 5] = 77;
-        Assert.Equal(77, frame.Image.U.Data[5]);
+        Assert.Equal(77, FrameImage.Of(frame).U.Data[5]);
         Assert.Equal(640 * 360 * 3, pool.Rent(new CameraId("c"), 640, 360).Length);
         Assert.Throws<ArgumentException>(() => pool.Rent(new CameraId("c"), 641, 360, FramePixelFormat.I420));
     }
@@ -126,7 +126,7 @@ public sealed class FrameImageTests
         var frame = new FramePool().Rent(new CameraId("c"), W, H, FramePixelFormat.I420);
         frame.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => frame.Image.Width);
+        Assert.Throws<ObjectDisposedException>(() => FrameImage.Of(frame).Width);
     }
 
     [Theory]
