@@ -7,7 +7,7 @@ using PainStream.Vision.Detection;
 namespace PainStream.Benchmarks;
 
 /// <summary>
-/// One full <see cref="BlazeFaceDetector.Detect"/> call on a 640x360 frame with one face (the astronaut): letterbox and
+/// One full <see cref="BlazeFaceDetector.Detect(BgrImage)"/> call on a 640x360 frame with one face (the astronaut): letterbox and
 /// tensor prep, the ONNX Runtime run on one CPU thread, anchor decode, weighted NMS and the result list. One operation is one
 /// frame.
 /// </summary>

@@ -48,7 +48,9 @@ internal sealed class LoadOptions
           --gop S                key frame interval of the generated clips in seconds (default 2)
           --analysis WxH         analysis size ffmpeg scales to (default 640x360, the daemon's default)
           --pix-fmt F            decode-only scenario's output pixel format: bgr24 (the daemon's), yuv420p, nv12 or
-                                 gray (default bgr24); the pipeline scenario always runs the daemon's bgr24
+                                 gray (default bgr24)
+          --daemon-pix-fmt F     Capture:PixelFormat for the daemon in the pipeline and alert-latency scenarios:
+                                 bgr24 or i420 (default: the daemon's default)
           --min-fps-ratio R      a camera holds when analysed fps >= R * fps (default 0.95)
           --max-drop-ratio R     and frames dropped <= R * frames captured (default 0.01)
           --no-early-stop        keep sweeping a size after a camera count fails
@@ -132,6 +134,9 @@ internal sealed class LoadOptions
 
     /// <summary>Gets the daemon's <c>Detection:RedetectEveryFrames</c>, or <see langword="null"/> for its default.</summary>
     public int? RedetectEveryFrames { get; private set; }
+
+    /// <summary>Gets the daemon's <c>Capture:PixelFormat</c> (<c>bgr24</c> or <c>i420</c>), or <see langword="null"/> for its default.</summary>
+    public string? DaemonPixelFormat { get; private set; }
 
     /// <summary>Gets a value indicating whether the sweep plays the earlier clip, whose face the detector does not find (detection only).</summary>
     public bool LegacyClip { get; private set; }
@@ -239,6 +244,12 @@ internal sealed class LoadOptions
                     o.PixelFormat = format is "bgr24" or "yuv420p" or "nv12" or "gray"
                         ? format
                         : throw new ArgumentException($"--pix-fmt takes bgr24, yuv420p, nv12 or gray, not '{format}'.");
+                    break;
+                case "--daemon-pix-fmt":
+                    var daemonFormat = Next();
+                    o.DaemonPixelFormat = daemonFormat is "bgr24" or "i420"
+                        ? daemonFormat
+                        : throw new ArgumentException($"--daemon-pix-fmt takes bgr24 or i420, not '{daemonFormat}'.");
                     break;
                 case "--redetect-every": o.RedetectEveryFrames = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--min-fps-ratio": o.MinFpsRatio = Number(); break;

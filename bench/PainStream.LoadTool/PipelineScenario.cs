@@ -345,6 +345,11 @@ internal static class PipelineScenario
             root["Detection"] = new JsonObject { ["Workers"] = workers };
         }
 
+        if (options.DaemonPixelFormat is { } pixelFormat)
+        {
+            ((JsonObject)root["Capture"]!)["PixelFormat"] = pixelFormat;
+        }
+
         if (options.RedetectEveryFrames is { } every)
         {
             var detection = root["Detection"] as JsonObject ?? new JsonObject();

@@ -368,7 +368,7 @@ public sealed partial class CameraCapture : IAsyncDisposable
         {
             while (true)
             {
-                var frame = _pool.Rent(camera, width, height);
+                var frame = _pool.Rent(camera, width, height, _options.PixelFormat);
                 try
                 {
                     await reader.ReadExactlyAsync(frame.Memory);

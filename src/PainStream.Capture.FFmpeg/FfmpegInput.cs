@@ -3,6 +3,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using PainStream.Core.Cameras;
+using PainStream.Core.Frames;
 using PainStream.Core.Options;
 
 namespace PainStream.Capture.FFmpeg;
@@ -156,7 +157,8 @@ internal sealed record FfmpegInput(FfmpegInputKind Kind, string Target)
             args.AddRange(["-vf", $"fps={fps}," + scale]);
         }
 
-        args.AddRange(["-pix_fmt", "bgr24", "-f", "rawvideo", "pipe:1"]);
+        // Capture:PixelFormat (issue 14 item 3): yuv420p is what H.264 decodes to, so ffmpeg converts no colour at all.
+        args.AddRange(["-pix_fmt", FramePixelFormats.FfmpegName(options.PixelFormat), "-f", "rawvideo", "pipe:1"]);
         return args;
     }
 

@@ -31,6 +31,18 @@ public sealed class FfmpegInputTests
     }
 
     [Fact]
+    public void BuildArguments_PixelFormatI420_AsksForYuv420p()
+    {
+        Assert.True(FfmpegInput.TryParse("rtsp://10.1.2.3/s", out var input, out _));
+        var capture = new CaptureOptions { PixelFormat = Core.Frames.FramePixelFormat.I420 };
+        var settings = CaptureHarness.Camera("cam", "rtsp://10.1.2.3/s", capture);
+
+        var args = input.BuildArguments(settings, capture);
+
+        Assert.Equal(["-pix_fmt", "yuv420p", "-f", "rawvideo", "pipe:1"], args.TakeLast(5));
+    }
+
+    [Fact]
     public void BuildArguments_BedsAnalysis_DecodesAtTheBedsSize_FrameAnalysisAtTheCaptureSize()
     {
         Assert.True(FfmpegInput.TryParse("rtsp://10.1.2.3/s", out var input, out _));

@@ -703,6 +703,24 @@ public sealed class ConfigCheckerTests
         Assert.Contains(problems, p => p.Contains("BedsWidth and BedsHeight must be even", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Check_PixelFormat_UnknownValueOrI420WithAnOddSize_NamesTheKey()
+    {
+        var values = new Dictionary<string, string?> { ["Cameras:w3:Url"] = "rtsp://10.0.0.3/s", ["Capture:PixelFormat"] = "nv12" };
+        var problems = ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out var settings);
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.StartsWith("Capture:PixelFormat", StringComparison.Ordinal) && p.Contains("I420", StringComparison.Ordinal));
+
+        values["Capture:PixelFormat"] = "i420";
+        Assert.Empty(ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out settings));
+        Assert.Equal(Core.Frames.FramePixelFormat.I420, settings!.Capture.PixelFormat);
+
+        values["Capture:Width"] = "639";
+        problems = ConfigChecker.Check(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), out settings);
+        Assert.Null(settings);
+        Assert.Contains(problems, p => p.Contains("Capture:Width", StringComparison.Ordinal) && p.Contains("i420", StringComparison.Ordinal));
+    }
+
     private static IConfigurationRoot Json(string json)
     {
         var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));

@@ -75,6 +75,37 @@ public sealed partial class PainAlertEndToEndTests(GrimaceClip clip) : IClassFix
         await AssertEveryPayloadMatchesItsSchemaAsync(probe.Messages);
     }
 
+    /// <summary>
+    /// Issue 14 item 3: the same clip with <c>Capture:PixelFormat</c> = <c>i420</c> (ffmpeg delivers yuv420p; the detector,
+    /// landmarks and aligner read the planes) learns the baseline and raises and ends the same pain alert.
+    /// </summary>
+    [Fact]
+    public async Task GrimaceClip_CapturedAsI420_PublishesThePainAlertNewThenEnd()
+    {
+        await using var broker = await Mosquitto.StartAsync(cancellationToken: Ct);
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, "painstream/#", cancellationToken: Ct);
+        await using var camera = await StartClipCameraAsync();
+        var config = PainConfig(camera.Url, Scenario.ExternalBroker(broker.Port));
+        ((Dictionary<string, object>)config["Capture"])["PixelFormat"] = "i420";
+        await using var daemon = DaemonProcess.Start(config);
+
+        var started = await probe.WaitForAsync(m => IsEvent(m, "new"), timeout: NewTimeout);
+        var id = Scenario.Json(started, "id")!;
+        await probe.WaitForAsync(m => IsEvent(m, "end") && Scenario.Json(m, "id") == id, started.Index, EndTimeout);
+
+        // The daemon's ffmpeg for this camera (its URL has this test's port) was asked for yuv420p.
+        Assert.Contains(FfmpegCommandLines(camera.Url), c => c.Contains("-pix_fmt yuv420p -f rawvideo pipe:1", StringComparison.Ordinal));
+        using (var alert = JsonDocument.Parse(started.Payload))
+        {
+            Assert.Equal("pain", alert.RootElement.GetProperty("reason").GetString());
+            Assert.True(alert.RootElement.GetProperty("peak").GetDouble() >= 4, started.Payload);
+        }
+
+        var neutral = Scores(probe.Messages.Where(m => m.Index < started.Index)).Where(s => s.Quality == "ok").ToList();
+        Assert.True(neutral.Count >= 3, probe.Describe());
+        Assert.True(neutral.Take(3).All(s => s.Pspi < 1), string.Join(", ", neutral.Select(s => s.Pspi)));
+    }
+
     [Fact]
     public async Task GrimaceClip_WithTheExampleModelSelectedForTheCamera_DrivesTheSameAlertFlow()
     {
@@ -271,6 +302,33 @@ public sealed partial class PainAlertEndToEndTests(GrimaceClip clip) : IClassFix
         };
         config["Scoring"] = new Dictionary<string, object> { ["BaselineMinSeconds"] = 5 };
         return config;
+    }
+
+    /// <summary>The command lines of the running processes that read <paramref name="url"/> (the daemon's ffmpeg children).</summary>
+    private static List<string> FfmpegCommandLines(string url)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var line = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (line.Contains(url, StringComparison.Ordinal) && line.Contains("rawvideo", StringComparison.Ordinal))
+                {
+                    found.Add(line);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours.
+            }
+        }
+
+        return found;
     }
 
     private static bool IsEvent(ProbeMessage message, string type) =>

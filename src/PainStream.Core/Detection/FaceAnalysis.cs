@@ -58,4 +58,18 @@ public interface IFaceAnalyzer
     /// <param name="faces">The faces found in it.</param>
     /// <returns>One analysis per face, in the same order.</returns>
     IReadOnlyList<FaceAnalysis> Analyze(Frames.CameraId camera, BgrImage image, IReadOnlyList<DetectedFace> faces) => Analyze(image, faces);
+
+    /// <summary>
+    /// Analyses each face of a frame view of either pixel layout (<c>Capture:PixelFormat</c>). The default hands BGR views to
+    /// <see cref="Analyze(Frames.CameraId, BgrImage, IReadOnlyList{DetectedFace})"/> and refuses I420; the product's analyser
+    /// reads the luma plane for landmarks and converts only the face's region to colour.
+    /// </summary>
+    /// <param name="camera">The camera the frame comes from.</param>
+    /// <param name="image">The whole frame.</param>
+    /// <param name="faces">The faces found in it.</param>
+    /// <returns>One analysis per face, in the same order.</returns>
+    /// <exception cref="NotSupportedException">The image is I420 and this analyser reads BGR only.</exception>
+    IReadOnlyList<FaceAnalysis> Analyze(Frames.CameraId camera, FrameImage image, IReadOnlyList<DetectedFace> faces) => image.Format == Frames.FramePixelFormat.Bgr24
+        ? Analyze(camera, image.Bgr, faces)
+        : throw new NotSupportedException("This face analyser reads BGR frames only; set Capture:PixelFormat to bgr24.");
 }

@@ -4,7 +4,7 @@ namespace PainStream.Core.Detection;
 
 /// <summary>Finds faces in a BGR image.</summary>
 /// <remarks>
-/// Implementations are thread-safe: the detect stage calls <see cref="Detect"/> and <see cref="DetectBatch"/> from several
+/// Implementations are thread-safe: the detect stage calls <see cref="Detect(BgrImage)"/> and <see cref="DetectBatch"/> from several
 /// workers at once. A detector owns its native resources (an ONNX session, a cascade) and releases them on
 /// <see cref="IDisposable.Dispose"/>.
 /// </remarks>
@@ -19,9 +19,20 @@ public interface IFaceDetector : IDisposable
     IReadOnlyList<DetectedFace> Detect(BgrImage image);
 
     /// <summary>
+    /// Detects faces in a frame view of either pixel layout (<c>Capture:PixelFormat</c>). The default hands BGR views to
+    /// <see cref="Detect(BgrImage)"/> and refuses I420; the product's detectors (BlazeFace, Haar) read I420 planes directly.
+    /// </summary>
+    /// <param name="image">The image, possibly a region of interest of a larger frame.</param>
+    /// <returns>The faces, with boxes and keypoints in <paramref name="image"/>'s coordinates, best score first.</returns>
+    /// <exception cref="NotSupportedException">The image is I420 and this detector reads BGR only.</exception>
+    IReadOnlyList<DetectedFace> Detect(FrameImage image) => image.Format == Frames.FramePixelFormat.Bgr24
+        ? Detect(image.Bgr)
+        : throw new NotSupportedException($"The face detector '{Name}' reads BGR frames only; set Capture:PixelFormat to bgr24.");
+
+    /// <summary>
     /// Detects faces in every image of <paramref name="images"/>: <paramref name="results"/>[i] receives what
-    /// <see cref="Detect"/> returns for image i. A detector with a batched model (BlazeFace) runs the images through it
-    /// together, as few runs as its own batch cap allows; the default runs <see cref="Detect"/> once per image.
+    /// <see cref="Detect(BgrImage)"/> returns for image i. A detector with a batched model (BlazeFace) runs the images through it
+    /// together, as few runs as its own batch cap allows; the default runs <see cref="Detect(BgrImage)"/> once per image.
     /// </summary>
     /// <param name="images">The images; an empty batch does nothing.</param>
     /// <param name="results">Receives one list per image, in order; at least <see cref="IBgrImageBatch.Count"/> long.</param>
@@ -35,7 +46,7 @@ public interface IFaceDetector : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, images.Count, nameof(results));
         for (var i = 0; i < images.Count; i++)
         {
-            results[i] = Detect(images.GetImage(i));
+            results[i] = Detect(images.GetFrameImage(i));
         }
     }
 }
@@ -54,4 +65,9 @@ public interface IBgrImageBatch
     /// <param name="index">From 0 to <see cref="Count"/> - 1.</param>
     /// <returns>The image.</returns>
     BgrImage GetImage(int index);
+
+    /// <summary>Gets the view of image <paramref name="index"/> in its own pixel layout (BGR or I420); by default <see cref="GetImage"/>.</summary>
+    /// <param name="index">From 0 to <see cref="Count"/> - 1.</param>
+    /// <returns>The image.</returns>
+    FrameImage GetFrameImage(int index) => GetImage(index);
 }

@@ -3,7 +3,7 @@
 namespace PainStream.Core.Frames;
 
 /// <summary>
-/// One decoded video frame in packed BGR24, backed by a buffer rented from a <see cref="FramePool"/>.
+/// One decoded video frame in packed BGR24 or planar I420 (<see cref="Format"/>), backed by a buffer rented from a <see cref="FramePool"/>.
 /// </summary>
 /// <remarks>
 /// A frame has exactly one owner at a time: the capture loop until it is written to the capture channel, then the
@@ -16,8 +16,10 @@ public sealed class Frame : IDisposable
     private readonly FramePool _pool;
     private byte[]? _buffer;
 
-    internal Frame(FramePool pool, byte[] buffer, CameraId camera, int width, int height)
+    internal Frame(FramePool pool, byte[] buffer, CameraId camera, int width, int height, FramePixelFormat format = FramePixelFormat.Bgr24)
     {
+        Format = format;
+        Length = FramePixelFormats.FrameBytes(format, width, height);
         _pool = pool;
         _buffer = buffer;
         Camera = camera;
@@ -34,11 +36,14 @@ public sealed class Frame : IDisposable
     /// <summary>Gets the frame height in pixels.</summary>
     public int Height { get; }
 
-    /// <summary>Gets the row stride in bytes (packed BGR24: <c>Width * 3</c>).</summary>
-    public int Stride => Width * 3;
+    /// <summary>Gets the layout of <see cref="Pixels"/> (<c>Capture:PixelFormat</c>).</summary>
+    public FramePixelFormat Format { get; }
 
-    /// <summary>Gets the number of pixel bytes.</summary>
-    public int Length => Stride * Height;
+    /// <summary>Gets the row stride in bytes of a BGR24 frame (<c>Width * 3</c>); for I420 the luma plane's (<c>Width</c>).</summary>
+    public int Stride => Format == FramePixelFormat.Bgr24 ? Width * 3 : Width;
+
+    /// <summary>Gets the number of pixel bytes (BGR24: <c>W×H×3</c>; I420: <c>W×H×3/2</c>).</summary>
+    public int Length { get; }
 
     /// <summary>Gets the per-camera sequence number, starting at 1 for each capture session.</summary>
     public long Sequence { get; private set; }
@@ -49,7 +54,7 @@ public sealed class Frame : IDisposable
     /// <summary>Gets the monotonic <see cref="TimeProvider.GetTimestamp"/> at capture, for latency measurement.</summary>
     public long CaptureTimestamp { get; private set; }
 
-    /// <summary>Gets the pixel bytes (BGR24, row-major, <see cref="Stride"/> bytes per row).</summary>
+    /// <summary>Gets the pixel bytes in <see cref="Format"/> (BGR24 row-major; or the Y, U and V planes one after the other).</summary>
     /// <exception cref="ObjectDisposedException">The frame was disposed.</exception>
     public Span<byte> Pixels => Buffer.AsSpan(0, Length);
 

@@ -24,21 +24,27 @@ public sealed class FramePool
     /// <summary>Gets the number of frames rented since the pool was created.</summary>
     public long Rented => Interlocked.Read(ref _rented);
 
-    /// <summary>Rents a frame for <paramref name="camera"/> with room for <paramref name="width"/> x <paramref name="height"/> BGR24 pixels.</summary>
+    /// <summary>Rents a frame for <paramref name="camera"/> with room for <paramref name="width"/> x <paramref name="height"/> pixels in <paramref name="format"/>.</summary>
     /// <param name="camera">The camera the frame will belong to.</param>
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
+    /// <param name="format">The pixel layout (<c>Capture:PixelFormat</c>); I420 needs an even width and height.</param>
     /// <returns>A frame the caller owns and must dispose.</returns>
-    public Frame Rent(CameraId camera, int width, int height)
+    public Frame Rent(CameraId camera, int width, int height, FramePixelFormat format = FramePixelFormat.Bgr24)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        var length = checked(width * height * 3);
+        if (format == FramePixelFormat.I420 && (width % 2 != 0 || height % 2 != 0))
+        {
+            throw new ArgumentException($"An I420 frame needs an even width and height (got {width}x{height}).", nameof(width));
+        }
+
+        var length = FramePixelFormats.FrameBytes(format, width, height);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, MaxFrameBytes, nameof(width));
         var buffer = _arrays.Rent(length);
         Interlocked.Increment(ref _outstanding);
         Interlocked.Increment(ref _rented);
-        return new Frame(this, buffer, camera, width, height);
+        return new Frame(this, buffer, camera, width, height, format);
     }
 
     internal void Return(byte[] buffer)

@@ -2,6 +2,7 @@
 
 using System.ComponentModel.DataAnnotations;
 using PainStream.Core.Cameras;
+using PainStream.Core.Frames;
 
 namespace PainStream.Core.Options;
 
@@ -88,6 +89,14 @@ public sealed class CaptureOptions
     /// <value>The default value is <see cref="HardwareDecodeKind.None"/>.</value>
     /// </summary>
     public HardwareDecodeKind HardwareDecode { get; set; } = HardwareDecodeKind.None;
+
+    /// <summary>
+    /// Gets or sets the pixel format ffmpeg delivers frames in: <c>bgr24</c> (packed BGR) or <c>i420</c> (planar YUV 4:2:0, what
+    /// H.264 decodes to: half the bytes, no colour conversion in ffmpeg; landmarks read the luma plane and the detector converts
+    /// only its 128/256-pixel input). <c>i420</c> needs an even <see cref="Width"/>, <see cref="Height"/>, <see cref="BedsWidth"/>
+    /// and <see cref="BedsHeight"/>. Needs a restart, as every <c>Capture</c> key. <value>The default value is <c>bgr24</c>.</value>
+    /// </summary>
+    public FramePixelFormat PixelFormat { get; set; } = FramePixelFormat.Bgr24;
 
     /// <summary>The picture size a camera analyses in <paramref name="mode"/>: <c>Width</c>×<c>Height</c> for the whole frame,
     /// <c>BedsWidth</c>×<c>BedsHeight</c> for per-bed analysis.</summary>

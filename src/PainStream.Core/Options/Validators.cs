@@ -127,6 +127,19 @@ public sealed class CaptureOptionsRulesValidator : IValidateOptions<CaptureOptio
             builder.AddError("BedsWidth and BedsHeight must be even (ffmpeg's scaler and most decoders need it)", CaptureOptions.SectionName);
         }
 
+        if (options.PixelFormat == Frames.FramePixelFormat.I420)
+        {
+            // Issue 14 item 3: one chroma sample per 2x2 pixels, so every analysis size must be even.
+            (string Key, int Value)[] sizes = [(nameof(CaptureOptions.Width), options.Width), (nameof(CaptureOptions.Height), options.Height), (nameof(CaptureOptions.BedsWidth), options.BedsWidth), (nameof(CaptureOptions.BedsHeight), options.BedsHeight)];
+            foreach (var (key, value) in sizes)
+            {
+                if (value % 2 != 0)
+                {
+                    builder.AddError($"must be even when Capture:PixelFormat is i420 (got {value})", $"{CaptureOptions.SectionName}:{key}");
+                }
+            }
+        }
+
         return builder.Build();
     }
 }

@@ -243,7 +243,7 @@ public sealed class DetectStage
                         frame.Width,
                         frame.Height,
                         (Analyzer: analyzer, Frame: frame),
-                        static (s, faces) => s.Analyzer.Analyze(s.Frame.Camera, new BgrImage(s.Frame.Pixels, s.Frame.Width, s.Frame.Height, s.Frame.Stride), faces));
+                        static (s, faces) => s.Analyzer.Analyze(s.Frame.Camera, FrameImage.Of(s.Frame), faces));
                     if (followed is { } f)
                     {
                         item.Faces = f.Faces;
@@ -287,7 +287,9 @@ public sealed class DetectStage
             AnalysisTiles.Split(settings, frame.Width, frame.Height, work.Tiles);
             foreach (var tile in work.Tiles)
             {
-                work.Images.Add(frame, tile);
+                // An I420 view starts on even pixels (one chroma sample per 2x2): the tile is widened to the view the detector
+                // really reads, so faces map back to the frame by the right offset.
+                work.Images.Add(frame, frame.Format == FramePixelFormat.I420 ? FrameImage.Of(frame).CropOrigin(tile) : tile);
             }
         }
 
@@ -360,7 +362,7 @@ public sealed class DetectStage
             try
             {
                 var faces = Gathered(item, frame);
-                var analyses = analyzer?.Analyze(frame.Camera, new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride), faces);
+                var analyses = analyzer?.Analyze(frame.Camera, FrameImage.Of(frame), faces);
                 item.Tracker?.Detected(frame.Width, frame.Height, faces, analyses);
                 item.Faces = faces;
                 item.Analyses = analyses;
@@ -673,11 +675,13 @@ public sealed class DetectStage
 
         public PixelRect TileOf(int index) => _tiles[index].Tile;
 
-        public BgrImage GetImage(int index)
+        public BgrImage GetImage(int index) => GetFrameImage(index).Bgr;
+
+        public FrameImage GetFrameImage(int index)
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
             var (frame, tile) = _tiles[_start + index];
-            var image = new BgrImage(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+            var image = FrameImage.Of(frame);
             return tile == new PixelRect(0, 0, frame.Width, frame.Height) ? image : image.Crop(tile);
         }
     }

@@ -5,12 +5,12 @@ using PainStream.Core.Detection;
 namespace PainStream.Vision.Alignment;
 
 /// <summary>
-/// One face aligned by <see cref="FaceAligner.Align"/>: the transform, where the eyes landed, the face size in the source
+/// One face aligned by <see cref="FaceAligner.Align(FrameImage, ReadOnlySpan{PointF})"/>: the transform, where the eyes landed, the face size in the source
 /// and a view of the aligned pixels.
 /// </summary>
 /// <remarks>
 /// A <see langword="ref"/> struct because <see cref="Image"/> is a view of the aligner's reused buffer: it is valid until
-/// the same aligner's next <see cref="FaceAligner.Align"/> call and cannot be stored. Copy the pixels out (for example
+/// the same aligner's next <see cref="FaceAligner.Align(FrameImage, ReadOnlySpan{PointF})"/> call and cannot be stored. Copy the pixels out (for example
 /// into a pooled buffer for the scorer) when the face has to outlive that.
 /// </remarks>
 public readonly ref struct AlignedFace

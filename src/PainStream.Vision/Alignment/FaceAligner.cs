@@ -2,6 +2,7 @@
 
 using OpenCvSharp;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 
 namespace PainStream.Vision.Alignment;
 
@@ -29,7 +30,7 @@ namespace PainStream.Vision.Alignment;
 /// </para>
 /// <para>
 /// <b>Threading and memory.</b> Not thread-safe: an aligner owns one output buffer that every
-/// <see cref="Align"/> call overwrites, so use one aligner per worker thread. After construction a call makes no managed
+/// <see cref="Align(FrameImage, ReadOnlySpan{PointF})"/> call overwrites, so use one aligner per worker thread. After construction a call makes no managed
 /// allocation.
 /// </para>
 /// </remarks>
@@ -44,6 +45,7 @@ public sealed class FaceAligner
     private readonly FaceTemplate _template;
     private readonly PointF[] _templateFitPoints;
     private readonly byte[] _pixels;
+    private readonly byte[] _planes;
 
     /// <summary>Initializes a new instance of the <see cref="FaceAligner"/> class.</summary>
     /// <param name="template">The template to align to; its <see cref="FaceTemplate.Size"/> is the crop size.</param>
@@ -58,6 +60,7 @@ public sealed class FaceAligner
         }
 
         _pixels = new byte[template.Size * template.Size * 3];
+        _planes = new byte[template.Size * template.Size * 3];
     }
 
     /// <summary>Gets the template faces are aligned to.</summary>
@@ -91,11 +94,41 @@ public sealed class FaceAligner
     /// <param name="landmarks">The face's 68 landmarks in <paramref name="image"/>'s pixel coordinates (iBUG 300-W order).</param>
     /// <returns>The aligned face; its <see cref="AlignedFace.Image"/> is valid until this aligner's next call.</returns>
     /// <exception cref="ArgumentException">Fewer than 68 landmarks, or they are degenerate (all at one point, not finite).</exception>
-    public AlignedFace Align(BgrImage image, ReadOnlySpan<PointF> landmarks)
+    public AlignedFace Align(BgrImage image, ReadOnlySpan<PointF> landmarks) => Align((FrameImage)image, landmarks);
+
+    /// <summary>
+    /// Aligns one face of a frame in either pixel layout. For I420 the Y, U and V planes are warped into the crop one by one
+    /// and only the crop is converted to BGR.
+    /// </summary>
+    /// <param name="image">The source image the landmarks were found in.</param>
+    /// <param name="landmarks">The face's 68 landmarks in <paramref name="image"/>'s pixel coordinates (iBUG 300-W order).</param>
+    /// <returns>The aligned face; its <see cref="AlignedFace.Image"/> is valid until this aligner's next call.</returns>
+    /// <exception cref="ArgumentException">Fewer than 68 landmarks, or they are degenerate (all at one point, not finite).</exception>
+    public AlignedFace Align(FrameImage image, ReadOnlySpan<PointF> landmarks)
     {
         var transform = Fit(landmarks);
         var size = _template.Size;
-        NativeImaging.WarpAffine(image, transform, _pixels, size, size, size * 3, InterpolationFlags.Linear, BorderTypes.Replicate);
+        if (image.Format == FramePixelFormat.I420)
+        {
+            // Each plane is warped straight into the crop (no region of the frame is converted): luma by the face's
+            // transform, chroma by the same transform after mapping chroma sample (i, j) to its luma centre (2i + ½, 2j + ½).
+            // Only the crop's size² pixels are then turned into BGR, as ffmpeg's bgr24 conversion would.
+            var area = size * size;
+            NativeImaging.WarpAffine(image.Y, transform, _planes.AsSpan(0, area), size, size, size, InterpolationFlags.Linear, BorderTypes.Replicate);
+            var chroma = new SimilarityTransform(
+                2 * transform.A,
+                2 * transform.B,
+                transform.Tx + (0.5 * transform.A) - (0.5 * transform.B),
+                transform.Ty + (0.5 * transform.B) + (0.5 * transform.A));
+            NativeImaging.WarpAffine(image.U, chroma, _planes.AsSpan(area, area), size, size, size, InterpolationFlags.Linear, BorderTypes.Replicate);
+            NativeImaging.WarpAffine(image.V, chroma, _planes.AsSpan(2 * area, area), size, size, size, InterpolationFlags.Linear, BorderTypes.Replicate);
+            I420Pixels.ToBgr(_planes.AsSpan(0, area), _planes.AsSpan(area, area), _planes.AsSpan(2 * area, area), _pixels);
+        }
+        else
+        {
+            NativeImaging.WarpAffine(image.Bgr, transform, _pixels, size, size, size * 3, InterpolationFlags.Linear, BorderTypes.Replicate);
+        }
+
         return new AlignedFace(
             transform,
             transform.Apply(Face68.RightEyeCentre(landmarks)),

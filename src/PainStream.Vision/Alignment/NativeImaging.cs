@@ -42,6 +42,51 @@ internal static unsafe class NativeImaging
             ThrowTooShort(nameof(destination));
         }
 
+        Warp(source.Data, source.Width, source.Height, source.Stride, MatType.CV_8UC3, transform, destination, width, height, stride, interpolation, border);
+    }
+
+    /// <summary>Warps one plane (one byte per pixel) into a buffer with a 2×3 source-to-destination matrix.</summary>
+    /// <param name="source">The source plane.</param>
+    /// <param name="transform">Maps source pixel coordinates to destination pixel coordinates.</param>
+    /// <param name="destination">The destination, at least <c>(height − 1)·stride + width</c> bytes.</param>
+    /// <param name="width">Destination width.</param>
+    /// <param name="height">Destination height.</param>
+    /// <param name="stride">Destination row stride in bytes.</param>
+    /// <param name="interpolation">Interpolation.</param>
+    /// <param name="border">Border mode.</param>
+    public static void WarpAffine(
+        GrayImage source,
+        in SimilarityTransform transform,
+        Span<byte> destination,
+        int width,
+        int height,
+        int stride,
+        InterpolationFlags interpolation,
+        BorderTypes border)
+    {
+        if (destination.Length < ((height - 1) * stride) + width)
+        {
+            ThrowTooShort(nameof(destination));
+        }
+
+        Warp(source.Data, source.Width, source.Height, source.Stride, MatType.CV_8UC1, transform, destination, width, height, stride, interpolation, border);
+    }
+
+    private static void Warp(
+        ReadOnlySpan<byte> sourceData,
+        int sourceWidth,
+        int sourceHeight,
+        int sourceStride,
+        MatType type,
+        in SimilarityTransform transform,
+        Span<byte> destination,
+        int width,
+        int height,
+        int stride,
+        InterpolationFlags interpolation,
+        BorderTypes border)
+    {
+
         var matrix = stackalloc double[6];
         matrix[0] = transform.M00;
         matrix[1] = transform.M01;
@@ -50,13 +95,13 @@ internal static unsafe class NativeImaging
         matrix[4] = transform.M11;
         matrix[5] = transform.M12;
         IntPtr srcMat = 0, dstMat = 0, mMat = 0, srcArray = 0, dstArray = 0, mArray = 0;
-        fixed (byte* src = source.Data)
+        fixed (byte* src = sourceData)
         fixed (byte* dst = destination)
         {
             try
             {
-                Check(NativeMethods.core_Mat_new8(source.Height, source.Width, MatType.CV_8UC3, (IntPtr)src, source.Stride, out srcMat));
-                Check(NativeMethods.core_Mat_new8(height, width, MatType.CV_8UC3, (IntPtr)dst, stride, out dstMat));
+                Check(NativeMethods.core_Mat_new8(sourceHeight, sourceWidth, type, (IntPtr)src, sourceStride, out srcMat));
+                Check(NativeMethods.core_Mat_new8(height, width, type, (IntPtr)dst, stride, out dstMat));
                 Check(NativeMethods.core_Mat_new8(2, 3, MatType.CV_64FC1, (IntPtr)matrix, 3 * sizeof(double), out mMat));
                 Check(NativeMethods.core_InputArray_new_byMat(srcMat, out srcArray));
                 Check(NativeMethods.core_OutputArray_new_byMat(dstMat, out dstArray));

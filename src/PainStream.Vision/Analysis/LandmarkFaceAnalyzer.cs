@@ -46,7 +46,7 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     /// <param name="crops">Receives the aligned crops of scorable faces on cameras with a learned scorer, or <see langword="null"/>.</param>
     /// <param name="followCascades">
     /// <c>Detection:FollowCascades</c>: for a followed face (one with <see cref="DetectedFace.PriorLandmarks"/>), the predictor
-    /// runs only this many of its first cascades (<see cref="ShapePredictor.Predict(BgrImage, BoxF, int, Span{PointF})"/>);
+    /// runs only this many of its first cascades (<see cref="ShapePredictor.Predict(FrameImage, BoxF, int, Span{PointF})"/>);
     /// <see langword="null"/> or the model's cascade count runs them all, as for a detection.
     /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="followCascades"/> is outside 1 to the model's cascade count.</exception>
@@ -84,7 +84,11 @@ public sealed class LandmarkFaceAnalyzer : IFaceAnalyzer
     public IReadOnlyList<FaceAnalysis> Analyze(CameraId camera, BgrImage image, IReadOnlyList<DetectedFace> faces) =>
         Analyze((CameraId?)camera, image, faces);
 
-    private FaceAnalysis[] Analyze(CameraId? camera, BgrImage image, IReadOnlyList<DetectedFace> faces)
+    /// <inheritdoc/>
+    public IReadOnlyList<FaceAnalysis> Analyze(CameraId camera, FrameImage image, IReadOnlyList<DetectedFace> faces) =>
+        Analyze((CameraId?)camera, image, faces);
+
+    private FaceAnalysis[] Analyze(CameraId? camera, FrameImage image, IReadOnlyList<DetectedFace> faces)
     {
         ArgumentNullException.ThrowIfNull(faces);
         if (faces.Count == 0)

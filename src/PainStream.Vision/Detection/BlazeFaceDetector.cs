@@ -7,6 +7,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 using PainStream.Core.Options;
 using PainStream.Inference.Onnx;
 
@@ -114,7 +115,11 @@ public sealed class BlazeFaceDetector : IFaceDetector
     public int MaxBatchSize { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<DetectedFace> Detect(BgrImage image)
+    public IReadOnlyList<DetectedFace> Detect(BgrImage image) => Detect((FrameImage)image);
+
+    /// <inheritdoc/>
+    /// <remarks>An I420 view is letterboxed plane by plane and only the model-sized result is converted to RGB.</remarks>
+    public IReadOnlyList<DetectedFace> Detect(FrameImage image)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var workspace = Rent(1);
@@ -156,7 +161,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
                 var n = Math.Min(cap, count - start);
                 for (var slot = 0; slot < n; slot++)
                 {
-                    var image = images.GetImage(start + slot);
+                    var image = images.GetFrameImage(start + slot);
                     workspace.Fill(slot, image, Letterbox.Fit(image.Width, image.Height, _model.InputSize));
                 }
 
@@ -365,8 +370,10 @@ public sealed class BlazeFaceDetector : IFaceDetector
         private readonly int[] _layerAnchors;
         private readonly int _maxCapacity;
         private byte[] _pixels = [];
+        private byte[] _planes = [];
         private float[] _input = [];
         private Letterbox[] _letterboxes = [];
+        private Letterbox[] _pixelGeometry = [];
         private OrtValue[]?[] _inputs = [];
         private OrtValue[]?[] _outputs = [];
 
@@ -425,6 +432,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
             _pixels = GC.AllocateArray<byte>(capacity * _imageFloats, pinned: true);
             _input = new float[capacity * _imageFloats];
             _letterboxes = new Letterbox[capacity];
+            _pixelGeometry = new Letterbox[capacity];
             for (var layer = 0; layer < _layerAnchors.Length; layer++)
             {
                 Scores[layer] = new float[capacity * _layerAnchors[layer]];
@@ -454,15 +462,76 @@ public sealed class BlazeFaceDetector : IFaceDetector
         public Letterbox LetterboxOf(int slot) => _letterboxes[slot];
 
         /// <summary>Letterboxes <paramref name="image"/> into slot <paramref name="slot"/> of the input tensor as RGB in [-1, 1] (bars are black, -1).</summary>
+        public void Fill(int slot, FrameImage image, Letterbox letterbox)
+        {
+            if (image.Format == FramePixelFormat.I420)
+            {
+                FillI420(slot, image, letterbox);
+            }
+            else
+            {
+                Fill(slot, image.Bgr, letterbox);
+            }
+        }
+
+        /// <summary>
+        /// The I420 letterbox: the Y, U and V planes are each resized to the letterboxed area (no full-frame colour conversion),
+        /// then converted to RGB in [-1, 1] with BT.601 limited-range coefficients (what ffmpeg's <c>bgr24</c> output uses).
+        /// </summary>
+        public unsafe void FillI420(int slot, FrameImage image, Letterbox letterbox)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)slot, (uint)Capacity, nameof(slot));
+
+            // The BGR path's byte slot is not touched (its bars stay valid for its own geometry).
+            _letterboxes[slot] = letterbox;
+            var area = _size * _size;
+            if (_planes.Length == 0)
+            {
+                // Pinned: OpenCV writes the resized planes into it through a pointer. One image at a time, once per workspace.
+                _planes = GC.AllocateArray<byte>(area * 3, pinned: true);
+            }
+
+            int rw = letterbox.ResizedWidth, rh = letterbox.ResizedHeight;
+            ResizePlane(image.Y, _planes.AsSpan(0, area), rw, rh);
+            ResizePlane(image.U, _planes.AsSpan(area, area), rw, rh);
+            ResizePlane(image.V, _planes.AsSpan(2 * area, area), rw, rh);
+
+            var input = _input.AsSpan(slot * _imageFloats, _imageFloats);
+            input.Fill(-1f);
+            var planes = _planes.AsSpan();
+            const float Scale = 1f / 127.5f;
+            for (var row = 0; row < rh; row++)
+            {
+                var y = planes.Slice(row * rw, rw);
+                var u = planes.Slice(area + (row * rw), rw);
+                var v = planes.Slice((2 * area) + (row * rw), rw);
+                var o = input.Slice((((row + letterbox.PadY) * _size) + letterbox.PadX) * 3, rw * 3);
+                for (var x = 0; x < rw; x++)
+                {
+                    var c = 1.164383f * (y[x] - 16);
+                    var d = u[x] - 128;
+                    var e = v[x] - 128;
+                    var r = Math.Clamp(c + (1.596027f * e), 0f, 255f);
+                    var g = Math.Clamp(c - (0.391762f * d) - (0.812968f * e), 0f, 255f);
+                    var b = Math.Clamp(c + (2.017232f * d), 0f, 255f);
+                    o[3 * x] = (r * Scale) - 1f;
+                    o[(3 * x) + 1] = (g * Scale) - 1f;
+                    o[(3 * x) + 2] = (b * Scale) - 1f;
+                }
+            }
+        }
+
+        /// <summary>Letterboxes packed BGR pixels into slot <paramref name="slot"/>.</summary>
         public unsafe void Fill(int slot, BgrImage image, Letterbox letterbox)
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)slot, (uint)Capacity, nameof(slot));
             var pixels = _pixels.AsSpan(slot * _imageFloats, _imageFloats);
-            if (letterbox != _letterboxes[slot])
+            _letterboxes[slot] = letterbox;
+            if (letterbox != _pixelGeometry[slot])
             {
                 // Only the bars need clearing, and only when the slot's geometry changes; the image area is overwritten below.
                 pixels.Clear();
-                _letterboxes[slot] = letterbox;
+                _pixelGeometry[slot] = letterbox;
             }
 
             var rowBytes = _size * 3;
@@ -497,6 +566,25 @@ public sealed class BlazeFaceDetector : IFaceDetector
         {
             ReleaseValues();
             RunOptions.Dispose();
+        }
+
+        /// <summary>Resizes one plane into <paramref name="target"/>, packed at <paramref name="width"/> bytes per row.</summary>
+        private static unsafe void ResizePlane(GrayImage plane, Span<byte> target, int width, int height)
+        {
+            fixed (byte* source = plane.Data)
+            {
+                fixed (byte* destination = target)
+                {
+                    using var src = Mat.FromPixelData(plane.Height, plane.Width, MatType.CV_8UC1, (IntPtr)source, plane.Stride);
+                    using var dst = Mat.FromPixelData(height, width, MatType.CV_8UC1, (IntPtr)destination, width);
+                    var shrinking = width < plane.Width;
+                    Cv2.Resize(src, dst, new Size(width, height), 0, 0, shrinking ? InterpolationFlags.Area : InterpolationFlags.Linear);
+                    if (dst.Data != (IntPtr)destination)
+                    {
+                        ThrowReallocated();
+                    }
+                }
+            }
         }
 
         private static void ThrowReallocated() =>

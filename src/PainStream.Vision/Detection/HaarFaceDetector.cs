@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
 using PainStream.Core.Options;
 
 namespace PainStream.Vision.Detection;
@@ -62,17 +63,34 @@ public sealed class HaarFaceDetector : IFaceDetector
     public string Name { get; }
 
     /// <inheritdoc/>
-    public unsafe IReadOnlyList<DetectedFace> Detect(BgrImage image)
+    public IReadOnlyList<DetectedFace> Detect(BgrImage image) => Detect((FrameImage)image);
+
+    /// <inheritdoc/>
+    /// <remarks>An I420 view's luma plane is the grey image the cascade reads (equalised as the BGR path's grey is).</remarks>
+    public unsafe IReadOnlyList<DetectedFace> Detect(FrameImage image)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var workspace = _workspaces.TryTake(out var pooled) ? pooled : new Workspace(_cascadePath);
         try
         {
             Rect[] rects;
-            fixed (byte* data = image.Data)
+            if (image.Format == FramePixelFormat.I420)
             {
-                using var src = Mat.FromPixelData(image.Height, image.Width, MatType.CV_8UC3, (IntPtr)data, image.Stride);
-                Cv2.CvtColor(src, workspace.Grey, ColorConversionCodes.BGR2GRAY);
+                var luma = image.Y;
+                fixed (byte* data = luma.Data)
+                {
+                    using var src = Mat.FromPixelData(luma.Height, luma.Width, MatType.CV_8UC1, (IntPtr)data, luma.Stride);
+                    src.CopyTo(workspace.Grey);
+                }
+            }
+            else
+            {
+                var bgr = image.Bgr;
+                fixed (byte* data = bgr.Data)
+                {
+                    using var src = Mat.FromPixelData(bgr.Height, bgr.Width, MatType.CV_8UC3, (IntPtr)data, bgr.Stride);
+                    Cv2.CvtColor(src, workspace.Grey, ColorConversionCodes.BGR2GRAY);
+                }
             }
 
             Cv2.EqualizeHist(workspace.Grey, workspace.Grey);

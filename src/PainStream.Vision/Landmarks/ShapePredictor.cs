@@ -6,6 +6,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using PainStream.Core.Detection;
+using PainStream.Core.Frames;
+using PainStream.Vision.Alignment;
 
 namespace PainStream.Vision.Landmarks;
 
@@ -48,7 +50,7 @@ public sealed class ShapePredictor
     /// <summary>Gets the model.</summary>
     public ShapePredictorModel Model => _model;
 
-    /// <summary>Gets the number of landmarks <see cref="Predict(BgrImage, BoxF, Span{PointF})"/> writes.</summary>
+    /// <summary>Gets the number of landmarks <see cref="Predict(FrameImage, BoxF, Span{PointF})"/> writes.</summary>
     public int LandmarkCount => _model.LandmarkCount;
 
     /// <summary>Predicts the landmarks of the face in <paramref name="face"/>.</summary>
@@ -59,22 +61,22 @@ public sealed class ShapePredictor
     /// 68-point model the iBUG 300-W order: jaw 0–16, brows 17–26, nose 27–35, eyes 36–47, mouth 48–67).</param>
     /// <exception cref="ArgumentException"><paramref name="landmarks"/> is shorter than <see cref="LandmarkCount"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The box has no area or is not finite.</exception>
-    public void Predict(BgrImage image, BoxF face, Span<PointF> landmarks) => PredictCore(image, face, [], 0, _model.CascadeCount, landmarks);
+    public void Predict(FrameImage image, BoxF face, Span<PointF> landmarks) => PredictCore(image, face, [], 0, _model.CascadeCount, landmarks);
 
     /// <summary>
     /// Predicts the landmarks with only the model's first <paramref name="cascades"/> stages, from the mean face as
-    /// <see cref="Predict(BgrImage, BoxF, Span{PointF})"/> does: the cost is proportional to the stages run, and the last stages
+    /// <see cref="Predict(FrameImage, BoxF, Span{PointF})"/> does: the cost is proportional to the stages run, and the last stages
     /// only refine. The daemon uses this for faces followed between detections (<c>Detection:FollowCascades</c>, issue 14).
     /// </summary>
     /// <param name="image">The image; pixels outside it read as black, as in dlib.</param>
     /// <param name="face">The face box in <paramref name="image"/>'s coordinates.</param>
     /// <param name="cascades">How many of the first stages to run, 1 to <see cref="ShapePredictorModel.CascadeCount"/> (all:
-    /// the same as <see cref="Predict(BgrImage, BoxF, Span{PointF})"/>).</param>
+    /// the same as <see cref="Predict(FrameImage, BoxF, Span{PointF})"/>).</param>
     /// <param name="landmarks">Receives <see cref="LandmarkCount"/> points in <paramref name="image"/>'s coordinates.</param>
     /// <exception cref="ArgumentException"><paramref name="landmarks"/> is shorter than <see cref="LandmarkCount"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The box has no area or is not finite, or <paramref name="cascades"/> is
     /// outside 1 to the model's cascade count.</exception>
-    public void Predict(BgrImage image, BoxF face, int cascades, Span<PointF> landmarks)
+    public void Predict(FrameImage image, BoxF face, int cascades, Span<PointF> landmarks)
     {
         ThrowIfBadCascades(cascades);
         PredictCore(image, face, [], 0, cascades, landmarks);
@@ -89,7 +91,7 @@ public sealed class ShapePredictor
     /// <remarks>
     /// Measured and not used by the daemon (<c>PainStream.Benchmarks --tracking-drift --follow-start previous</c>): on a face
     /// moving about 8 px per analysed frame the last stages cannot undo the motion (6–10 px mean drift at 640x360), and
-    /// restarting from the mean face with the first stages only (<see cref="Predict(BgrImage, BoxF, int, Span{PointF})"/>)
+    /// restarting from the mean face with the first stages only (<see cref="Predict(FrameImage, BoxF, int, Span{PointF})"/>)
     /// drifts far less at the same cost.
     /// </remarks>
     /// <param name="image">The image; pixels outside it read as black, as in dlib.</param>
@@ -103,7 +105,7 @@ public sealed class ShapePredictor
     /// <see cref="LandmarkCount"/>, or <paramref name="start"/> has a point that is not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The box has no area or is not finite, or <paramref name="cascades"/> is
     /// outside 1 to the model's cascade count.</exception>
-    public void PredictFrom(BgrImage image, BoxF face, ReadOnlySpan<PointF> start, int cascades, Span<PointF> landmarks)
+    public void PredictFrom(FrameImage image, BoxF face, ReadOnlySpan<PointF> start, int cascades, Span<PointF> landmarks)
     {
         var count = _model.LandmarkCount;
         if (start.Length < count)
@@ -123,7 +125,7 @@ public sealed class ShapePredictor
         PredictCore(image, face, start[..count], _model.CascadeCount - cascades, _model.CascadeCount, landmarks);
     }
 
-    private void PredictCore(BgrImage image, BoxF face, ReadOnlySpan<PointF> start, int firstCascade, int endCascade, Span<PointF> landmarks)
+    private void PredictCore(FrameImage image, BoxF face, ReadOnlySpan<PointF> start, int firstCascade, int endCascade, Span<PointF> landmarks)
     {
         var model = _model;
         var shapeLength = model.InitialShape.Length;
@@ -175,7 +177,7 @@ public sealed class ShapePredictor
 
     private static void Run(
         ShapePredictorModel model,
-        BgrImage image,
+        FrameImage image,
         BoxF face,
         ReadOnlySpan<PointF> start,
         int firstCascade,
@@ -324,7 +326,7 @@ public sealed class ShapePredictor
     }
 
     private static void ExtractPixels(
-        BgrImage image,
+        FrameImage image,
         ReadOnlySpan<int> anchors,
         ReadOnlySpan<float> deltaX,
         ReadOnlySpan<float> deltaY,
@@ -339,8 +341,12 @@ public sealed class ShapePredictor
         double scaleY,
         Span<float> pixels)
     {
-        var data = image.Data;
-        var stride = image.Stride;
+        var i420 = image.Format == FramePixelFormat.I420;
+        var data = i420 ? image.Y.Data : image.Bgr.Data;
+        var stride = i420 ? image.Y.Stride : image.Bgr.Stride;
+        var u = i420 ? image.U.Data : default;
+        var v = i420 ? image.V.Data : default;
+        var chromaStride = i420 ? image.U.Stride : 0;
         double width = image.Width, height = image.Height;
         for (var i = 0; i < pixels.Length; i++)
         {
@@ -357,10 +363,20 @@ public sealed class ShapePredictor
             var py = (scaleY * y) + top + 0.5;
             if (px >= 0 && px < width && py >= 0 && py < height)
             {
-                var at = ((int)py * stride) + ((int)px * 3);
+                if (i420)
+                {
+                    // The grey view: the luma byte plus the chroma pair of its 2x2 block, turned into the grey dlib reads
+                    // (the channel mean). Luma alone differs in weighting and moved landmarks 0.63 px on the demo clip.
+                    var c = ((int)(py / 2) * chromaStride) + (int)(px / 2);
+                    pixels[i] = I420Pixels.ChannelMean(data[((int)py * stride) + (int)px], u[c], v[c]);
+                }
+                else
+                {
+                    var at = ((int)py * stride) + ((int)px * 3);
 
-                // dlib's get_pixel_intensity of an RGB pixel: the truncated mean of the three channels.
-                pixels[i] = (data[at] + data[at + 1] + data[at + 2]) / 3;
+                    // dlib's get_pixel_intensity of an RGB pixel: the truncated mean of the three channels.
+                    pixels[i] = (data[at] + data[at + 1] + data[at + 2]) / 3;
+                }
             }
             else
             {

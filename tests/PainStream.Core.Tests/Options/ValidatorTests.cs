@@ -96,4 +96,17 @@ public sealed class ValidatorTests
         Assert.True(new PipelineOptionsValidator().Validate(null, new PipelineOptions()).Succeeded);
         Assert.True(new CamerasOptionsValidator().Validate(null, new CamerasOptions()).Succeeded);
     }
+
+    [Fact]
+    public void CaptureRules_I420WithAnOddSize_NamesTheKey()
+    {
+        var options = new CaptureOptions { PixelFormat = PainStream.Core.Frames.FramePixelFormat.I420, Height = 359, BedsWidth = 1281 };
+
+        var rules = new CaptureOptionsRulesValidator().Validate(CaptureOptions.SectionName, options);
+
+        Assert.True(rules.Failed);
+        Assert.Contains(rules.Failures!, f => f.Contains("Capture:Height", StringComparison.Ordinal) && f.Contains("i420", StringComparison.Ordinal));
+        Assert.Contains(rules.Failures!, f => f.Contains("Capture:BedsWidth", StringComparison.Ordinal) && f.Contains("i420", StringComparison.Ordinal));
+        Assert.True(new CaptureOptionsRulesValidator().Validate(null, new CaptureOptions { PixelFormat = PainStream.Core.Frames.FramePixelFormat.I420 }).Succeeded);
+    }
 }

@@ -207,8 +207,69 @@ public sealed class DetectStageTests : IDisposable
         Assert.Equal(4, detector.Seen.Count);
     }
 
+    [Fact]
+    public void Process_I420BedsOnOddPixels_DetectsOnEvenPlaneViews_AndMapsFacesBackByTheirOrigin()
+    {
+        // Issue 14 item 3: the right bed starts at x = 81; an I420 view must start on an even pixel (one chroma per 2x2).
+        using var detector = new PlaneRecordingDetector();
+        _catalog.Update(new Dictionary<CameraId, CameraSettings>
+        {
+            [Cam] = new(Cam, "lavfi:x", true, 5, 200, 100, Region: null)
+            {
+                Analysis = AnalysisMode.Beds,
+                Beds =
+                [
+                    new BedSettings("left", new NormalizedRegion(0, 0, 0.405, 1), Core.Alerting.AlertPolicy.Default),
+                    new BedSettings("right", new NormalizedRegion(0.405, 0.01, 0.595, 0.97), Core.Alerting.AlertPolicy.Default),
+                ],
+            },
+        }.ToFrozenDictionary());
+        var frame = _pool.Rent(Cam, 200, 100, FramePixelFormat.I420);
+        for (var y = 0; y < 100; y++)
+        {
+            for (var x = 0; x < 200; x++)
+            {
+                frame.Pixels[(y * 200) + x] = (byte)x; // each luma byte holds its column
+            }
+        }
+
+        frame.Pixels[(200 * 100)..].Fill(128);
+        frame.Stamp(1, _time.GetUtcNow(), _time.GetTimestamp());
+
+        var observation = CreateStage(detector).Process(frame);
+
+        Assert.NotNull(observation);
+        Assert.Equal(2, detector.Origins.Count);
+        Assert.All(detector.Origins, o => Assert.True(o.Column % 2 == 0 && o.Width % 2 == 0, $"view at column {o.Column}, {o.Width} wide"));
+        Assert.Contains(detector.Origins, o => o.Column == 80);
+        Assert.Equal(detector.Origins.Select(o => 10f + o.Column).Order(), observation.Faces.Select(f => f.Box.X).Order());
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
     private DetectStage CreateStage(IFaceDetector detector) =>
         new(detector, _catalog, _registry, new PipelineMetrics(_meters, _registry, _pool), NullLogger<DetectStage>.Instance, _time);
+
+    /// <summary>Reads I420 views only: records each view's first luma byte (its column in the test frame) and width.</summary>
+    private sealed class PlaneRecordingDetector : IFaceDetector
+    {
+        public List<(int Column, int Width)> Origins { get; } = [];
+
+        public string Name => "planes";
+
+        public IReadOnlyList<DetectedFace> Detect(BgrImage image) => throw new InvalidOperationException("An I420 frame reached the BGR overload.");
+
+        public IReadOnlyList<DetectedFace> Detect(FrameImage image)
+        {
+            Assert.Equal(FramePixelFormat.I420, image.Format);
+            Assert.Equal((image.Width + 1) / 2, image.U.Width);
+            Origins.Add((image.Y.Data[0], image.Width));
+            return [new DetectedFace(new BoxF(10, 20, 30, 40), 0.9f, [])];
+        }
+
+        public void Dispose()
+        {
+        }
+    }
 
     /// <summary>A plausible face for every box: 68 landmarks on a circle in the box's middle.</summary>
     private sealed class CircleAnalyzer : IFaceAnalyzer

@@ -13,7 +13,7 @@ namespace PainStream.Vision.Tests.Detection;
 
 /// <summary>
 /// Issue 14 item 2: <see cref="BlazeFaceDetector.DetectBatch"/> on the batch-dynamic graphs gives what one
-/// <see cref="BlazeFaceDetector.Detect"/> per image gives, on the real fixture faces at several sizes.
+/// <see cref="BlazeFaceDetector.Detect(BgrImage)"/> per image gives, on the real fixture faces at several sizes.
 /// </summary>
 public sealed class BlazeFaceBatchTests(DetectorFixture detectors) : IClassFixture<DetectorFixture>
 {
