@@ -132,6 +132,15 @@ public sealed class RtspCaptureTests
             // The stall is reported at the deadline, while the hung ffmpeg is being killed and reaped (milliseconds later).
             var hungLeft = await ProcessScan.WaitUntilNoneAsync(server.Marker, TimeSpan.FromSeconds(1), "ffmpeg", ct);
             Assert.DoesNotContain(hungLeft.Live, p => p.Pid == hungFfmpeg.Pid);
+
+            // A killed process loses its command line (so the marker scan no longer lists it) a moment before it is gone
+            // from /proc; on a loaded machine that moment can outlast the scan, so wait for the pid itself as well.
+            var gone = Stopwatch.StartNew();
+            while (ProcessScan.Read(hungFfmpeg.Pid) is not null && gone.Elapsed < TimeSpan.FromSeconds(2))
+            {
+                await Task.Delay(50, ct);
+            }
+
             Assert.Null(ProcessScan.Read(hungFfmpeg.Pid));
 
             var from = h.Publisher.Statuses.Count;
